@@ -1,0 +1,120 @@
+#!/usr/bin/env node
+// messenger-server: the chat server and file-download host.
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import type { CongestionControlName } from '../machines/transport/api.js';
+import { CliError, parseBytes, parseFraction, parseMs, parsePort, parsePortRange } from '../runtime/cli-args.js';
+import { makeInspector } from '../runtime/inspect.js';
+import { makeLogger } from '../runtime/logger.js';
+import { MessengerServer, SERVER_DEFAULTS } from '../runtime/server.js';
+
+const USAGE = `Usage: messenger-server [options]
+
+Starts the messenger server: chat over TCP, file downloads over UDP.
+
+Options:
+  --host HOST                 address for the TCP listener and the UDP pool (default 127.0.0.1)
+  --port PORT                 TCP port (default 50000)
+  --files DIR                 folder whose regular files are shared (default ./files)
+  --udp-ports A-B             UDP port pool for downloads (default 55000-55015)
+  --udp-advertise-ports A-B   ports named to clients instead of the pool's own (port forwarding, messenger-link)
+  --halfway FRACTION          where a download pauses for consent: 0.5 or 50% (default 0.5; 0 turns it off)
+  --chunk BYTES               UDP payload per datagram (default 60k on loopback, 1200 otherwise; at most 65000)
+  --cc NAME                   congestion control: bbr, cubic or newreno (default bbr)
+  --silent-timeout DURATION   a transfer whose client is silent this long fails (default 30s)
+  --idle-timeout DURATION     a chat connection silent this long is closed (default 60s)
+  --max-per-address N         connections allowed from one address (default 128; 0 = no limit)
+  --rate N                    chat frames a second per client, burst 2N (default 20)
+  --log-json                  log JSON lines instead of readable text
+  --log-level LEVEL           trace, debug, info, warn, error (default info)
+  --inspect [FILE]            print every actor transition (to FILE, or to stderr with -)
+  --help                      this text
+`;
+
+function main(): void {
+  let values: Record<string, string | boolean | undefined>;
+  try {
+    ({ values } = parseArgs({
+      options: {
+        host: { type: 'string' }, port: { type: 'string' }, files: { type: 'string' }, 'udp-ports': { type: 'string' },
+        'udp-advertise-ports': { type: 'string' }, halfway: { type: 'string' }, chunk: { type: 'string' }, cc: { type: 'string' },
+        'silent-timeout': { type: 'string' }, 'idle-timeout': { type: 'string' }, 'max-per-address': { type: 'string' },
+        rate: { type: 'string' }, 'log-json': { type: 'boolean' }, 'log-level': { type: 'string' }, inspect: { type: 'string' },
+        help: { type: 'boolean', short: 'h' },
+      },
+      strict: true, allowPositionals: false,
+    }));
+  } catch (e) {
+    process.stderr.write(`messenger-server: ${(e as Error).message}\n\n${USAGE}`);
+    process.exit(2);
+  }
+  if (values.help) { process.stdout.write(USAGE); return; }
+  try {
+    const host = (values.host as string | undefined) ?? SERVER_DEFAULTS.host;
+    const port = values.port !== undefined ? parsePort(values.port as string, '--port') : SERVER_DEFAULTS.port;
+    const filesDir = (values.files as string | undefined) ?? defaultFilesDir();
+    if (!fs.existsSync(filesDir) || !fs.statSync(filesDir).isDirectory()) throw new CliError(`--files: ${filesDir} is not a folder`);
+    const ports = parsePortRange((values['udp-ports'] as string | undefined) ?? '55000-55015', '--udp-ports');
+    const adv = values['udp-advertise-ports'] ? parsePortRange(values['udp-advertise-ports'] as string, '--udp-advertise-ports') : undefined;
+    if (adv && adv[1] - adv[0] !== ports[1] - ports[0]) throw new CliError('--udp-advertise-ports must be as long as --udp-ports');
+    const cc = ((values.cc as string | undefined) ?? 'bbr') as CongestionControlName;
+    if (!['bbr', 'cubic', 'newreno'].includes(cc)) throw new CliError(`--cc: "${cc}" is not one of bbr, cubic, newreno`);
+    const loopback = host === '127.0.0.1' || host === 'localhost' || host === '::1';
+    const chunk = values.chunk ? parseBytes(values.chunk as string, '--chunk') : loopback ? 60000 : 1200;
+    if (chunk < 256 || chunk > 65000) throw new CliError('--chunk must be between 256 and 65000 bytes');
+    const rate = values.rate ? Number(values.rate) : 20;
+    if (!Number.isInteger(rate) || rate < 1) throw new CliError('--rate must be a positive integer');
+    const maxPerAddress = values['max-per-address'] !== undefined ? Number(values['max-per-address']) : SERVER_DEFAULTS.maxPerAddress;
+    if (!Number.isInteger(maxPerAddress) || maxPerAddress < 0) throw new CliError('--max-per-address must be a whole number');
+    const log = makeLogger({ json: Boolean(values['log-json']), level: values['log-level'] as string | undefined });
+    const inspect = values.inspect !== undefined ? makeInspector(values.inspect as string || '-') : undefined;
+    const server = new MessengerServer({
+      host, port, filesDir, maxPerAddress, maxConnections: SERVER_DEFAULTS.maxConnections,
+      maxOutboxBytes: SERVER_DEFAULTS.maxOutboxBytes, tickMs: SERVER_DEFAULTS.tickMs, log, inspect,
+      session: {
+        limits: {
+          maxLine: 65536, maxText: 4000, ratePerSec: rate, burst: rate * 2,
+          idleMs: values['idle-timeout'] ? parseMs(values['idle-timeout'] as string, '--idle-timeout') : 60000,
+        },
+      },
+      transfers: {
+        host, ports, advertisePorts: adv,
+        halfway: values.halfway !== undefined ? parseFraction(values.halfway as string, '--halfway') : 0.5,
+        chunk, cc,
+        silentMs: values['silent-timeout'] ? parseMs(values['silent-timeout'] as string, '--silent-timeout') : 30000,
+        maxPerSession: 4,
+      },
+    });
+    let stopping = false;
+    const stop = (sig: string) => {
+      if (stopping) process.exit(1);
+      stopping = true;
+      log.info({ signal: sig }, 'shutting down');
+      server.stop('server-shutdown').then(() => process.exit(0), () => process.exit(1));
+    };
+    process.on('SIGINT', () => stop('SIGINT'));
+    process.on('SIGTERM', () => stop('SIGTERM'));
+    server.start().catch((e: NodeJS.ErrnoException) => {
+      log.fatal({ err: e.message, code: e.code }, 'cannot start');
+      process.exit(1);
+    });
+  } catch (e) {
+    if (e instanceof CliError) { process.stderr.write(`messenger-server: ${e.message}\n`); process.exit(2); }
+    throw e;
+  }
+}
+
+function defaultFilesDir(): string {
+  if (fs.existsSync('files')) return 'files';
+  // the package's own files/, two levels up from dist/bin or one from bin/
+  const here = path.dirname(fileURLToPath(import.meta.url));
+  for (const up of ['../../files', '../files']) {
+    const d = path.resolve(here, up);
+    if (fs.existsSync(d)) return d;
+  }
+  return 'files';
+}
+
+main();

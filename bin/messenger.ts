@@ -1,0 +1,67 @@
+#!/usr/bin/env node
+// messenger: the client. Full-screen by default; --plain for line mode (scripts and tests).
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { CliError, parsePort } from '../runtime/cli-args.js';
+import { ClientRuntime } from '../runtime/client-runtime.js';
+import { makeInspector } from '../runtime/inspect.js';
+import { runLineClient } from '../runtime/line-client.js';
+
+const USAGE = `Usage: messenger --name NAME [options]
+
+Connects to a messenger server. Full-screen by default; --plain reads commands from standard input and prints
+events, one per line (/help lists the commands).
+
+Options:
+  --name NAME        your nickname (the full-screen client asks when it is missing)
+  --host HOST        server address (default 127.0.0.1)
+  --port PORT        server TCP port (default 50000)
+  --downloads DIR    where downloads are saved (default ./downloads)
+  --plain            line mode: commands on stdin, events on stdout
+  --json             with --plain: each event as one JSON object with a "type" field
+  --yes              answer every halfway question with yes at once
+  --no-reconnect     do not reconnect when the connection is lost
+  --inspect [FILE]   print every actor transition (to FILE, or to stderr with -)
+  --help             this text
+`;
+
+async function main(): Promise<void> {
+  let values: Record<string, string | boolean | undefined>;
+  try {
+    ({ values } = parseArgs({
+      options: {
+        name: { type: 'string' }, host: { type: 'string' }, port: { type: 'string' }, downloads: { type: 'string' },
+        plain: { type: 'boolean' }, json: { type: 'boolean' }, yes: { type: 'boolean' }, 'no-reconnect': { type: 'boolean' },
+        inspect: { type: 'string' }, help: { type: 'boolean', short: 'h' },
+      },
+      strict: true, allowPositionals: false,
+    }));
+  } catch (e) {
+    process.stderr.write(`messenger: ${(e as Error).message}\n\n${USAGE}`);
+    process.exit(2);
+  }
+  if (values.help) { process.stdout.write(USAGE); return; }
+  const host = (values.host as string | undefined) ?? '127.0.0.1';
+  let port: number;
+  try { port = values.port !== undefined ? parsePort(values.port as string, '--port') : 50000; }
+  catch (e) { process.stderr.write(`messenger: ${(e as CliError).message}\n`); process.exit(2); }
+  const downloadsDir = path.resolve((values.downloads as string | undefined) ?? 'downloads');
+  const inspect = values.inspect !== undefined ? makeInspector(values.inspect as string || '-')('client') : undefined;
+  const name = values.name as string | undefined;
+
+  if (values.plain) {
+    if (!name) { process.stderr.write('messenger: --plain needs --name NAME\n'); process.exit(2); }
+    const client = new ClientRuntime({ host, port, name, downloadsDir, yes: Boolean(values.yes), reconnect: !values['no-reconnect'], inspect });
+    process.on('SIGINT', () => { void client.quit(); });
+    process.on('SIGTERM', () => { void client.quit(); });
+    const reason = await runLineClient(client, process.stdin, process.stdout, Boolean(values.json));
+    process.exitCode = reason === 'quit' || reason === '' ? 0 : 1;
+    // stdin may still be open (a terminal): leave now that the session is over
+    setImmediate(() => process.exit());
+    return;
+  }
+  const { runFullScreen } = await import('../tui/app.js');
+  await runFullScreen({ host, port, name, downloadsDir, yes: Boolean(values.yes), reconnect: !values['no-reconnect'], inspect });
+}
+
+void main();

@@ -1,0 +1,30 @@
+// The events a client runtime emits: exactly what `messenger --plain --json` prints, one object per line, and what
+// the full-screen client draws. MISSION.md ("Interfaces people and scripts rely on") fixes the fields of the first
+// group; the others are ours to add.
+import type { ErrorCode } from './errors.js';
+import type { ChatLine, FileEntry } from './frames.js';
+
+export type ClientEvent =
+  | { type: 'connected'; name: string; server: string; online: string[] }
+  | { type: 'joined'; name: string }
+  | { type: 'left'; name: string; reason?: string }
+  | { type: 'message'; from: string; text: string; ts: number; to?: string }
+  | { type: 'online'; names: string[] }
+  | { type: 'files'; files: FileEntry[] }
+  | { type: 'consent'; id: number; file: string; received: number; size: number }
+  | { type: 'progress'; id: number; file: string; received: number; size: number; rate: number }
+  | {
+      type: 'finished'; id: number; file: string; size: number; sha256: string; lastByte?: number; path: string;
+      seconds: number; goodput: number; text: string;
+    }
+  | { type: 'stopped'; id: number; file: string; received: number; path: string; reason: string }
+  | { type: 'error'; code: ErrorCode | string; message: string; file?: string; id?: number }
+  | { type: 'disconnected'; reason: string }
+  // ours
+  | { type: 'history'; messages: ChatLine[] }
+  | { type: 'download'; id: number; file: string; size: number; offset: number; path: string; resumed: boolean }
+  | { type: 'reconnecting'; attempt: number; inMs: number; reason: string }
+  | { type: 'info'; text: string }
+  | { type: 'help'; text: string };
+
+export type ClientEventType = ClientEvent['type'];

@@ -1,0 +1,146 @@
+// The client's connection: disconnected, connecting, handshaking, online, waiting to reconnect, closed.
+// Sans-I/O: the ClientPort opens sockets and writes frames; socket happenings arrive as events.
+import { assign, setup } from 'xstate';
+import { PROTOCOL_VERSION, type ClientFrame, type ServerFrame } from './frames.js';
+
+export interface ClientPort {
+  open(): void;
+  send(frame: ClientFrame): void;
+  /** Ends the socket (after flushing). */
+  end(): void;
+  /** The connection became usable (welcome received), or stopped being so. */
+  online(welcome: Extract<ServerFrame, { type: 'welcome' }>): void;
+  refused(code: string, message: string): void;
+  lost(reason: string, willRetry: boolean, attempt: number, inMs: number): void;
+  closed(reason: string): void;
+}
+
+export interface ClientContext {
+  port: ClientPort;
+  name: string;
+  reconnect: boolean;
+  attempts: number;
+  maxBackoffMs: number;
+  reason: string;
+  everOnline: boolean;
+}
+
+export type ClientMachineEvent =
+  | { type: 'connect' }
+  | { type: 'socket.open' }
+  | { type: 'socket.closed'; reason: string }
+  | { type: 'frame'; frame: ServerFrame }
+  | { type: 'rename'; name: string }
+  | { type: 'quit' };
+
+export interface ClientInput { port: ClientPort; name: string; reconnect: boolean; maxBackoffMs?: number }
+
+const REFUSALS = new Set(['name-taken', 'invalid-name', 'bad-version', 'too-many-connections']);
+
+export function backoffMs(attempts: number, max: number): number {
+  return Math.min(max, 250 * 2 ** Math.min(attempts, 16));
+}
+
+export const clientMachine = setup({
+  types: { context: {} as ClientContext, events: {} as ClientMachineEvent, input: {} as ClientInput },
+  delays: {
+    backoff: ({ context }) => backoffMs(context.attempts - 1, context.maxBackoffMs),
+    handshakeDeadline: 15000,
+  },
+  guards: {
+    isWelcome: ({ event }) => event.type === 'frame' && event.frame.type === 'welcome',
+    isRefusal: ({ event }) => event.type === 'frame' && event.frame.type === 'error' && REFUSALS.has(event.frame.code),
+    isServerBye: ({ event }) => event.type === 'frame' && event.frame.type === 'bye',
+    shouldRetry: ({ context }) => context.reconnect && (context.everOnline || context.attempts > 0),
+  },
+  actions: {
+    openSocket: ({ context }) => context.port.open(),
+    sendHello: ({ context }) => context.port.send({ type: 'hello', v: PROTOCOL_VERSION, name: context.name }),
+    sendBye: ({ context }) => context.port.send({ type: 'bye' }),
+    endSocket: ({ context }) => context.port.end(),
+    markOnline: assign({ attempts: 0, everOnline: true, reason: '' }),
+    tellOnline: ({ context, event }) => {
+      if (event.type === 'frame' && event.frame.type === 'welcome') context.port.online(event.frame);
+      void context;
+    },
+    tellRefused: ({ context, event }) => {
+      if (event.type === 'frame' && event.frame.type === 'error') context.port.refused(event.frame.code, event.frame.message);
+    },
+    rename: assign({ name: ({ context, event }) => (event.type === 'rename' ? event.name : context.name) }),
+    countAttempt: assign({ attempts: ({ context }) => context.attempts + 1 }),
+    clearReason: assign({ reason: '' }),
+    noteReason: assign({
+      reason: ({ context, event }) => {
+        if (event.type === 'socket.closed') return context.reason || event.reason;
+        if (event.type === 'frame' && event.frame.type === 'bye') return event.frame.reason;
+        if (event.type === 'quit') return 'quit';
+        return context.reason;
+      },
+    }),
+    tellLost: ({ context }) => context.port.lost(context.reason, true, context.attempts, backoffMs(context.attempts - 1, context.maxBackoffMs)),
+    tellClosed: ({ context }) => context.port.closed(context.reason),
+  },
+}).createMachine({
+  id: 'client',
+  context: ({ input }) => ({
+    port: input.port, name: input.name, reconnect: input.reconnect, attempts: 0,
+    maxBackoffMs: input.maxBackoffMs ?? 10000, reason: '', everOnline: false,
+  }),
+  initial: 'disconnected',
+  states: {
+    disconnected: { on: { connect: 'connecting', quit: { target: 'closed', actions: 'noteReason' } } },
+    connecting: {
+      entry: ['clearReason', 'openSocket'],
+      on: {
+        'socket.open': 'handshaking',
+        'socket.closed': [
+          { guard: 'shouldRetry', target: 'waiting', actions: ['noteReason', 'countAttempt', 'tellLost'] },
+          { target: 'closed', actions: 'noteReason' },
+        ],
+        quit: { target: 'closed', actions: ['noteReason', 'endSocket'] },
+      },
+    },
+    handshaking: {
+      entry: 'sendHello',
+      after: { handshakeDeadline: { target: 'closing', actions: assign({ reason: 'handshake-timeout' }) } },
+      on: {
+        frame: [
+          { guard: 'isWelcome', target: 'online', actions: ['markOnline', 'tellOnline'] },
+          { guard: 'isRefusal', target: 'refused', actions: 'tellRefused' },
+        ],
+        'socket.closed': [
+          { guard: 'shouldRetry', target: 'waiting', actions: ['noteReason', 'countAttempt', 'tellLost'] },
+          { target: 'closed', actions: 'noteReason' },
+        ],
+        quit: { target: 'closing', actions: ['noteReason', 'sendBye'] },
+      },
+    },
+    refused: {
+      on: {
+        rename: { target: 'handshaking', actions: 'rename' },
+        quit: { target: 'closing', actions: ['noteReason', 'sendBye'] },
+        'socket.closed': { target: 'closed', actions: 'noteReason' },
+      },
+    },
+    online: {
+      on: {
+        frame: { guard: 'isServerBye', actions: 'noteReason' },
+        'socket.closed': [
+          { guard: 'shouldRetry', target: 'waiting', actions: ['noteReason', 'countAttempt', 'tellLost'] },
+          { target: 'closed', actions: 'noteReason' },
+        ],
+        quit: { target: 'closing', actions: ['noteReason', 'sendBye'] },
+      },
+    },
+    waiting: {
+      after: { backoff: 'connecting' },
+      on: { quit: { target: 'closed', actions: 'noteReason' } },
+    },
+    closing: {
+      entry: 'endSocket',
+      after: { 2000: 'closed' },
+      on: { 'socket.closed': 'closed' },
+    },
+    closed: { type: 'final', entry: 'tellClosed' },
+  },
+});

@@ -1,0 +1,53 @@
+// The TCP control protocol: newline-delimited JSON, one object per line (docs/PROTOCOL.md). These are the typed
+// frames after decoding; machines/frame-codec.ts turns bytes into them and back.
+import type { ErrorCode } from './errors.js';
+
+export const PROTOCOL_VERSION = 1;
+
+export interface FileEntry { name: string; size: number }
+export interface ChatLine { from: string; text: string; ts: number }
+
+// ---- client -> server
+export type ClientFrame =
+  | { type: 'hello'; v: number; name: string }
+  | { type: 'say'; text: string }
+  | { type: 'tell'; to: string; text: string }
+  | { type: 'who' }
+  | { type: 'files' }
+  | { type: 'get'; file: string; offset?: number; sha256?: string; ref?: string }
+  | { type: 'consent'; id: number; answer: 'yes' | 'no' }
+  | { type: 'stop'; id: number }
+  | { type: 'ping'; t?: number }
+  | { type: 'pong'; t?: number }
+  | { type: 'bye' };
+
+export type ClientFrameType = ClientFrame['type'];
+
+// ---- server -> client
+export interface Limits { maxLine: number; maxText: number; ratePerSec: number; burst: number; idleMs: number }
+
+export type ServerFrame =
+  | { type: 'welcome'; v: number; name: string; server: string; limits: Limits; online: string[] }
+  | { type: 'history'; messages: ChatLine[] }
+  | { type: 'joined'; name: string }
+  | { type: 'left'; name: string; reason: string }
+  | { type: 'message'; from: string; text: string; ts: number; to?: string }
+  | { type: 'online'; names: string[] }
+  | { type: 'files'; files: FileEntry[] }
+  | { type: 'error'; code: ErrorCode; message: string; re?: string; id?: number; file?: string; ref?: string }
+  | { type: 'ping'; t?: number }
+  | { type: 'pong'; t?: number }
+  | { type: 'bye'; reason: string }
+  // transfers (docs/PROTOCOL.md, "Downloads")
+  | TransferServerFrame;
+
+export type TransferServerFrame =
+  | {
+      type: 'offer'; id: number; file: string; size: number; sha256: string; port: number; token: string;
+      offset: number; chunk: number; halfway: number; resumed: boolean; ref?: string;
+    }
+  | { type: 'ask'; id: number; file: string; received: number; size: number }
+  | { type: 'complete'; id: number; file: string; size: number; sha256: string; lastByte?: number }
+  | { type: 'stopped'; id: number; file: string; received: number; reason: string };
+
+export type ServerFrameType = ServerFrame['type'];

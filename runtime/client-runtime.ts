@@ -1,0 +1,177 @@
+// The client runtime: one TCP connection driven by the client machine, the downloads it runs, and one stream of
+// ClientEvents. The line-mode client prints those events; the full-screen client draws them. No view logic here.
+import { EventEmitter } from 'node:events';
+import net from 'node:net';
+import { createActor, type Actor, type InspectionEvent } from 'xstate';
+import { clientMachine, type ClientPort } from '../machines/client.machine.js';
+import type { ClientEvent } from '../machines/client-events.js';
+import { parseCommand, HELP_TEXT, type Command } from '../machines/commands.js';
+import { decodeServerFrame, encodeFrame, MAX_LINE_BYTES } from '../machines/frame-codec.js';
+import type { ClientFrame, ServerFrame } from '../machines/frames.js';
+import { Downloads, type DownloadsOptions } from './downloads.js';
+import { LineSplitter } from './line-splitter.js';
+
+export interface ClientOptions {
+  host: string;
+  port: number;
+  name: string;
+  downloadsDir: string;
+  /** Answer every halfway question with yes at once (the consent event still appears). */
+  yes: boolean;
+  /** Reconnect with backoff when the connection is lost after having been online. */
+  reconnect: boolean;
+  maxBackoffMs?: number;
+  download?: Partial<DownloadsOptions>;
+  inspect?: (ev: InspectionEvent) => void;
+}
+
+export class ClientRuntime extends EventEmitter<{ event: [ClientEvent] }> implements ClientPort {
+  private socket: net.Socket | null = null;
+  readonly actor: Actor<typeof clientMachine>;
+  readonly downloads: Downloads;
+  private closedPromise: Promise<string>;
+  private resolveClosed!: (reason: string) => void;
+  private serverLimits: Extract<ServerFrame, { type: 'welcome' }>['limits'] | null = null;
+
+  constructor(readonly opts: ClientOptions) {
+    super();
+    this.closedPromise = new Promise((r) => { this.resolveClosed = r; });
+    this.downloads = new Downloads(
+      { host: opts.host, dir: opts.downloadsDir, yes: opts.yes, ...opts.download },
+      { send: (f) => this.sendFrame(f), emit: (e) => this.emitEvent(e) },
+    );
+    this.actor = createActor(clientMachine, {
+      id: 'client',
+      input: { port: this, name: opts.name, reconnect: opts.reconnect, maxBackoffMs: opts.maxBackoffMs },
+      inspect: opts.inspect,
+    });
+  }
+
+  get state(): string { return String(this.actor.getSnapshot().value); }
+  get name(): string { return this.actor.getSnapshot().context.name; }
+  get isOnline(): boolean { return this.state === 'online'; }
+  get limits() { return this.serverLimits; }
+
+  start(): void {
+    this.actor.start();
+    this.actor.send({ type: 'connect' });
+  }
+
+  /** Resolves with the reason once the client has closed for good. */
+  whenClosed(): Promise<string> { return this.closedPromise; }
+
+  // ---- commands
+  command(line: string): void { this.run(parseCommand(line)); }
+
+  run(cmd: Command): void {
+    switch (cmd.kind) {
+      case 'empty': return;
+      case 'invalid': this.emitEvent({ type: 'error', code: 'bad-command', message: cmd.message }); return;
+      case 'help': this.emitEvent({ type: 'help', text: HELP_TEXT }); return;
+      case 'quit': void this.quit(); return;
+      case 'all': this.sendFrame({ type: 'say', text: cmd.text }); return;
+      case 'msg': this.sendFrame({ type: 'tell', to: cmd.to, text: cmd.text }); return;
+      case 'who': this.sendFrame({ type: 'who' }); return;
+      case 'files': this.sendFrame({ type: 'files' }); return;
+      case 'get': this.downloads.request(cmd.file); return;
+      case 'yes': case 'no': this.downloads.answer(cmd.kind, cmd.id); return;
+      case 'stop': this.downloads.stop(cmd.id); return;
+    }
+  }
+
+  /** Another nickname after a refusal. */
+  rename(name: string): void { this.actor.send({ type: 'rename', name }); }
+
+  quit(): Promise<string> {
+    this.downloads.shutdown();
+    this.actor.send({ type: 'quit' });
+    return this.closedPromise;
+  }
+
+  sendFrame(frame: ClientFrame): boolean {
+    if (!this.socket || this.state !== 'online' && frame.type !== 'hello' && frame.type !== 'bye') {
+      if (frame.type !== 'bye' && frame.type !== 'pong') this.emitEvent({ type: 'error', code: 'not-connected', message: 'not connected to the server' });
+      return false;
+    }
+    this.socket.write(encodeFrame(frame));
+    return true;
+  }
+
+  private emitEvent(ev: ClientEvent): void { this.emit('event', ev); }
+
+  // ---- ClientPort (called by the machine)
+  open(): void {
+    const s = net.connect({ host: this.opts.host, port: this.opts.port, noDelay: true });
+    this.socket = s;
+    const splitter = new LineSplitter(MAX_LINE_BYTES * 4, {
+      line: (bytes) => this.onLine(bytes),
+      tooLong: () => this.emitEvent({ type: 'error', code: 'line-too-long', message: 'the server sent an overlong line' }),
+    });
+    s.on('connect', () => { if (this.socket === s) this.actor.send({ type: 'socket.open' }); });
+    s.on('data', (d: Buffer) => { if (this.socket === s) splitter.push(d); });
+    s.on('error', (e: NodeJS.ErrnoException) => { (s as net.Socket & { lastError?: string }).lastError = e.code ?? e.message; });
+    s.on('close', () => {
+      if (this.socket !== s) return;
+      this.socket = null;
+      this.downloads.connectionLost();
+      const why = (s as net.Socket & { lastError?: string }).lastError;
+      this.actor.send({ type: 'socket.closed', reason: why ? `connection error: ${why}` : 'connection closed by the server' });
+    });
+  }
+
+  send(frame: ClientFrame): void { this.socket?.write(encodeFrame(frame)); }
+  end(): void { this.socket?.end(); }
+
+  online(w: Extract<ServerFrame, { type: 'welcome' }>): void {
+    this.serverLimits = w.limits;
+    this.emitEvent({ type: 'connected', name: w.name, server: `${this.opts.host}:${this.opts.port}`, online: w.online });
+    this.downloads.connectionRestored();
+  }
+  refused(code: string, message: string): void {
+    this.emitEvent({ type: 'error', code, message });
+  }
+  lost(reason: string, _retry: boolean, attempt: number, inMs: number): void {
+    this.emitEvent({ type: 'reconnecting', attempt, inMs, reason });
+  }
+  closed(reason: string): void {
+    this.downloads.shutdown();
+    this.emitEvent({ type: 'disconnected', reason: reason || 'closed' });
+    this.socket?.destroy();
+    this.resolveClosed(reason);
+  }
+
+  private onLine(bytes: Buffer): void {
+    let frame: ServerFrame;
+    try { frame = decodeServerFrame(bytes); } catch (e) {
+      this.emitEvent({ type: 'error', code: 'bad-frame', message: (e as Error).message });
+      return;
+    }
+    this.actor.send({ type: 'frame', frame });
+    this.dispatch(frame);
+  }
+
+  /** What the user sees of each server frame. */
+  private dispatch(f: ServerFrame): void {
+    switch (f.type) {
+      case 'history': if (Array.isArray(f.messages)) this.emitEvent({ type: 'history', messages: f.messages }); return;
+      case 'joined': this.emitEvent({ type: 'joined', name: String(f.name) }); return;
+      case 'left': this.emitEvent({ type: 'left', name: String(f.name), reason: f.reason }); return;
+      case 'message': {
+        const ev: ClientEvent = { type: 'message', from: String(f.from), text: String(f.text), ts: Number(f.ts) || 0 };
+        if (typeof f.to === 'string') ev.to = f.to;
+        this.emitEvent(ev);
+        return;
+      }
+      case 'online': this.emitEvent({ type: 'online', names: Array.isArray(f.names) ? f.names.map(String) : [] }); return;
+      case 'files': this.emitEvent({ type: 'files', files: Array.isArray(f.files) ? f.files.map((x) => ({ name: String(x.name), size: Number(x.size) })) : [] }); return;
+      case 'ping': this.send(f.t === undefined ? { type: 'pong' } : { type: 'pong', t: f.t }); return;
+      case 'error':
+        if (this.downloads.onError(f)) return;
+        if (this.state !== 'refused') this.emitEvent({ type: 'error', code: f.code, message: String(f.message) });
+        return;
+      case 'bye': return;
+      case 'offer': case 'ask': case 'complete': case 'stopped': this.downloads.onFrame(f); return;
+      default: return;
+    }
+  }
+}

@@ -1,0 +1,86 @@
+// One TCP connection on the server: bytes -> lines -> frames -> events for its session actor, and the actor's
+// port bound to this socket's outbox. Nothing here decides anything: the session machine does.
+import type { Socket } from 'node:net';
+import { createActor, type Actor, type InspectionEvent } from 'xstate';
+import { decodeClientFrame, encodeFrame, FrameError } from '../machines/frame-codec.js';
+import type { ClientFrame, ServerFrame } from '../machines/frames.js';
+import { sessionMachine, type HubPort, type SessionConfig, type SessionPort } from '../machines/session.machine.js';
+import { LineSplitter } from './line-splitter.js';
+import { Outbox } from './outbox.js';
+
+export interface ConnectionHost {
+  hub: HubPort;
+  cfg: SessionConfig;
+  maxOutboxBytes: number;
+  listFiles(conn: Connection): void;
+  transfer(conn: Connection, frame: Extract<ClientFrame, { type: 'get' | 'consent' | 'stop' }>, name: string): void;
+  ended(conn: Connection, name: string | null, reason: string): void;
+  inspect?: (id: string) => ((ev: InspectionEvent) => void) | undefined;
+}
+
+let nextId = 1;
+
+export class Connection implements SessionPort {
+  readonly id = nextId++;
+  readonly remote: string;
+  readonly actor: Actor<typeof sessionMachine>;
+  private readonly outbox: Outbox;
+  private readonly splitter: LineSplitter;
+  private closing = false;
+
+  constructor(readonly socket: Socket, private readonly host: ConnectionHost) {
+    this.remote = `${socket.remoteAddress}:${socket.remotePort}`;
+    this.outbox = new Outbox(socket, host.maxOutboxBytes, () => this.overflow());
+    this.splitter = new LineSplitter(host.cfg.limits.maxLine, {
+      line: (bytes) => this.onLine(bytes),
+      tooLong: () => this.actor.send({ type: 'bad', code: 'line-too-long', message: `a line is limited to ${host.cfg.limits.maxLine} bytes`, now: Date.now() }),
+    });
+    this.actor = createActor(sessionMachine, {
+      id: `session-${this.id}`,
+      input: { port: this, cfg: host.cfg, now: Date.now() },
+      inspect: host.inspect?.(`session-${this.id}`),
+    });
+    socket.setNoDelay(true);
+    socket.on('data', (chunk: Buffer) => this.splitter.push(chunk));
+    socket.on('error', () => {}); // 'close' follows with the reason we care about
+    socket.on('close', () => this.actor.send({ type: 'socket.closed', reason: this.closing ? 'quit' : 'gone' }));
+    this.actor.start();
+  }
+
+  get hub(): HubPort { return this.host.hub; }
+  get name(): string | null { return this.actor.getSnapshot().context.name; }
+
+  private onLine(bytes: Buffer): void {
+    const now = Date.now();
+    let frame: ClientFrame;
+    try { frame = decodeClientFrame(bytes); }
+    catch (e) {
+      if (e instanceof FrameError) { this.actor.send({ type: 'bad', code: e.code, message: e.message, now }); return; }
+      throw e;
+    }
+    this.actor.send({ type: 'frame', frame, now });
+  }
+
+  private overflow(): void {
+    // a reader too slow for what it is sent: cut it off; the others go on
+    this.closing = true;
+    this.socket.destroy();
+    this.actor.send({ type: 'socket.closed', reason: 'slow-reader' });
+  }
+
+  // ---- SessionPort
+  write(line: Buffer): void { this.outbox.write(line); }
+  send(frame: ServerFrame): void { this.outbox.write(encodeFrame(frame)); }
+  close(_reason: string): void {
+    if (this.closing) return;
+    this.closing = true;
+    this.outbox.flush();
+    this.outbox.seal();
+    this.socket.end();
+    // a peer that never reads cannot hold the socket open
+    setTimeout(() => this.socket.destroy(), 2000).unref();
+  }
+  listFiles(): void { this.host.listFiles(this); }
+  transfer(frame: Extract<ClientFrame, { type: 'get' | 'consent' | 'stop' }>, name: string): void { this.host.transfer(this, frame, name); }
+  ended(name: string | null, reason: string): void { this.host.ended(this, name, reason); }
+}

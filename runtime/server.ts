@@ -1,0 +1,126 @@
+// The messenger server: a TCP listener hosting one session actor per connection, the hub, the shared-files
+// catalogue and the transfers host. One timer drives keepalive for every session.
+import net from 'node:net';
+import type { InspectionEvent } from 'xstate';
+import type { ClientFrame } from '../machines/frames.js';
+import { DEFAULT_SESSION_CONFIG, type SessionConfig } from '../machines/session.machine.js';
+import { Catalogue } from './catalogue.js';
+import { Connection, type ConnectionHost } from './connection.js';
+import { Hub } from './hub.js';
+import type { Logger } from './logger.js';
+import { TransfersHost, type TransfersOptions } from './transfers-host.js';
+
+export interface ServerOptions {
+  host: string;
+  port: number;
+  filesDir: string;
+  session?: Partial<SessionConfig>;
+  /** Connections allowed from one address at once (0: no limit). */
+  maxPerAddress: number;
+  maxConnections: number;
+  maxOutboxBytes: number;
+  tickMs: number;
+  transfers: TransfersOptions;
+  log: Logger;
+  inspect?: (id: string) => ((ev: InspectionEvent) => void) | undefined;
+}
+
+export const SERVER_DEFAULTS = {
+  host: '127.0.0.1', port: 50000, maxPerAddress: 128, maxConnections: 15000, maxOutboxBytes: 1 << 20, tickMs: 5000,
+} as const;
+
+export class MessengerServer implements ConnectionHost {
+  readonly hub: Hub;
+  readonly cfg: SessionConfig;
+  readonly maxOutboxBytes: number;
+  readonly catalogue: Catalogue;
+  readonly transfers: TransfersHost;
+  readonly inspect: ServerOptions['inspect'];
+  private readonly server: net.Server;
+  private readonly conns = new Set<Connection>();
+  private readonly perAddress = new Map<string, number>();
+  private tick?: NodeJS.Timeout;
+  private readonly log: Logger;
+
+  constructor(private readonly opts: ServerOptions) {
+    this.log = opts.log;
+    this.cfg = { ...DEFAULT_SESSION_CONFIG, ...opts.session, limits: { ...DEFAULT_SESSION_CONFIG.limits, ...opts.session?.limits } };
+    this.maxOutboxBytes = opts.maxOutboxBytes;
+    this.inspect = opts.inspect;
+    this.hub = new Hub(100, {
+      joined: (name) => this.log.info({ name, online: this.hub.size }, 'joined'),
+      left: (name, reason) => this.log.info({ name, reason, online: this.hub.size }, 'left'),
+    });
+    this.catalogue = new Catalogue(opts.filesDir);
+    this.transfers = new TransfersHost(this.catalogue, opts.transfers, this.log);
+    this.server = net.createServer({ noDelay: true }, (s) => this.accept(s));
+    this.server.maxConnections = opts.maxConnections;
+  }
+
+  async start(): Promise<void> {
+    await this.transfers.start();
+    await new Promise<void>((resolve, reject) => {
+      this.server.once('error', reject);
+      this.server.listen({ host: this.opts.host, port: this.opts.port, backlog: 4096 }, () => { this.server.off('error', reject); resolve(); });
+    });
+    this.server.on('error', (e) => this.log.error({ err: e.message }, 'listener error'));
+    this.tick = setInterval(() => {
+      const now = Date.now();
+      for (const c of this.conns) c.actor.send({ type: 'tick', now });
+    }, this.opts.tickMs);
+    this.tick.unref();
+    this.log.info({ host: this.opts.host, port: this.port, files: this.catalogue.root, udp: this.opts.transfers.ports.join('-') }, 'listening');
+  }
+
+  get port(): number { const a = this.server.address(); return typeof a === 'object' && a ? a.port : this.opts.port; }
+  get connections(): number { return this.conns.size; }
+
+  private accept(socket: net.Socket): void {
+    const addr = socket.remoteAddress ?? '?';
+    const count = (this.perAddress.get(addr) ?? 0) + 1;
+    if (this.opts.maxPerAddress > 0 && count > this.opts.maxPerAddress) {
+      this.log.warn({ remote: addr, limit: this.opts.maxPerAddress }, 'refused: too many connections from one address');
+      socket.on('error', () => {});
+      socket.end(JSON.stringify({ type: 'error', code: 'too-many-connections', message: `at most ${this.opts.maxPerAddress} connections from one address` }) + '\n');
+      setTimeout(() => socket.destroy(), 1000).unref();
+      return;
+    }
+    this.perAddress.set(addr, count);
+    const conn = new Connection(socket, this);
+    this.conns.add(conn);
+    this.log.debug({ conn: conn.id, remote: conn.remote }, 'connect');
+    socket.once('close', () => {
+      this.conns.delete(conn);
+      const n = (this.perAddress.get(addr) ?? 1) - 1;
+      if (n <= 0) this.perAddress.delete(addr); else this.perAddress.set(addr, n);
+    });
+  }
+
+  // ---- ConnectionHost
+  listFiles(conn: Connection): void {
+    this.catalogue.list().then(
+      (files) => conn.send({ type: 'files', files }),
+      () => conn.send({ type: 'error', code: 'io-error', message: 'cannot read the shared folder', re: 'files' }),
+    );
+  }
+
+  transfer(conn: Connection, frame: Extract<ClientFrame, { type: 'get' | 'consent' | 'stop' }>, name: string): void {
+    this.transfers.handle(conn, frame, name, conn.socket.remoteAddress ?? '');
+  }
+
+  ended(conn: Connection, name: string | null, reason: string): void {
+    this.log.info({ conn: conn.id, remote: conn.remote, name, reason }, 'disconnect');
+    if (name) this.transfers.sessionEnded(conn, reason);
+  }
+
+  /** Tells every client, closes every connection and transfer, stops listening. */
+  async stop(reason = 'server-shutdown'): Promise<void> {
+    if (this.tick) clearInterval(this.tick);
+    this.server.close();
+    for (const c of this.conns) c.actor.send({ type: 'shutdown', reason });
+    await this.transfers.stop();
+    const deadline = Date.now() + 3000;
+    while (this.conns.size && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    for (const c of this.conns) c.socket.destroy();
+  }
+}
