@@ -36,7 +36,7 @@ export function parseCommand(line: string): Command {
   const s = line.replace(/\r?\n$/, '');
   if (!s.trim()) return { kind: 'empty' };
   if (!s.startsWith('/')) return { kind: 'all', text: s };
-  const m = /^\/(\S+)\s?([\s\S]*)$/.exec(s)!;
+  const m = /^\/(\S*)\s?([\s\S]*)$/.exec(s)!;
   const verb = m[1]!.toLowerCase();
   const rest = m[2] ?? '';
   switch (verb) {

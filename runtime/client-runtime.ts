@@ -32,13 +32,20 @@ export class ClientRuntime extends EventEmitter<{ event: [ClientEvent] }> implem
   private closedPromise: Promise<string>;
   private resolveClosed!: (reason: string) => void;
   private serverLimits: Extract<ServerFrame, { type: 'welcome' }>['limits'] | null = null;
+  /** The server accepted our hello on the current socket. */
+  private welcomed = false;
 
   constructor(readonly opts: ClientOptions) {
     super();
     this.closedPromise = new Promise((r) => { this.resolveClosed = r; });
     this.downloads = new Downloads(
-      { host: opts.host, dir: opts.downloadsDir, yes: opts.yes, ...opts.download },
-      { send: (f) => this.sendFrame(f), emit: (e) => this.emitEvent(e) },
+      { host: opts.host, dir: opts.downloadsDir, yes: opts.yes, inspect: opts.inspect ? () => opts.inspect : undefined, ...opts.download },
+      {
+        send: (f) => this.sendFrame(f),
+        emit: (e) => this.emitEvent(e),
+        serverAddress: () => this.socket?.remoteAddress ?? opts.host,
+        userName: () => this.name,
+      },
     );
     this.actor = createActor(clientMachine, {
       id: 'client',
@@ -49,7 +56,7 @@ export class ClientRuntime extends EventEmitter<{ event: [ClientEvent] }> implem
 
   get state(): string { return String(this.actor.getSnapshot().value); }
   get name(): string { return this.actor.getSnapshot().context.name; }
-  get isOnline(): boolean { return this.state === 'online'; }
+  get isOnline(): boolean { return this.welcomed; }
   get limits() { return this.serverLimits; }
 
   start(): void {
@@ -89,7 +96,7 @@ export class ClientRuntime extends EventEmitter<{ event: [ClientEvent] }> implem
   }
 
   sendFrame(frame: ClientFrame): boolean {
-    if (!this.socket || this.state !== 'online' && frame.type !== 'hello' && frame.type !== 'bye') {
+    if (!this.socket || !this.welcomed && frame.type !== 'hello' && frame.type !== 'bye') {
       if (frame.type !== 'bye' && frame.type !== 'pong') this.emitEvent({ type: 'error', code: 'not-connected', message: 'not connected to the server' });
       return false;
     }
@@ -113,6 +120,7 @@ export class ClientRuntime extends EventEmitter<{ event: [ClientEvent] }> implem
     s.on('close', () => {
       if (this.socket !== s) return;
       this.socket = null;
+      this.welcomed = false;
       this.downloads.connectionLost();
       const why = (s as net.Socket & { lastError?: string }).lastError;
       this.actor.send({ type: 'socket.closed', reason: why ? `connection error: ${why}` : 'connection closed by the server' });
@@ -124,6 +132,7 @@ export class ClientRuntime extends EventEmitter<{ event: [ClientEvent] }> implem
 
   online(w: Extract<ServerFrame, { type: 'welcome' }>): void {
     this.serverLimits = w.limits;
+    this.welcomed = true;
     this.emitEvent({ type: 'connected', name: w.name, server: `${this.opts.host}:${this.opts.port}`, online: w.online });
     this.downloads.connectionRestored();
   }

@@ -171,6 +171,15 @@ export function validateImpairments(spec: ImpairmentSpec): void {
   for (const b of spec.blackouts ?? []) { nonNeg(b.at, 'blackout.at'); nonNeg(b.for, 'blackout.for'); }
 }
 
+/** The largest bit unit that states the rate exactly: 10000000 -> 10mbit, 1500000 -> 1500kbit. */
+function formatRate(bits: number): string {
+  for (const unit of ['gbit', 'mbit', 'kbit'] as const) {
+    const v = bits / UNIT_BITS[unit]!;
+    if (Number.isInteger(v)) return `${v}${unit}`;
+  }
+  return `${bits}bit`;
+}
+
 const pct = (p: number) => `${+(p * PERCENT).toPrecision(4)}%`;
 
 /** The CLI form again, for start messages and logs: parseImpairments(describeImpairments(s)) is equivalent to s. */
@@ -181,7 +190,7 @@ export function describeImpairments(spec: ImpairmentSpec): string {
   if (g) out.push(`ge=${g.p}/${g.r}/${g.lossBad ?? 1}/${g.lossGood ?? 0}`);
   if (spec.delayMs) out.push(`delay=${spec.delayMs}ms`);
   if (spec.jitterMs) out.push(`jitter=${spec.jitterMs}ms`);
-  if (spec.rateBitsPerSec) out.push(`rate=${spec.rateBitsPerSec}bit`);
+  if (spec.rateBitsPerSec) out.push(`rate=${formatRate(spec.rateBitsPerSec)}`);
   if (spec.queuePackets) out.push(`queue=${spec.queuePackets}`);
   if (spec.queueBytes) out.push(`queue=${spec.queueBytes}b`);
   if (spec.duplicate) out.push(`dup=${pct(spec.duplicate)}`);

@@ -1,0 +1,65 @@
+// The real bins as child processes: `messenger-server` and `messenger --plain --json`, started with
+// `node --import tsx` (one process each, so a SIGKILL ends the program itself).
+import { spawn, type ChildProcess } from 'node:child_process';
+import path from 'node:path';
+import readline from 'node:readline';
+import { fileURLToPath } from 'node:url';
+import { Recorder } from './recorder.js';
+
+export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+const SERVER_BIN = path.join(ROOT, 'bin/messenger-server.ts');
+const CLIENT_BIN = path.join(ROOT, 'bin/messenger.ts');
+
+export type Json = Record<string, unknown> & { type?: string; msg?: string };
+
+/** A child whose stdout lines are logged (parsed as JSON when they are). */
+export class ChildRun extends Recorder<Json> {
+  readonly stderr: string[] = [];
+  exitCode: number | null = null;
+  signal: NodeJS.Signals | null = null;
+
+  constructor(readonly child: ChildProcess, label: string) {
+    super(label);
+    readline.createInterface({ input: child.stdout! }).on('line', (line) => {
+      try { this.push(JSON.parse(line) as Json); } catch { this.push({ raw: line }); }
+    });
+    readline.createInterface({ input: child.stderr! }).on('line', (line) => this.stderr.push(line));
+    child.on('exit', (code, signal) => { this.exitCode = code; this.signal = signal; this.end(signal ?? String(code)); });
+    child.stdin?.on('error', () => {});
+  }
+
+  get running(): boolean { return this.endedWith === null; }
+
+  /** One line on standard input. */
+  type(line: string): void { this.child.stdin!.write(line + '\n'); }
+
+  /** Closes standard input (end of input). */
+  endInput(): void { this.child.stdin!.end(); }
+
+  kill(signal: NodeJS.Signals = 'SIGKILL'): void { if (this.running) this.child.kill(signal); }
+
+  /** Kills (SIGKILL) if still running and waits for the exit. */
+  async dispose(): Promise<void> {
+    if (this.running) { this.child.kill('SIGKILL'); await this.waitEnd(5000).catch(() => undefined); }
+    this.child.stdin?.destroy();
+  }
+}
+
+function node(file: string, args: string[]): ChildProcess {
+  return spawn(process.execPath, ['--import', 'tsx', file, ...args], { cwd: ROOT, stdio: ['pipe', 'pipe', 'pipe'], env: { ...process.env, NO_COLOR: '1' } });
+}
+
+/** Starts `messenger-server --log-json ARGS` and waits for its "listening" log line (which names the port). */
+export async function spawnServer(args: string[], ms = 15000): Promise<{ run: ChildRun; port: number }> {
+  const run = new ChildRun(node(SERVER_BIN, ['--log-json', ...args]), 'messenger-server');
+  const ready = await Promise.race([
+    run.waitFor((l) => l.msg === 'listening', ms),
+    run.waitEnd(ms).then((why) => { throw new Error(`messenger-server exited (${why}): ${run.stderr.join('\n')}`); }),
+  ]);
+  return { run, port: Number(ready.port) };
+}
+
+/** Starts `messenger --plain --json --name NAME --port PORT ARGS` (does not wait for anything). */
+export function spawnClient(name: string, port: number, args: string[] = []): ChildRun {
+  return new ChildRun(node(CLIENT_BIN, ['--plain', '--json', '--name', name, '--host', '127.0.0.1', '--port', String(port), ...args]), `messenger ${name}`);
+}

@@ -1,0 +1,79 @@
+// An in-process MessengerServer on 127.0.0.1 with a random free TCP port, a silent logger and a temporary shared
+// folder. Every option can be overridden; session limits may be given in part.
+import { DEFAULT_SESSION_CONFIG, type SessionConfig } from '../../machines/session.machine.js';
+import type { Limits } from '../../machines/frames.js';
+import { makeLogger } from '../../runtime/logger.js';
+import { MessengerServer, SERVER_DEFAULTS, type ServerOptions } from '../../runtime/server.js';
+import type { TransfersOptions } from '../../runtime/transfers-host.js';
+import { nextUdpPorts } from './ports.js';
+import { makeTempDir, removeDir, writeFiles } from './tmp.js';
+
+export interface TestServerOptions extends Partial<Omit<ServerOptions, 'session' | 'transfers'>> {
+  session?: Partial<Omit<SessionConfig, 'limits'>> & { limits?: Partial<Limits> };
+  transfers?: Partial<TransfersOptions>;
+  /** Files to put into the shared folder (a fresh temporary folder unless `filesDir` is given). */
+  files?: Record<string, string | Uint8Array>;
+}
+
+export interface TestServer {
+  server: MessengerServer;
+  host: string;
+  port: number;
+  filesDir: string;
+  options: ServerOptions;
+  stop(): Promise<void>;
+}
+
+export function serverOptions(o: TestServerOptions = {}): ServerOptions {
+  const { session, transfers, files: _files, ...rest } = o;
+  return {
+    host: '127.0.0.1',
+    port: 0,
+    filesDir: '',
+    maxPerAddress: 0,
+    maxConnections: SERVER_DEFAULTS.maxConnections,
+    maxOutboxBytes: SERVER_DEFAULTS.maxOutboxBytes,
+    tickMs: SERVER_DEFAULTS.tickMs,
+    log: makeLogger({ quiet: true }),
+    ...rest,
+    session: {
+      ...DEFAULT_SESSION_CONFIG,
+      ...session,
+      limits: { ...DEFAULT_SESSION_CONFIG.limits, ...session?.limits },
+    },
+    transfers: {
+      host: rest.host ?? '127.0.0.1',
+      ports: nextUdpPorts(2),
+      halfway: 0.5,
+      chunk: 60000,
+      cc: 'bbr',
+      silentMs: 30000,
+      maxPerSession: 4,
+      ...transfers,
+    },
+  };
+}
+
+export async function startServer(o: TestServerOptions = {}): Promise<TestServer> {
+  const ownDir = o.filesDir === undefined;
+  const filesDir = o.filesDir ?? makeTempDir('messenger-files-');
+  if (o.files) writeFiles(filesDir, o.files);
+  const options = serverOptions({ ...o, filesDir });
+  const server = new MessengerServer(options);
+  try {
+    await server.start();
+  } catch (e) {
+    if (ownDir) removeDir(filesDir);
+    throw e;
+  }
+  let stopped = false;
+  return {
+    server, options, filesDir, host: options.host, port: server.port,
+    async stop() {
+      if (stopped) return;
+      stopped = true;
+      await server.stop('server-shutdown');
+      if (ownDir) removeDir(filesDir);
+    },
+  };
+}

@@ -1,0 +1,212 @@
+// The full-screen client end to end: a real server in-process, the client in a real pseudo-terminal, the screen
+// read back through a headless xterm. Assertions read the screen, not internal state.
+import fs from 'node:fs';
+import path from 'node:path';
+import { expect } from 'chai';
+import { KEY, peer, ROOT, startServer, Tui } from './harness.js';
+
+type Server = Awaited<ReturnType<typeof startServer>>;
+type Peer = Awaited<ReturnType<typeof peer>>;
+
+describe('full-screen client (pty)', function () {
+  this.timeout(60000);
+  let srv: Server;
+  let tui: Tui | null = null;
+  const peers: Peer[] = [];
+
+  before(async () => {
+    srv = await startServer({ 'notes.txt': 'hello\n', 'photo.jpg': Buffer.alloc(150_000, 1) });
+  });
+  afterEach(async () => {
+    await tui?.stop();
+    tui = null;
+    for (const p of peers.splice(0)) await p.stop();
+  });
+  after(async () => { await srv.stop(); });
+
+  const open = (name: string | null, cols = 100, rows = 30) => {
+    const args = ['--port', String(srv.server.port), '--no-reconnect'];
+    if (name) args.push('--name', name);
+    tui = new Tui(args, cols, rows);
+    return tui;
+  };
+
+  it('connects and shows the panes, the join of a second client, chat to all and private both ways', async () => {
+    const t = open('alice');
+    await t.waitFor(/connected to .* as alice/);
+    await t.waitFor('Files (2)');
+    expect(t.text()).to.include('notes.txt').and.include('photo.jpg').and.include('146 KiB');
+    expect(t.text()).to.match(/nick: alice \| online/);
+
+    const bob = await peer(srv.server.port, 'bob');
+    peers.push(bob);
+    await t.waitFor('bob joined');
+    await t.waitFor('Online (2)');
+
+    t.type(`hello everyone${KEY.enter}`);
+    await t.waitFor('alice: hello everyone');
+    await bob.waitEvent((e) => e.type === 'message' && e.text === 'hello everyone' && e.to === undefined);
+
+    t.type(`/msg bob just for you${KEY.enter}`);
+    await t.waitFor('[private] you -> bob: just for you');
+    await bob.waitEvent((e) => e.type === 'message' && e.text === 'just for you' && e.to === 'bob');
+
+    bob.client.command('/msg alice a secret back');
+    await t.waitFor('[private] bob -> you: a secret back');
+    bob.client.command('and one for all');
+    await t.waitFor('bob: and one for all');
+
+    await bob.stop();
+    peers.length = 0;
+    await t.waitFor('bob left');
+    await t.waitFor('Online (1)');
+  });
+
+  it('shows who is online and the files on request, by keyboard and by mouse', async () => {
+    const t = open('carol');
+    await t.waitFor('Files (2)');
+    const dave = await peer(srv.server.port, 'dave');
+    peers.push(dave);
+    await t.waitFor('dave joined');
+
+    t.type(KEY.f2);
+    await t.waitFor(/online \(2\): carol, dave|online \(2\): dave, carol/);
+    await t.key(KEY.esc);
+    t.type(`/files${KEY.enter}`);
+    await t.waitFor(/files \(2\): notes\.txt \(6 B\), photo\.jpg \(146 KiB\)/);
+
+    // mouse: click "Online" in the button row, then pick dave in the Online list and send privately
+    const button = t.find('F2 Online')!;
+    await t.click(button.x + 1, button.y);
+    await t.waitFor((s) => (s.match(/online \(2\)/g) ?? []).length >= 2);
+    const daveRow = t.find('dave')!;
+    await t.click(daveRow.x, daveRow.y); // select
+    await t.click(daveRow.x, daveRow.y); // click the selected name: it becomes the recipient
+    await t.waitFor('Private to dave');
+    t.type('psst');
+    const priv = t.find('F5 Private')!;
+    await t.click(priv.x + 1, priv.y);
+    await t.waitFor('[private] you -> dave: psst');
+    await dave.waitEvent((e) => e.type === 'message' && e.text === 'psst' && e.to === 'dave');
+    // Esc: back to everyone; the Send all button sends what is typed
+    await t.key(KEY.esc);
+    t.type('to the room');
+    await t.waitFor('Message to all');
+    const all = t.find('F4 Send all')!;
+    await t.click(all.x + 1, all.y);
+    await t.waitFor('carol: to the room');
+  });
+
+  it('shows remote text literally: tags escaped, escape sequences stripped, emoji narrowed', async () => {
+    const t = open('erin');
+    await t.waitFor('Files (2)');
+    const eve = await peer(srv.server.port, 'mallory');
+    peers.push(eve);
+    await t.waitFor('mallory joined');
+    eve.client.command('/all {red-fg}red?{/red-fg} \x1b[2J\x1b]0;pwned\x07clear? \u{1F600} \u4E2D\u6587 end');
+    await t.waitFor('mallory: {red-fg}red?{/red-fg} clear? :D 中文 end');
+    expect(t.text()).to.include('erin'); // the screen was not cleared by the remote escape sequence
+  });
+
+  it('asks for a nickname when --name is missing, and again after a refusal', async () => {
+    const frank = await peer(srv.server.port, 'frank');
+    peers.push(frank);
+    const t = open(null);
+    await t.waitFor('Choose a nickname');
+    t.type(`frank${KEY.enter}`);
+    await t.waitFor(/taken/i);
+    await t.waitFor('Choose a nickname');
+    t.type(`\x15grace${KEY.enter}`); // Ctrl-U clears the suggestion
+    await t.waitFor(/connected to .* as grace/);
+    await t.waitFor('nick: grace');
+  });
+
+  it('redraws cleanly when the terminal is resized, and wraps long lines', async () => {
+    const t = open('heidi', 100, 30);
+    await t.waitFor('Files (2)');
+    const long = 'word '.repeat(40).trim();
+    t.type(`${long}${KEY.enter}`);
+    await t.waitFor('heidi: word word');
+    t.resize(80, 24);
+    await t.waitFor((s) => {
+      const lines = s.split('\n');
+      return lines.length === 24 && lines[0]!.startsWith('┌─ Messages') && lines[0]!.endsWith('┐') && lines[0]!.length === 80
+        && /F10 Log out/.test(lines[22]!) && /nick: heidi/.test(lines[23]!);
+    });
+    t.resize(120, 40);
+    await t.waitFor((s) => {
+      const lines = s.split('\n');
+      return lines.length === 40 && lines[0]!.length === 120 && /nick: heidi/.test(lines[39]!);
+    });
+    // the long message wraps inside the message pane: several rows of "word"
+    const rows = t.lines().filter((l) => /^│.*word word/.test(l));
+    expect(rows.length).to.be.greaterThan(1);
+    for (const l of t.lines()) expect(l.length).to.be.at.most(120);
+  });
+
+  it('Ctrl-C leaves cleanly: exit status 0 and the terminal restored', async () => {
+    const t = open('ivan');
+    await t.waitFor('Files (2)');
+    expect(t.alternate).to.equal(true);
+    t.type(KEY.ctrlC);
+    const code = await Promise.race([t.exited, new Promise((r) => setTimeout(() => r('timeout'), 8000))]);
+    expect(code).to.equal(0);
+    await new Promise<void>((r) => t.term.write('', r));
+    expect(t.alternate).to.equal(false);
+    expect(t.term.modes.mouseTrackingMode).to.equal('none');
+    expect(t.raw.lastIndexOf('\x1b[?25h')).to.be.greaterThan(t.raw.lastIndexOf('\x1b[?25l')); // cursor shown again
+  });
+
+  it('/quit and the Log out button leave too', async () => {
+    const t = open('judy');
+    await t.waitFor('Files (2)');
+    t.type(`/quit${KEY.enter}`);
+    expect(await Promise.race([t.exited, new Promise((r) => setTimeout(() => r('timeout'), 8000))])).to.equal(0);
+    await t.stop();
+    const u = open('kate');
+    await u.waitFor('Files (2)');
+    const out = u.find('F10 Log out')!;
+    await u.click(out.x + 2, out.y);
+    expect(await Promise.race([u.exited, new Promise((r) => setTimeout(() => r('timeout'), 8000))])).to.equal(0);
+  });
+
+  // Downloads are being built: until runtime/downloads.ts stops being a placeholder this test cannot pass.
+  const downloadsPending = fs.readFileSync(path.join(ROOT, 'runtime/downloads.ts'), 'utf8').includes('Placeholder');
+  const dlTitle = 'downloads a file through the halfway dialog while chat goes on';
+  (downloadsPending ? it.skip : it)(
+    downloadsPending ? `${dlTitle} [skipped: runtime/downloads.ts is still a Placeholder]` : dlTitle,
+    async () => {
+      const big = await startServer({ 'big.bin': Buffer.alloc(4_000_000, 0x41) }, [58020, 58035]);
+      try {
+        const args = ['--port', String(big.server.port), '--no-reconnect', '--name', 'lena'];
+        const t = new Tui(args, 100, 30);
+        tui = t;
+        await t.waitFor('Files (1)');
+        const bob = await peer(big.server.port, 'mike');
+        peers.push(bob);
+        // pick the file with the keyboard: F6 focuses Files, Enter downloads the selected one
+        await t.key(KEY.f6);
+        t.type(KEY.enter);
+        await t.waitFor('Continue download?', 30000);
+        await t.waitFor(/paused: waiting for your answer/);
+        // the dialog blocks nothing: chat goes on while it is open
+        bob.client.command('still here');
+        await t.waitFor('mike: still here');
+        t.type(`typing works${KEY.enter}`);
+        await t.waitFor('lena: typing works');
+        // answer with the mouse
+        const yes = t.find('Yes (F8)')!;
+        await t.click(yes.x + 1, yes.y);
+        await t.waitFor(/done, last byte 65/, 30000);
+        await t.waitFor(/downloaded 100% out of file\. Last byte is: 65/);
+        expect(t.text()).to.not.include('Continue download?');
+        const file = path.join(t.downloads, 'big.bin');
+        expect(fs.statSync(file).size).to.equal(4_000_000);
+      } finally {
+        await tui?.stop();
+        tui = null;
+        await big.stop();
+      }
+    },
+  );
+});

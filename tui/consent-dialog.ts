@@ -1,0 +1,81 @@
+// The halfway question as a dialog that blocks nothing: it appears without taking the focus (typing goes on in the
+// input line), so chat and other downloads go on while it is open. Answer with the mouse (Yes / No), with F8 / F9
+// from anywhere, or Tab to it and press y, n, Enter or Space. Several questions queue up; the dialog shows the
+// oldest and how many more wait.
+import blessed from 'neo-blessed';
+import type { Widgets } from 'neo-blessed';
+import { ConsentQueue, type Question } from './consent-queue.js';
+import { formatBytes, percent } from './format.js';
+import { escapeTags, plain } from './sanitize.js';
+
+export class ConsentDialog {
+  readonly queue = new ConsentQueue();
+  readonly box: Widgets.BoxElement;
+  private readonly text: Widgets.BoxElement;
+  readonly yes: Widgets.ButtonElement;
+  readonly no: Widgets.ButtonElement;
+
+  constructor(parent: Widgets.Node, private readonly onAnswer: (id: number, yes: boolean) => void) {
+    this.box = blessed.box({
+      parent, top: 2, left: 'center', width: 60, height: 8, border: { type: 'line' }, label: ' Continue download? ',
+      tags: true, hidden: true, style: { border: { fg: 'yellow' }, bg: 'black' },
+    });
+    this.text = blessed.box({ parent: this.box, top: 0, left: 1, right: 1, height: 3, tags: true, style: { bg: 'black' } });
+    const button = (label: string, left: number | string) => blessed.button({
+      parent: this.box, top: 4, left, width: label.length, height: 1, content: label, mouse: true, autoFocus: false,
+      style: { bg: 'grey', fg: 'black', hover: { bg: 'white' }, focus: { bg: 'cyan' } },
+    } as Widgets.ButtonOptions);
+    this.yes = button(' Yes (F8) ', 10);
+    this.no = button(' No (F9) ', 34);
+    this.yes.on('press', () => this.answer(true));
+    this.no.on('press', () => this.answer(false));
+    for (const b of [this.yes, this.no]) {
+      b.on('keypress', (_ch: string | undefined, key: Widgets.Events.IKeyEventArg) => {
+        if (key.name === 'y') this.answer(true);
+        else if (key.name === 'n' || key.name === 'escape') this.answer(false);
+        else if (key.name === 'left' || key.name === 'right') (b === this.yes ? this.no : this.yes).focus();
+      });
+    }
+  }
+
+  get open(): boolean { return this.queue.length > 0; }
+  get focusables(): Widgets.BlessedElement[] { return this.open ? [this.yes, this.no] : []; }
+
+  ask(q: Question): void { this.queue.push(q); this.draw(); }
+
+  /** The download ended or was answered elsewhere (/yes, /no): forget its question. */
+  drop(id: number): void { if (this.queue.remove(id)) this.draw(); }
+
+  clear(): void { this.queue.clear(); this.draw(); }
+
+  /** Answers the question on show. */
+  answer(yes: boolean): void {
+    const q = this.queue.current;
+    if (!q) return;
+    const hadFocus = this.box.screen.focused === this.yes || this.box.screen.focused === this.no;
+    this.queue.remove(q.id);
+    this.draw();
+    this.onAnswer(q.id, yes);
+    if (hadFocus && this.open) this.yes.focus();
+  }
+
+  private draw(): void {
+    const q = this.queue.current;
+    if (!q) {
+      const hadFocus = this.box.screen.focused === this.yes || this.box.screen.focused === this.no;
+      this.box.hide();
+      if (hadFocus) this.box.emit('closed-with-focus');
+      this.box.screen.render();
+      return;
+    }
+    const file = escapeTags(plain(q.file));
+    const more = this.queue.waiting ? `\n{yellow-fg}${this.queue.waiting} more question(s) waiting{/yellow-fg}` : '';
+    this.text.setContent(
+      `Download #${q.id} {bold}${file}{/bold} is paused at ${percent(q.received, q.size)}% ` +
+      `(${formatBytes(q.received)} of ${formatBytes(q.size)}). Continue?${more}`,
+    );
+    this.box.show();
+    this.box.setFront();
+    this.box.screen.render();
+  }
+}

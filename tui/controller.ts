@@ -1,0 +1,270 @@
+// The view over a ClientRuntime: draws its events into the panes and turns keys, clicks and typed lines into
+// runtime commands. No protocol logic: commands go through client.run / client.command, and what is drawn is what
+// the events say.
+import type { Widgets } from 'neo-blessed';
+import type { ClientEvent } from '../machines/client-events.js';
+import { parseCommand, HELP_TEXT, type Command } from '../machines/commands.js';
+import type { FileEntry } from '../machines/frames.js';
+import type { ClientRuntime } from '../runtime/client-runtime.js';
+import { colorNick } from './colors.js';
+import { complete, partialWord } from './completion.js';
+import { formatBytes } from './format.js';
+import { buildLayout, type Ui } from './layout.js';
+import { askName } from './name-prompt.js';
+import { safe } from './sanitize.js';
+
+export const KEYS_HELP = [
+  'Keys: Enter sends (to all, or to the chosen person); Esc goes back to "to all"; Up/Down input history;',
+  '  Tab completes a partial nickname or file name, otherwise moves the focus (Shift-Tab back); PgUp/PgDn scroll;',
+  '  F2 who is online, F3 files, F4 send to all, F5 send privately, F6 download the selected file,',
+  '  F8 / F9 answer yes / no to the halfway question, F10 or Ctrl-C log out. Everything also works with the mouse.',
+].join('\n');
+
+const RENAMEABLE = new Set(['name-taken', 'invalid-name']);
+
+type Client = Pick<ClientRuntime, 'on' | 'run' | 'rename' | 'quit' | 'name' | 'isOnline'>;
+
+export class Controller {
+  readonly ui: Ui;
+  private client: Client | null = null;
+  private recipient: string | null = null;
+  private everConnected = false;
+  private filesAsked = false;
+  private leaving = false;
+  private drawTimer: NodeJS.Timeout | null = null;
+  /** Called on a second Ctrl-C while leaving, or a leave before any client exists. */
+  onForceExit: () => void = () => {};
+
+  constructor(readonly screen: Widgets.Screen, server: string) {
+    this.ui = buildLayout(screen, {
+      submit: (line) => this.submit(line),
+      escape: () => this.setRecipient(null),
+      pickName: (n) => this.pickName(n),
+      pickFile: (f) => this.download(f),
+      answer: (id, yes) => this.answer(id, yes),
+      actions: [
+        { key: 'F2', label: 'Online', run: () => this.showOnline() },
+        { key: 'F3', label: 'Files', run: () => this.showFiles() },
+        { key: 'F4', label: 'Send all', run: () => this.sendAll() },
+        { key: 'F5', label: 'Private', run: () => this.sendPrivate() },
+        { key: 'F6', label: 'Download', run: () => this.downloadSelected() },
+        { key: 'F10', label: 'Log out', run: () => this.leave() },
+      ],
+    });
+    this.ui.status.set({ server, connection: 'starting', hint: 'F1 help' });
+    this.ui.dialog.box.on('closed-with-focus', () => this.ui.input.focus());
+    this.ui.input.focus();
+  }
+
+  attach(client: Client): void {
+    this.client = client;
+    this.ui.status.set({ name: client.name, connection: 'connecting' });
+    client.on('event', (ev) => this.onEvent(ev));
+  }
+
+  get me(): string { return this.client?.name ?? ''; }
+
+  // ---- events -> panes
+  onEvent(ev: ClientEvent): void {
+    const { messages, online, files, model, dialog, status } = this.ui;
+    const now = Date.now();
+    if (model.apply(ev, now)) this.scheduleDraw(ev.type === 'progress');
+    switch (ev.type) {
+      case 'connected':
+        this.everConnected = true;
+        online.me = ev.name;
+        online.set(ev.online);
+        status.set({ name: ev.name, connection: 'online' });
+        messages.system(`connected to ${safe(ev.server)} as ${colorNick(ev.name, safe(ev.name))}; ${ev.online.length} online`);
+        this.client?.run({ kind: 'files' });
+        break;
+      case 'joined':
+        online.add(ev.name);
+        messages.system(`${colorNick(ev.name, safe(ev.name))} joined`);
+        break;
+      case 'left':
+        online.remove(ev.name);
+        messages.system(`${colorNick(ev.name, safe(ev.name))} left${ev.reason ? ` (${safe(ev.reason)})` : ''}`);
+        break;
+      case 'message': messages.message(ev.from, ev.text, ev.ts || now, ev.to, this.me); break;
+      case 'history': messages.history(ev.messages); break;
+      case 'online':
+        online.set(ev.names);
+        messages.system(`online (${ev.names.length}): ${ev.names.map((n) => colorNick(n, safe(n))).join(', ')}`);
+        break;
+      case 'files':
+        files.set(ev.files);
+        if (this.filesAsked) {
+          this.filesAsked = false;
+          messages.system(ev.files.length
+            ? `files (${ev.files.length}): ${ev.files.map((f) => `${safe(f.name)} (${formatBytes(f.size)})`).join(', ')}`
+            : 'the server shares no files');
+        }
+        break;
+      case 'download':
+        messages.system(`download #${ev.id} ${safe(ev.file)} (${formatBytes(ev.size)})${ev.resumed ? `, resuming at ${formatBytes(ev.offset)}` : ''} -> ${safe(ev.path)}`);
+        break;
+      case 'consent':
+        dialog.ask({ id: ev.id, file: ev.file, received: ev.received, size: ev.size });
+        messages.system(`download #${ev.id} ${safe(ev.file)} is halfway: continue? F8 yes, F9 no (or /yes ${ev.id}, /no ${ev.id})`);
+        break;
+      case 'finished':
+        dialog.drop(ev.id);
+        messages.system(`{green-fg}${safe(ev.text)}{/green-fg} sha256 ${safe(ev.sha256.slice(0, 16))}...`);
+        break;
+      case 'stopped':
+        dialog.drop(ev.id);
+        messages.system(`download #${ev.id} ${safe(ev.file)} stopped at ${formatBytes(ev.received)} (${safe(ev.reason)}); partial file kept at ${safe(ev.path)}`);
+        break;
+      case 'error':
+        if (ev.id !== undefined) dialog.drop(ev.id);
+        messages.error(ev.code, ev.message);
+        if (!this.everConnected && RENAMEABLE.has(String(ev.code))) void this.askAgain(ev.message);
+        break;
+      case 'reconnecting':
+        online.clear();
+        status.set({ connection: `reconnecting in ${(ev.inMs / 1000).toFixed(1)}s (attempt ${ev.attempt})` });
+        messages.system(`{yellow-fg}connection lost (${safe(ev.reason)}); reconnecting in ${(ev.inMs / 1000).toFixed(1)}s{/yellow-fg}`);
+        this.everConnected = false;
+        break;
+      case 'disconnected':
+        dialog.clear();
+        status.set({ connection: 'disconnected' });
+        messages.system(`{red-fg}disconnected (${safe(ev.reason)}){/red-fg}`);
+        break;
+      case 'info': messages.system(safe(ev.text)); break;
+      case 'help': messages.block(ev.text); messages.block(KEYS_HELP); break;
+    }
+    status.set({ transfers: model.running });
+  }
+
+  private scheduleDraw(throttle: boolean): void {
+    if (!throttle) { this.ui.transfers.draw(); return; }
+    if (this.drawTimer) return;
+    this.drawTimer = setTimeout(() => { this.drawTimer = null; this.ui.transfers.draw(); }, 100);
+  }
+
+  private async askAgain(reason: string): Promise<void> {
+    this.ui.status.set({ connection: 'nickname refused' });
+    const name = await askName(this.screen, reason, this.me);
+    if (name === null) { this.leave(); return; }
+    this.ui.status.set({ name, connection: 'connecting' });
+    this.client?.rename(name);
+  }
+
+  // ---- typed lines and actions -> commands
+  submit(line: string): void {
+    if (!line.trim()) return;
+    if (line.startsWith('/')) { this.run(parseCommand(line)); return; }
+    if (this.recipient) this.run({ kind: 'msg', to: this.recipient, text: line });
+    else this.run({ kind: 'all', text: line });
+  }
+
+  run(cmd: Command): void {
+    switch (cmd.kind) {
+      case 'quit': this.leave(); return;
+      case 'help': this.help(); return;
+      case 'files': this.filesAsked = true; break;
+      case 'yes': case 'no': {
+        const id = cmd.id ?? this.ui.dialog.queue.current?.id;
+        if (id !== undefined) { this.ui.dialog.drop(id); this.ui.model.answered(id, cmd.kind === 'yes'); this.ui.transfers.draw(); }
+        break;
+      }
+    }
+    if (!this.client) { this.ui.messages.error('not-connected', 'not connected yet'); return; }
+    this.client.run(cmd);
+  }
+
+  private answer(id: number, yes: boolean): void {
+    this.ui.model.answered(id, yes);
+    this.ui.transfers.draw();
+    this.client?.run({ kind: yes ? 'yes' : 'no', id });
+  }
+
+  answerCurrent(yes: boolean): void {
+    if (this.ui.dialog.open) this.ui.dialog.answer(yes);
+    else this.ui.messages.system('no halfway question is waiting');
+  }
+
+  help(): void {
+    if (this.client) this.client.run({ kind: 'help' }); // the runtime answers with a help event, drawn with KEYS_HELP
+    else this.ui.messages.block(`${HELP_TEXT}\n${KEYS_HELP}`);
+  }
+
+  showOnline(): void { this.run({ kind: 'who' }); this.ui.online.list.focus(); this.screen.render(); }
+
+  showFiles(): void { this.run({ kind: 'files' }); this.ui.files.list.focus(); this.screen.render(); }
+
+  /** Sends what is typed to everyone, and makes "to all" the mode of the input line. */
+  sendAll(): void {
+    const text = this.takeInput();
+    this.setRecipient(null);
+    if (text) this.run({ kind: 'all', text });
+    this.ui.input.focus();
+  }
+
+  /** Sends what is typed to the chosen person (the recipient, else the name selected in Online). */
+  sendPrivate(): void {
+    const sel = this.ui.online.selected();
+    const to = this.recipient ?? (sel && sel.toLowerCase() !== this.me.toLowerCase() ? sel : null);
+    if (!to) {
+      this.ui.messages.system('pick who to write to in Online (Enter or click), then type and press Enter');
+      this.ui.online.list.focus();
+      this.screen.render();
+      return;
+    }
+    this.setRecipient(to);
+    const text = this.takeInput();
+    if (text) this.run({ kind: 'msg', to, text });
+    this.ui.input.focus();
+  }
+
+  private takeInput(): string {
+    const text = this.ui.input.value;
+    if (text.trim()) { this.ui.input.history.push(text); this.ui.input.value = ''; return text; }
+    return '';
+  }
+
+  pickName(name: string): void {
+    if (name.toLowerCase() === this.me.toLowerCase()) { this.ui.messages.system('that is you'); return; }
+    this.setRecipient(name);
+    this.ui.input.focus();
+  }
+
+  setRecipient(name: string | null): void {
+    this.recipient = name;
+    this.ui.input.setLabel(name ? `Private to ${safe(name)} (Esc: to all)` : 'Message to all');
+  }
+
+  /** F6 / the Download button: the selected file when the Files list has the focus, else go pick one. */
+  downloadSelected(): void {
+    const f = this.ui.files.selected();
+    if (f && this.screen.focused === this.ui.files.list) { this.download(f); return; }
+    this.ui.messages.system('pick a file in Files: Enter or click (or select it and press Download)');
+    this.ui.files.list.focus();
+    this.screen.render();
+  }
+
+  download(f: FileEntry): void {
+    this.ui.messages.system(`asking for ${safe(f.name)} (${formatBytes(f.size)})`);
+    this.run({ kind: 'get', file: f.name });
+    this.ui.input.focus(); // back to chatting; the transfers panel shows the download
+  }
+
+  /** Tab in the input line: completes a partial word; false when there is none (the focus moves instead). */
+  completeInput(): boolean {
+    const value = this.ui.input.value;
+    if (!partialWord(value)) return false;
+    const r = complete(value, { names: this.ui.online.all, files: this.ui.files.names });
+    if (r.text !== value) this.ui.input.value = r.text;
+    this.ui.status.set({ hint: r.matches.length > 1 ? `matches: ${r.matches.slice(0, 8).join(' ')}` : r.matches.length ? '' : 'no completion' });
+    return true;
+  }
+
+  leave(): void {
+    if (!this.client || this.leaving) { this.onForceExit(); return; }
+    this.leaving = true;
+    this.ui.status.set({ connection: 'leaving' });
+    void this.client.quit();
+  }
+}

@@ -1,0 +1,47 @@
+// Who is online: kept current from connected.online, joined, left and online events. Enter or a click on the
+// selected name makes that person the recipient of private messages.
+import blessed from 'neo-blessed';
+import type { Widgets } from 'neo-blessed';
+import { colorNick } from '../colors.js';
+import { safe } from '../sanitize.js';
+
+const key = (n: string) => n.normalize('NFKC').toLowerCase();
+
+export class OnlinePane {
+  readonly list: Widgets.ListElement;
+  private names: string[] = [];
+  me = '';
+
+  constructor(parent: Widgets.Node, position: Pick<Widgets.BoxOptions, 'top' | 'left' | 'width' | 'height'>, onPick: (name: string) => void) {
+    this.list = blessed.list({
+      parent, ...position, label: ' Online ', border: { type: 'line' }, tags: true, keys: true, mouse: true,
+      scrollbar: { ch: ' ', style: { bg: 'grey' } },
+      style: { border: { fg: 'grey' }, focus: { border: { fg: 'white' } }, selected: { inverse: true }, item: {} },
+    } as Widgets.ListOptions<Widgets.ListElementStyle>);
+    this.list.on('select', (_item: unknown, index: number) => { const n = this.names[index]; if (n) onPick(n); });
+  }
+
+  get all(): readonly string[] { return this.names; }
+
+  selected(): string | undefined {
+    return this.names[(this.list as unknown as { selected: number }).selected];
+  }
+
+  set(names: string[]): void {
+    this.names = [...new Set(names)].sort((a, b) => a.localeCompare(b));
+    this.draw();
+  }
+
+  add(name: string): void { if (!this.names.some((n) => key(n) === key(name))) this.set([...this.names, name]); }
+  remove(name: string): void { this.set(this.names.filter((n) => key(n) !== key(name))); }
+  clear(): void { this.set([]); }
+
+  private draw(): void {
+    const sel = this.selected();
+    this.list.setItems(this.names.map((n) => (key(n) === key(this.me) ? `${colorNick(n, safe(n))} {grey-fg}(you){/grey-fg}` : colorNick(n, safe(n)))) as unknown as string[]);
+    const i = sel ? this.names.indexOf(sel) : -1;
+    if (i >= 0) this.list.select(i);
+    this.list.setLabel(` Online (${this.names.length}) `);
+    this.list.screen.render();
+  }
+}
