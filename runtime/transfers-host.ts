@@ -305,7 +305,7 @@ class ServerTransfer implements SenderIO {
     const secs = (performance.now() - this.startedAt) / 1000;
     this.host.log.info({
       id: this.id, name: this.name, file: this.file.name, outcome: out?.outcome, reason: out?.reason || undefined,
-      acked: out?.acked, seconds: Number(secs.toFixed(3)), retransmits: s.retransmits, lost: s.lostPackets, srttMs: Number(s.srtt.toFixed(2)),
+      acked: out?.acked, seconds: Number(secs.toFixed(3)), retransmits: s.retransmits, lost: s.lostPackets, srttMs: Number(s.srtt.toFixed(2)), minRttMs: Number(s.minRtt.toFixed(2)), cwnd: s.cwnd, pacingMBps: Math.round(s.pacingRate / 1e6), cc: s.cc, packets: s.packetsSent,
     }, 'transfer ended');
     this.host.ended(this, out?.outcome ?? 'failed');
     this.file.close();

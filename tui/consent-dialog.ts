@@ -15,9 +15,10 @@ export class ConsentDialog {
   readonly yes: Widgets.ButtonElement;
   readonly no: Widgets.ButtonElement;
 
-  constructor(parent: Widgets.Node, private readonly onAnswer: (id: number, yes: boolean) => void) {
+  /** `room()` is the width it may take: it sits over the top of the message pane, leaving the side panels free. */
+  constructor(parent: Widgets.Node, private readonly onAnswer: (id: number, yes: boolean) => void, private readonly room: () => number) {
     this.box = blessed.box({
-      parent, top: 2, left: 'center', width: 60, height: 8, border: { type: 'line' }, label: ' Continue download? ',
+      parent, top: 1, left: 2, width: 60, height: 7, border: { type: 'line' }, label: ' Continue download? ',
       tags: true, hidden: true, style: { border: { fg: 'yellow' }, bg: 'black' },
     });
     this.text = blessed.box({ parent: this.box, top: 0, left: 1, right: 1, height: 3, tags: true, style: { bg: 'black' } });
@@ -25,8 +26,8 @@ export class ConsentDialog {
       parent: this.box, top: 4, left, width: label.length, height: 1, content: label, mouse: true, autoFocus: false,
       style: { bg: 'grey', fg: 'black', hover: { bg: 'white' }, focus: { bg: 'cyan' } },
     } as Widgets.ButtonOptions);
-    this.yes = button(' Yes (F8) ', 10);
-    this.no = button(' No (F9) ', 34);
+    this.yes = button(' Yes (F8) ', 4);
+    this.no = button(' No (F9) ', 20);
     this.yes.on('press', () => this.answer(true));
     this.no.on('press', () => this.answer(false));
     for (const b of [this.yes, this.no]) {
@@ -47,6 +48,9 @@ export class ConsentDialog {
   drop(id: number): void { if (this.queue.remove(id)) this.draw(); }
 
   clear(): void { this.queue.clear(); this.draw(); }
+
+  /** After a resize. */
+  redraw(): void { if (this.open) this.draw(); }
 
   /** Answers the question on show. */
   answer(yes: boolean): void {
@@ -74,6 +78,7 @@ export class ConsentDialog {
       `Download #${q.id} {bold}${file}{/bold} is paused at ${percent(q.received, q.size)}% ` +
       `(${formatBytes(q.received)} of ${formatBytes(q.size)}). Continue?${more}`,
     );
+    this.box.width = Math.max(34, Math.min(60, this.room()));
     this.box.show();
     this.box.setFront();
     this.box.screen.render();

@@ -102,7 +102,7 @@ export class Controller {
         }
         break;
       case 'download':
-        messages.system(`download #${ev.id} ${safe(ev.file)} (${formatBytes(ev.size)})${ev.resumed ? `, resuming at ${formatBytes(ev.offset)}` : ''} -> ${safe(ev.path)}`);
+        messages.system(`download #${ev.id} ${safe(ev.file)} (${formatBytes(ev.size)}) ${ev.resumed ? `resumes at ${formatBytes(ev.offset)}` : 'started'}`);
         break;
       case 'consent':
         dialog.ask({ id: ev.id, file: ev.file, received: ev.received, size: ev.size });
@@ -110,7 +110,7 @@ export class Controller {
         break;
       case 'finished':
         dialog.drop(ev.id);
-        messages.system(`{green-fg}${safe(ev.text)}{/green-fg} sha256 ${safe(ev.sha256.slice(0, 16))}...`);
+        messages.system(`{green-fg}${safe(ev.text)}{/green-fg}`); // the text names the last byte, size and SHA-256
         break;
       case 'stopped':
         dialog.drop(ev.id);
@@ -240,13 +240,12 @@ export class Controller {
   downloadSelected(): void {
     const f = this.ui.files.selected();
     if (f && this.screen.focused === this.ui.files.list) { this.download(f); return; }
-    this.ui.messages.system('pick a file in Files: Enter or click (or select it and press Download)');
+    this.ui.messages.system('pick a file in Files: Enter, or click it twice');
     this.ui.files.list.focus();
     this.screen.render();
   }
 
   download(f: FileEntry): void {
-    this.ui.messages.system(`asking for ${safe(f.name)} (${formatBytes(f.size)})`);
     this.run({ kind: 'get', file: f.name });
     this.ui.input.focus(); // back to chatting; the transfers panel shows the download
   }

@@ -40,6 +40,7 @@ export function bindKeys(screen: Widgets.Screen, ctl: Controller): void {
     ui.transfers.draw();
     ui.input.box.emit('resize');
     ui.files.list.emit('resize');
+    ui.dialog.redraw();
     screen.render();
   });
 }

@@ -68,7 +68,7 @@ export function buildLayout(screen: Widgets.Screen, h: LayoutHandlers): Ui {
   });
   const buttons = new ButtonRow(screen, h.actions);
   const status = new StatusBar(screen);
-  const dialog = new ConsentDialog(screen, h.answer);
+  const dialog = new ConsentDialog(screen, h.answer, () => (screen.width as number) - SIDE_WIDTH - 4);
   const ring = () => [
     input.box, ...dialog.focusables, messages.log, online.list, files.list, transfers.box, ...buttons.buttons,
   ] as Widgets.BlessedElement[];

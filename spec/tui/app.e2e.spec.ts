@@ -24,8 +24,9 @@ describe('full-screen client (pty)', function () {
   });
   after(async () => { await srv.stop(); });
 
-  const open = (name: string | null, cols = 100, rows = 30) => {
-    const args = ['--port', String(srv.server.port), '--no-reconnect'];
+  const open = (name: string | null, cols = 100, rows = 30, port = srv.server.port) => {
+    const args = ['--port', String(port)];
+    if (port === srv.server.port) args.push('--no-reconnect');
     if (name) args.push('--name', name);
     tui = new Tui(args, cols, rows);
     return tui;
@@ -79,7 +80,7 @@ describe('full-screen client (pty)', function () {
     const button = t.find('F2 Online')!;
     await t.click(button.x + 1, button.y);
     await t.waitFor((s) => (s.match(/online \(2\)/g) ?? []).length >= 2);
-    const daveRow = t.find('dave')!;
+    const daveRow = t.find('dave', t.cols - 28)!; // in the Online panel
     await t.click(daveRow.x, daveRow.y); // select
     await t.click(daveRow.x, daveRow.y); // click the selected name: it becomes the recipient
     await t.waitFor('Private to dave');
@@ -170,38 +171,102 @@ describe('full-screen client (pty)', function () {
     expect(await Promise.race([u.exited, new Promise((r) => setTimeout(() => r('timeout'), 8000))])).to.equal(0);
   });
 
+  it('Tab completes a partial word and otherwise moves the focus; Up recalls; PgUp/PgDn scroll back', async () => {
+    const t = open('olga');
+    await t.waitFor('Files (2)');
+    const oscar = await peer(srv.server.port, 'oscar');
+    peers.push(oscar);
+    await t.waitFor('oscar joined');
+    const inputRow = () => t.lines()[t.rows - 4]!;
+    t.type('hi os');
+    await t.key(KEY.tab);
+    await t.waitFor(() => inputRow().includes('hi oscar '));
+    await t.key(KEY.enter);
+    await t.waitFor('olga: hi oscar');
+    await t.key(KEY.up);
+    await t.waitFor(() => inputRow().includes('hi oscar'));
+    await t.key('\x15'); // Ctrl-U
+    await t.key(KEY.tab); // nothing to complete: the focus moves on, keys no longer reach the input line
+    t.type('x');
+    await t.key(KEY.shiftTab);
+    t.type('y');
+    await t.waitFor(() => /│y\s/.test(inputRow()));
+    await t.key('\x15');
+
+    for (let i = 1; i <= 40; i++) oscar.client.command(`line ${i}`);
+    await t.waitFor('oscar: line 40');
+    expect(t.text()).to.not.include('oscar: line 3\n');
+    await t.key(KEY.pageUp);
+    await t.key(KEY.pageUp);
+    await t.waitFor(/oscar: line 1\b/);
+    expect(t.text()).to.not.include('oscar: line 40');
+    await t.key(KEY.pageDown);
+    await t.key(KEY.pageDown);
+    await t.waitFor('oscar: line 40');
+  });
+
+  it('shows a lost connection and the reconnection', async () => {
+    const first = await startServer({}, [58040, 58055]);
+    const port = first.server.port;
+    let second: Server | null = null;
+    try {
+      const t = open('pat', 100, 30, port);
+      await t.waitFor(/connected to .* as pat/);
+      await first.stop();
+      await t.waitFor(/connection lost .*reconnecting in/);
+      await t.waitFor(/reconnecting in [\d.]+s \(attempt \d+\)/);
+      second = await startServer({}, [58040, 58055], port); // the same port: the client comes back by itself
+      await t.waitFor((s) => (s.match(/connected to .* as pat/g) ?? []).length === 2, 20000);
+      await t.waitFor('nick: pat | online');
+    } finally {
+      await tui?.stop();
+      tui = null;
+      await second?.stop();
+    }
+  });
+
   // Downloads are being built: until runtime/downloads.ts stops being a placeholder this test cannot pass.
   const downloadsPending = fs.readFileSync(path.join(ROOT, 'runtime/downloads.ts'), 'utf8').includes('Placeholder');
   const dlTitle = 'downloads a file through the halfway dialog while chat goes on';
   (downloadsPending ? it.skip : it)(
     downloadsPending ? `${dlTitle} [skipped: runtime/downloads.ts is still a Placeholder]` : dlTitle,
     async () => {
-      const big = await startServer({ 'big.bin': Buffer.alloc(4_000_000, 0x41) }, [58020, 58035]);
+      const big = await startServer({ 'a.bin': Buffer.alloc(4_000_000, 0x41), 'b.bin': Buffer.alloc(4_000_000, 0x42) }, [58020, 58035]);
       try {
         const args = ['--port', String(big.server.port), '--no-reconnect', '--name', 'lena'];
         const t = new Tui(args, 100, 30);
         tui = t;
-        await t.waitFor('Files (1)');
+        await t.waitFor('Files (2)');
         const bob = await peer(big.server.port, 'mike');
         peers.push(bob);
-        // pick the file with the keyboard: F6 focuses Files, Enter downloads the selected one
+        // pick the files with the keyboard: F6 focuses Files, Enter downloads the selected one
         await t.key(KEY.f6);
-        t.type(KEY.enter);
+        await t.key(KEY.enter);
+        await t.key(KEY.f6);
+        await t.key(KEY.down);
+        await t.key(KEY.enter);
         await t.waitFor('Continue download?', 30000);
-        await t.waitFor(/paused: waiting for your answer/);
+        // two questions for two downloads: one dialog, the other waits its turn
+        await t.waitFor('1 more question(s) waiting', 30000);
+        await t.waitFor((s) => (s.match(/paused: waiting for your answer/g) ?? []).length === 2);
         // the dialog blocks nothing: chat goes on while it is open
         bob.client.command('still here');
         await t.waitFor('mike: still here');
         t.type(`typing works${KEY.enter}`);
         await t.waitFor('lena: typing works');
-        // answer with the mouse
-        const yes = t.find('Yes (F8)')!;
-        await t.click(yes.x + 1, yes.y);
-        await t.waitFor(/done, last byte 65/, 30000);
-        await t.waitFor(/downloaded 100% out of file\. Last byte is: 65/);
+        // answer the first with the keyboard (yes), the second with the mouse (no)
+        const first = /Download #(\d+) (\w)\.bin is paused/.exec(t.text())!;
+        await t.key(KEY.f8);
+        await t.waitFor((s) => !s.includes('more question(s) waiting') && s.includes('Continue download?'));
+        const no = t.find('No (F9)')!;
+        await t.click(no.x + 1, no.y);
+        const kept = first[2] === 'a' ? 'b' : 'a';
+        await t.waitFor(/done, last byte 6[56]/, 30000);
+        await t.waitFor(/downloaded 100% out of file\. Last byte is: 6[56]/);
+        await t.waitFor(/stopped .*partial kept/);
         expect(t.text()).to.not.include('Continue download?');
-        const file = path.join(t.downloads, 'big.bin');
-        expect(fs.statSync(file).size).to.equal(4_000_000);
+        expect(fs.statSync(path.join(t.downloads, `${first[2]}.bin`)).size).to.equal(4_000_000);
+        expect(fs.readdirSync(t.downloads).some((f) => f.startsWith(kept))).to.equal(true); // the partial copy
       } finally {
         await tui?.stop();
         tui = null;

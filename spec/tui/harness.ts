@@ -17,11 +17,11 @@ export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 export const ROOT = path.resolve(import.meta.dirname, '../..');
 
-export async function startServer(files: Record<string, Buffer | string> = {}, udp: [number, number] = [58000, 58015]) {
+export async function startServer(files: Record<string, Buffer | string> = {}, udp: [number, number] = [58000, 58015], port = 0) {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tui-files-'));
   for (const [name, data] of Object.entries(files)) fs.writeFileSync(path.join(dir, name), data);
   const server = new MessengerServer({
-    ...SERVER_DEFAULTS, port: 0, filesDir: dir, log: makeLogger({ quiet: true }),
+    ...SERVER_DEFAULTS, port, filesDir: dir, log: makeLogger({ quiet: true }),
     transfers: { host: '127.0.0.1', ports: udp, halfway: 0.5, chunk: 60000, cc: 'bbr', silentMs: 30000, maxPerSession: 4 },
   });
   await server.start();
@@ -73,11 +73,11 @@ export class Tui {
     }
   }
 
-  /** The row and column (0-based) where `text` first shows on screen. */
-  find(text: string): { x: number; y: number } | null {
+  /** The row and column (0-based) where `text` first shows on screen, at or right of column `minX`. */
+  find(text: string, minX = 0): { x: number; y: number } | null {
     const lines = this.lines();
     for (let y = 0; y < lines.length; y++) {
-      const x = lines[y]!.indexOf(text);
+      const x = lines[y]!.indexOf(text, minX);
       if (x >= 0) return { x, y };
     }
     return null;

@@ -24,7 +24,7 @@ export class NewReno implements CongestionController {
 
   onSent(): void { /* window-based: nothing to do per packet */ }
 
-  onAck(ev: AckEvent): void {
+  onAck(ev: AckEvent, _now: number): void {
     this.recovery.onAck(ev.acked);
     if (ev.appLimited) return; // RFC 9002 §7.8: no growth when the window was not being used
     for (const p of ev.acked) {

@@ -1,0 +1,99 @@
+// runtime/hub.ts: presence and routing, with recording members.
+import { expect } from 'chai';
+import { Hub } from '../../runtime/hub.js';
+
+class Rec {
+  readonly lines: Buffer[] = [];
+  write(line: Buffer): void { this.lines.push(line); }
+  get frames(): Record<string, unknown>[] { return this.lines.map((l) => JSON.parse(l.toString('utf8'))); }
+}
+
+describe('hub', () => {
+  it('join: unique case-insensitively; tells those already online, not the newcomer', () => {
+    const events: string[] = [];
+    const hub = new Hub(100, { joined: (n) => events.push(`+${n}`), left: (n, r) => events.push(`-${n}:${r}`) });
+    const a = new Rec(); const b = new Rec();
+    expect(hub.join('Alice', a)).to.equal(true);
+    expect(hub.join('alice', b)).to.equal(false);
+    expect(hub.join('ALICE', b)).to.equal(false);
+    expect(hub.isTaken('aLiCe')).to.equal(true);
+    expect(hub.join('bob', b)).to.equal(true);
+    expect(a.frames).to.deep.equal([{ type: 'joined', name: 'bob' }]);
+    expect(b.frames).to.deep.equal([]);
+    expect(hub.names()).to.deep.equal(['Alice', 'bob']);
+    expect(hub.size).to.equal(2);
+    expect(events).to.deep.equal(['+Alice', '+bob']);
+  });
+
+  it('leave: tells the others with the reason; leaving twice or an unknown name does nothing', () => {
+    const hub = new Hub();
+    const a = new Rec(); const b = new Rec();
+    hub.join('alice', a); hub.join('bob', b);
+    hub.leave('bob', 'gone');
+    hub.leave('BOB', 'gone');
+    hub.leave('nobody', 'x');
+    expect(a.frames).to.deep.equal([{ type: 'joined', name: 'bob' }, { type: 'left', name: 'bob', reason: 'gone' }]);
+    expect(b.frames).to.deep.equal([]);
+    expect(hub.isTaken('bob')).to.equal(false);
+  });
+
+  it('sayAll: everyone, the sender included, gets the very same encoded bytes', () => {
+    const hub = new Hub();
+    const rs = [new Rec(), new Rec(), new Rec()];
+    rs.forEach((r, i) => hub.join(`u${i}`, r));
+    const before = rs.map((r) => r.lines.length);
+    hub.sayAll('u0', 'hello', 123);
+    const sent = rs.map((r, i) => r.lines.slice(before[i]));
+    for (const s of sent) expect(s).to.have.length(1);
+    expect(sent[1]![0]).to.equal(sent[0]![0]); // one Buffer, encoded once
+    expect(JSON.parse(sent[0]![0]!.toString())).to.deep.equal({ type: 'message', from: 'u0', text: 'hello', ts: 123 });
+  });
+
+  it('tell: to the recipient (named as registered) and echoed to the sender; once when telling oneself', () => {
+    const hub = new Hub();
+    const a = new Rec(); const b = new Rec(); const c = new Rec();
+    hub.join('alice', a); hub.join('Bob', b); hub.join('carol', c);
+    const mark = [a, b, c].map((r) => r.lines.length);
+    expect(hub.tell('alice', 'bob', 'psst', 9)).to.equal(true);
+    const msg = { type: 'message', from: 'alice', to: 'Bob', text: 'psst', ts: 9 };
+    expect(b.frames.slice(mark[1])).to.deep.equal([msg]);
+    expect(a.frames.slice(mark[0])).to.deep.equal([msg]);
+    expect(c.frames.slice(mark[2])).to.deep.equal([]);
+    expect(hub.tell('alice', 'nobody', 'x', 1)).to.equal(false);
+    const m2 = a.lines.length;
+    hub.tell('alice', 'alice', 'note to self', 2);
+    expect(a.frames.slice(m2)).to.deep.equal([{ type: 'message', from: 'alice', to: 'alice', text: 'note to self', ts: 2 }]);
+  });
+
+  it('history: the last N messages to all, oldest first; private ones are not kept', () => {
+    const hub = new Hub(3);
+    hub.join('a', new Rec());
+    for (let i = 0; i < 5; i++) hub.sayAll('a', `m${i}`, i);
+    hub.tell('a', 'a', 'private', 9);
+    expect(hub.history()).to.deep.equal([{ from: 'a', text: 'm2', ts: 2 }, { from: 'a', text: 'm3', ts: 3 }, { from: 'a', text: 'm4', ts: 4 }]);
+    // a copy: changing it does not change the hub
+    hub.history().pop();
+    expect(hub.history()).to.have.length(3);
+  });
+
+  it('history defaults to 100 messages', () => {
+    const hub = new Hub();
+    for (let i = 0; i < 150; i++) hub.sayAll('a', `m${i}`, i);
+    const h = hub.history();
+    expect(h).to.have.length(100);
+    expect(h[0]!.text).to.equal('m50');
+    expect(h[99]!.text).to.equal('m149');
+  });
+
+  it('a member leaving while a broadcast is being delivered (a slow reader cut off) does not break delivery to the rest', () => {
+    const hub = new Hub();
+    const a = new Rec(); const c = new Rec();
+    const b = { write: (l: Buffer) => { if (l.includes('"message"')) hub.leave('b', 'slow-reader'); } };
+    hub.join('a', a); hub.join('b', b); hub.join('c', c);
+    const ma = a.lines.length; const mc = c.lines.length;
+    hub.sayAll('a', 'x', 1);
+    expect(a.frames.slice(ma).map((f) => f.type)).to.include.members(['message', 'left']);
+    expect(c.frames.slice(mc).map((f) => f.type)).to.include.members(['message', 'left']);
+    expect(hub.names()).to.deep.equal(['a', 'c']);
+  });
+});

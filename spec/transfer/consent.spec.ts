@@ -1,0 +1,123 @@
+// The halfway question: others download the same file while one client is being asked; no keeps a resumable
+// partial file; a later /get resumes it (or starts over when the server's file changed); a yes after a long wait
+// still works (a paused transfer does not time out).
+import { expect } from 'chai';
+import fs from 'node:fs';
+import path from 'node:path';
+import { content, delay, expectIntact, get, poolFull, sha256, TransferScope, UdpBlock, waitEnding, type TestClient } from './harness.js';
+
+const udp = new UdpBlock(59200, 100);
+
+/** Sends /get, waits for the halfway question, returns it. */
+async function getUntilAsked(c: TestClient, file: string, ms = 10000) {
+  const since = c.mark();
+  c.command(`/get ${file}`);
+  const ev = await c.waitFor((e) => (e.type === 'consent' && e.file === file) || ((e.type === 'finished' || e.type === 'error' || e.type === 'stopped') && 'file' in e && e.file === file), { since, ms });
+  if (ev.type !== 'consent') throw new Error(`expected the halfway question, got ${JSON.stringify(ev)}`);
+  return { ev, since };
+}
+
+describe('transfer/consent', function () {
+  this.timeout(40000);
+  const scope = new TransferScope();
+  afterEach(() => scope.dispose());
+
+  it('five clients download the same file while a sixth sits at the question; then the sixth says yes', async () => {
+    const data = content(1_500_000, 41);
+    const srv = await scope.server({ files: { 'shared.bin': data }, ports: udp.take(8) });
+    const waiting = await scope.client(srv, 'ponder');
+    const asked = await getUntilAsked(waiting, 'shared.bin');
+    expect(asked.ev.received).to.equal(750_000);
+    expect(asked.ev.size).to.equal(data.length);
+
+    const five = await Promise.all([1, 2, 3, 4, 5].map((i) => scope.client(srv, `eager${i}`, { yes: true })));
+    const ends = await Promise.all(five.map((c) => get(c, 'shared.bin', 20000)));
+    for (const end of ends) expectIntact(end, data);
+    expect(srv.server.transfers.stats.finished).to.equal(5);
+
+    // the sixth is still paused: still asked, holding its port, nothing finished
+    expect(waiting.rt.downloads.list().map((d) => d.awaitingConsent)).to.deep.equal([true]);
+    expect(waiting.ofType('finished')).to.have.length(0);
+    expect(srv.server.transfers.active).to.equal(1);
+    expect(srv.server.transfers.pool.available).to.equal(srv.server.transfers.pool.size - 1);
+
+    waiting.command('/yes');
+    expectIntact(await waitEnding(waiting, 'shared.bin', asked.since, 15000), data);
+    await poolFull(srv);
+  });
+
+  it('/no stops with a kept partial file; a later /get resumes it and finishes with the right hash', async () => {
+    const data = content(1_200_001, 42);
+    const srv = await scope.server({ files: { 'movie.bin': data }, ports: udp.take(2) });
+    const c = await scope.client(srv, 'resumer');
+    const first = await getUntilAsked(c, 'movie.bin');
+    c.command('/no');
+    const stopped = await waitEnding(c, 'movie.bin', first.since, 10000);
+    if (stopped.type !== 'stopped') throw new Error(`expected stopped, got ${JSON.stringify(stopped)}`);
+    expect(stopped.received).to.be.above(0);
+    expect(stopped.received).to.equal(Math.floor(data.length / 2));
+    expect(fs.existsSync(stopped.path), 'the partial file is kept').to.equal(true);
+    expect(fs.statSync(stopped.path).size).to.equal(stopped.received);
+    expect(sha256(fs.readFileSync(stopped.path))).to.equal(sha256(data.subarray(0, stopped.received)));
+    await poolFull(srv);
+
+    const since = c.mark();
+    c.command('/get movie.bin');
+    const dl = await c.waitForType('download', (e) => e.file === 'movie.bin', { since, ms: 5000 });
+    expect(dl.resumed).to.equal(true);
+    expect(dl.offset).to.equal(stopped.received);
+    const end = await waitEnding(c, 'movie.bin', since, 15000);
+    const fin = expectIntact(end, data);
+    expect(path.basename(fin.path)).to.equal('movie.bin');
+    // the question was asked once, before the stop: not again on the resumed half
+    expect(c.ofType('consent', since)).to.have.length(0);
+    expect(fs.readdirSync(c.rt.opts.downloadsDir)).to.deep.equal(['movie.bin']);
+    await poolFull(srv);
+  });
+
+  it('a /get after /no starts over when the server\'s file changed meanwhile, and finishes with the new hash', async () => {
+    const old = content(800_000, 43);
+    const fresh = content(900_003, 44);
+    const srv = await scope.server({ files: { 'doc.bin': old }, ports: udp.take(2) });
+    const c = await scope.client(srv, 'changer');
+    const first = await getUntilAsked(c, 'doc.bin');
+    c.command('/no');
+    const stopped = await waitEnding(c, 'doc.bin', first.since, 10000);
+    expect(stopped.type).to.equal('stopped');
+    await poolFull(srv);
+
+    fs.writeFileSync(path.join(srv.filesDir, 'doc.bin'), fresh);
+    const again = await getUntilAsked(c, 'doc.bin');
+    const dl = c.ofType('download', again.since).find((e) => e.file === 'doc.bin')!;
+    expect(dl.resumed).to.equal(false);
+    expect(dl.offset).to.equal(0);
+    expect(again.ev.size).to.equal(fresh.length);
+    c.command('/yes');
+    const fin = expectIntact(await waitEnding(c, 'doc.bin', again.since, 15000), fresh);
+    expect(fin.sha256).to.equal(sha256(fresh));
+    await poolFull(srv);
+  });
+
+  it('a yes after a wait longer than the silence deadline still finishes (a paused transfer does not time out)', async () => {
+    const data = content(600_000, 45);
+    const srv = await scope.server({ files: { 'slow.bin': data }, ports: udp.take(2), transfers: { silentMs: 1000 } });
+    const c = await scope.client(srv, 'thinker');
+    const asked = await getUntilAsked(c, 'slow.bin');
+    await delay(3500);
+    expect(c.after(asked.since).filter((e) => e.type === 'error' || e.type === 'stopped')).to.deep.equal([]);
+    expect(srv.server.transfers.active).to.equal(1);
+    c.command('/yes');
+    expectIntact(await waitEnding(c, 'slow.bin', asked.since, 15000), data);
+    expect(srv.server.transfers.stats.failed).to.equal(0);
+    await poolFull(srv);
+  });
+
+  it('/yes and /no with nothing waiting are refused clearly', async () => {
+    const srv = await scope.server({ files: { 'x.bin': content(10, 1) }, ports: udp.take(2) });
+    const c = await scope.client(srv, 'nothing');
+    const since = c.mark();
+    c.command('/yes');
+    c.command('/no');
+    await c.waitForCount((e) => e.type === 'error' && e.code === 'no-such-transfer', 2, { since, ms: 3000 });
+  });
+});
