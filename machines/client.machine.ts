@@ -23,6 +23,8 @@ export interface ClientContext {
   maxBackoffMs: number;
   reason: string;
   everOnline: boolean;
+  /** The server said bye: its decision to end this session is final. */
+  toldBye: boolean;
 }
 
 export type ClientMachineEvent =
@@ -51,7 +53,7 @@ export const clientMachine = setup({
     isWelcome: ({ event }) => event.type === 'frame' && event.frame.type === 'welcome',
     isRefusal: ({ event }) => event.type === 'frame' && event.frame.type === 'error' && REFUSALS.has(event.frame.code),
     isServerBye: ({ event }) => event.type === 'frame' && event.frame.type === 'bye',
-    shouldRetry: ({ context }) => context.reconnect && (context.everOnline || context.attempts > 0),
+    shouldRetry: ({ context }) => context.reconnect && !context.toldBye && (context.everOnline || context.attempts > 0),
   },
   actions: {
     openSocket: ({ context }) => context.port.open(),
@@ -69,6 +71,7 @@ export const clientMachine = setup({
     rename: assign({ name: ({ context, event }) => (event.type === 'rename' ? event.name : context.name) }),
     countAttempt: assign({ attempts: ({ context }) => context.attempts + 1 }),
     clearReason: assign({ reason: '' }),
+    noteBye: assign({ toldBye: true }),
     noteReason: assign({
       reason: ({ context, event }) => {
         if (event.type === 'socket.closed') return context.reason || event.reason;
@@ -84,7 +87,7 @@ export const clientMachine = setup({
   id: 'client',
   context: ({ input }) => ({
     port: input.port, name: input.name, reconnect: input.reconnect, attempts: 0,
-    maxBackoffMs: input.maxBackoffMs ?? 10000, reason: '', everOnline: false,
+    maxBackoffMs: input.maxBackoffMs ?? 10000, reason: '', everOnline: false, toldBye: false,
   }),
   initial: 'disconnected',
   states: {
@@ -124,7 +127,7 @@ export const clientMachine = setup({
     },
     online: {
       on: {
-        frame: { guard: 'isServerBye', actions: 'noteReason' },
+        frame: { guard: 'isServerBye', actions: ['noteReason', 'noteBye'] },
         'socket.closed': [
           { guard: 'shouldRetry', target: 'waiting', actions: ['noteReason', 'countAttempt', 'tellLost'] },
           { target: 'closed', actions: 'noteReason' },

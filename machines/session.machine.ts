@@ -104,6 +104,7 @@ export const sessionMachine = setup({
     isTransferControl: ({ event }) => frameIs(event, 'get') || frameIs(event, 'consent') || frameIs(event, 'stop'),
     isPing: ({ event }) => frameIs(event, 'ping'),
     isBye: ({ event }) => frameIs(event, 'bye'),
+    isPong: ({ event }) => frameIs(event, 'pong'),
     isFlooding: ({ context }) => context.refusedInARow >= context.cfg.floodAfter,
     isIdleTooLong: ({ context, event }) => event.type === 'tick' && event.now - context.lastHeard > context.cfg.limits.idleMs,
     isPingDue: ({ context, event }) => event.type === 'tick' && event.now - Math.max(context.lastHeard, context.lastPing) >= context.cfg.pingEveryMs,
@@ -207,6 +208,7 @@ export const sessionMachine = setup({
       on: {
         frame: [
           { guard: 'isFlooding', target: 'closing', actions: 'setFlood' },
+          { guard: 'isBye', target: 'closing', actions: 'setReason' },
           { guard: not('withinRate'), actions: ['refuseRate', 'countRefused'] },
           { guard: not('isHello'), actions: ['spendToken', 'requireHello', 'countRefused'] },
           { guard: not('helloVersionOk'), actions: ['spendToken', 'refuseVersion', 'countRefused'] },
@@ -224,6 +226,9 @@ export const sessionMachine = setup({
       on: {
         frame: [
           { guard: 'isFlooding', target: 'closing', actions: 'setFlood' },
+          // leaving and answering keepalives are never rate limited
+          { guard: 'isBye', target: 'closing', actions: 'setReason' },
+          { guard: 'isPong', actions: 'noteHeard' },
           { guard: not('withinRate'), actions: ['noteHeard', 'refuseRate', 'countRefused'] },
           { guard: 'isSay', actions: ['spendToken', 'noteHeard', 'clearRefused', 'sayAll'] },
           { guard: and(['isTell', 'recipientOnline']), actions: ['spendToken', 'noteHeard', 'clearRefused', 'tell'] },
@@ -232,7 +237,6 @@ export const sessionMachine = setup({
           { guard: 'isFiles', actions: ['spendToken', 'noteHeard', 'clearRefused', 'listFiles'] },
           { guard: 'isTransferControl', actions: ['spendToken', 'noteHeard', 'clearRefused', 'forwardTransfer'] },
           { guard: 'isPing', actions: ['spendToken', 'noteHeard', 'answerPing'] },
-          { guard: 'isBye', target: 'closing', actions: 'setReason' },
           { guard: 'isHello', actions: ['spendToken', 'noteHeard', 'refuseSecondHello'] },
           { actions: ['spendToken', 'noteHeard'] },
         ],

@@ -15,6 +15,8 @@ export interface ConnectionHost {
   listFiles(conn: Connection): void;
   transfer(conn: Connection, frame: Extract<ClientFrame, { type: 'get' | 'consent' | 'stop' }>, name: string): void;
   ended(conn: Connection, name: string | null, reason: string): void;
+  /** An error answered to this client (refusals, bad frames): for the log. */
+  refused?(conn: Connection, code: string, message: string): void;
   inspect?: (id: string) => ((ev: InspectionEvent) => void) | undefined;
 }
 
@@ -70,7 +72,10 @@ export class Connection implements SessionPort {
 
   // ---- SessionPort
   write(line: Buffer): void { this.outbox.write(line); }
-  send(frame: ServerFrame): void { this.outbox.write(encodeFrame(frame)); }
+  send(frame: ServerFrame): void {
+    if (frame.type === 'error') this.host.refused?.(this, frame.code, frame.message);
+    this.outbox.write(encodeFrame(frame));
+  }
   close(_reason: string): void {
     if (this.closing) return;
     this.closing = true;

@@ -32,11 +32,12 @@ export function formatEvent(ev: ClientEvent): string {
 
 export function runLineClient(client: ClientRuntime, input: Readable, output: Writable, json: boolean): Promise<string> {
   let connected = false;
+  let refusal: string | null = null;
   client.on('event', (ev) => {
     output.write((json ? JSON.stringify(ev) : formatEvent(ev)) + '\n');
     if (ev.type === 'connected') connected = true;
     // a refused nickname ends line mode: a script has no one to ask for another
-    if (ev.type === 'error' && !connected && REFUSALS.has(String(ev.code))) void client.quit();
+    if (ev.type === 'error' && !connected && REFUSALS.has(String(ev.code))) { refusal = String(ev.code); void client.quit(); }
   });
   const rl = readline.createInterface({ input, crlfDelay: Infinity, terminal: false });
   const queued: string[] = [];
@@ -49,5 +50,6 @@ export function runLineClient(client: ClientRuntime, input: Readable, output: Wr
     else client.on('event', (ev) => { if (ev.type === 'connected') void finish(); });
   });
   client.start();
-  return client.whenClosed();
+  // a refusal is the reason the session ended, not the /quit that followed it
+  return client.whenClosed().then((reason) => refusal ?? reason);
 }

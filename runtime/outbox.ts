@@ -5,6 +5,10 @@
 import type { Socket } from 'node:net';
 
 const dirty = new Set<Outbox>();
+/** A queue this large is written at once instead of waiting for the end of the turn. */
+const EARLY_FLUSH_BYTES = 64 * 1024;
+/** The queue of one turn may hold this many times the outbox bound before the reader is cut off. */
+const HARD_CAP_FACTOR = 4;
 let scheduled = false;
 
 function flushAll(): void {
@@ -29,8 +33,13 @@ export class Outbox {
 
   write(line: Buffer): void {
     if (this.closed) return;
-    if (this.backlog + line.length > this.maxBytes) { this.closed = true; this.queue = []; this.queued = 0; this.onOverflow(); return; }
+    // Slowness is judged on what the socket could not send in earlier turns (writableLength), not on what this
+    // turn queued: a burst to a fast reader is not a slow reader. The queue itself has a hard cap for memory.
+    if (this.socket.writableLength > this.maxBytes || this.queued + line.length > this.maxBytes * HARD_CAP_FACTOR) {
+      this.closed = true; this.queue = []; this.queued = 0; this.onOverflow(); return;
+    }
     this.queue.push(line); this.queued += line.length;
+    if (this.queued >= EARLY_FLUSH_BYTES) { dirty.delete(this); this.flush(); return; }
     dirty.add(this);
     if (!scheduled) { scheduled = true; setImmediate(flushAll); }
   }

@@ -88,7 +88,7 @@ export class MessengerServer implements ConnectionHost {
     this.perAddress.set(addr, count);
     const conn = new Connection(socket, this);
     this.conns.add(conn);
-    this.log.debug({ conn: conn.id, remote: conn.remote }, 'connect');
+    this.log.info({ conn: conn.id, remote: conn.remote }, 'connect');
     socket.once('close', () => {
       this.conns.delete(conn);
       const n = (this.perAddress.get(addr) ?? 1) - 1;
@@ -97,6 +97,10 @@ export class MessengerServer implements ConnectionHost {
   }
 
   // ---- ConnectionHost
+  refused(conn: Connection, code: string, message: string): void {
+    this.log.info({ conn: conn.id, remote: conn.remote, name: conn.name ?? undefined, code, message }, 'refused');
+  }
+
   listFiles(conn: Connection): void {
     this.catalogue.list().then(
       (files) => conn.send({ type: 'files', files }),

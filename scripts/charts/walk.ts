@@ -76,6 +76,11 @@ export function actionText(a: unknown): string {
   return 'action';
 }
 
+/** Action names, without the raise/cancel pairs XState adds for `after` timers (the chart draws those as arrows). */
+function visible(actions: readonly unknown[]): string[] {
+  return actions.map(actionText).filter((a) => !a.startsWith('raise(xstate.after.') && a !== 'cancel' && a !== 'xstate.cancel');
+}
+
 function kindOf(node: AnyStateNode): StateKind {
   const t = node.type as StateKind;
   return t;
@@ -84,7 +89,7 @@ function kindOf(node: AnyStateNode): StateKind {
 function walkState(node: AnyStateNode, states: ChartState[], transitions: ChartTransition[]): ChartState {
   const children = Object.values(node.states) as AnyStateNode[];
   const s: ChartState = {
-    id: node.id, key: node.key, kind: kindOf(node), entry: node.entry.map(actionText), exit: node.exit.map(actionText), children: [],
+    id: node.id, key: node.key, kind: kindOf(node), entry: visible(node.entry), exit: visible(node.exit), children: [],
   };
   if (node.type === 'compound') s.initial = node.initial.target[0]?.id;
   states.push(s);

@@ -29,17 +29,27 @@ describe('outbox', () => {
     expect(box.backlog).to.equal(0);
   });
 
-  it('calls onOverflow once when queued plus socket-buffered bytes would pass the bound, then drops everything', async () => {
+  it('calls onOverflow once when the socket still holds more than the bound from earlier turns, then drops everything', async () => {
     const s = new FakeSocket();
     let overflows = 0;
     const box = new Outbox(s as unknown as Socket, 10, () => { overflows++; });
     box.write(line('12345'));
-    s.writableLength = 4; // the socket holds bytes it could not send
-    box.write(line('xxxx')); // 6 + 4 + 5 > 10
+    s.writableLength = 11; // the socket could not send this much from earlier turns: a slow reader
+    box.write(line('xxxx'));
     box.write(line('late'));
     expect(overflows).to.equal(1);
     await turn();
     expect(s.writes).to.deep.equal([]);
+  });
+
+  it('a burst within one turn is not slowness: up to 4x the bound may queue before the reader is cut off', async () => {
+    const s = new FakeSocket();
+    let overflows = 0;
+    const box = new Outbox(s as unknown as Socket, 10, () => { overflows++; });
+    for (let i = 0; i < 6; i++) box.write(line('12345')); // 36 bytes queued in one turn, socket empty
+    expect(overflows).to.equal(0);
+    box.write(line('12345')); // 42 > 40: the hard cap for memory
+    expect(overflows).to.equal(1);
   });
 
   it('seal: no more writes are accepted, the queued ones still go out', async () => {

@@ -39,7 +39,7 @@ class FakePort implements SessionPort {
   ended(name: string | null, reason: string): void { this.ends.push([name, reason]); }
 }
 
-function setup(cfg: Partial<SessionConfig> & { limits?: Partial<SessionConfig['limits']> } = {}) {
+function setup(cfg: Partial<Omit<SessionConfig, 'limits'>> & { limits?: Partial<SessionConfig['limits']> } = {}) {
   const hub = new FakeHub();
   const port = new FakePort(hub);
   const clock = new SimulatedClock();
@@ -98,8 +98,11 @@ describe('session machine', () => {
       const t = setup();
       t.frame({ type: 'say', text: 'x' });
       expect(t.last()).to.include({ type: 'error', code: 'handshake-required', re: 'say' });
-      t.frame({ type: 'bye' });
+      t.frame({ type: 'who' });
+      expect(t.last()).to.include({ type: 'error', code: 'handshake-required', re: 'who' });
       expect(t.state()).to.equal('handshake');
+      t.frame({ type: 'bye' }); // leaving before hello closes at once
+      expect(t.state()).to.equal('closing');
       expect(t.hub.calls).to.deep.equal([]);
     });
 

@@ -4,7 +4,7 @@
 import { expect } from 'chai';
 import fs from 'node:fs';
 import path from 'node:path';
-import { content, delay, expectIntact, get, poolFull, sha256, TransferScope, UdpBlock, waitEnding, type TestClient } from './harness.js';
+import { content, delay, expectIntact, get, poolFull, sha256, TransferScope, UdpBlock, waitEnding, waitUntil, type TestClient } from './harness.js';
 
 const udp = new UdpBlock(59200, 100);
 
@@ -119,5 +119,48 @@ describe('transfer/consent', function () {
     c.command('/yes');
     c.command('/no');
     await c.waitForCount((e) => e.type === 'error' && e.code === 'no-such-transfer', 2, { since, ms: 3000 });
+  });
+});
+
+describe('transfer/consent: control frames and the session rate limit', function () {
+  this.timeout(40000);
+  const scope = new TransferScope();
+  afterEach(() => scope.dispose());
+
+  // Each download with --yes costs two control frames (get, then the consent yes) and a small one ends in a few ms,
+  // so a script fetching small files in a row passes the default 20 frames/s (burst 40) within a second. A refused
+  // consent must not leave the download waiting forever (the server paused, the client saying HELLO).
+  it('50 small downloads in a row with --yes all end (none hangs at the question)', async () => {
+    const data = content(3000, 46);
+    const srv = await scope.server({ files: { 'small.bin': data }, ports: udp.take(2) });
+    const c = await scope.client(srv, 'scripted', { yes: true });
+    for (let i = 0; i < 50; i++) {
+      const since = c.mark();
+      c.command('/get small.bin');
+      let end;
+      try { end = await waitEnding(c, 'small.bin', since, 4000); }
+      catch {
+        const tail = c.after(since).map((e) => JSON.stringify(e)).join('\n  ');
+        throw new Error(`download ${i + 1} of 50 never ended (port held: ${srv.server.transfers.pool.available}/${srv.server.transfers.pool.size} free); events:\n  ${tail}`);
+      }
+      // finishing or a clear refusal are both fine; silence is not
+      if (end.type !== 'finished') expect(end.type, JSON.stringify(end)).to.equal('error');
+    }
+    await poolFull(srv, 3000);
+  });
+
+  it('a burst of /get requests is answered one way or another for every request (no request left pending)', async () => {
+    const names = Array.from({ length: 50 }, (_, i) => `b${i}.bin`);
+    const srv = await scope.server({ files: Object.fromEntries(names.map((n, i) => [n, content(100, 100 + i)])), ports: udp.take(8) });
+    const c = await scope.client(srv, 'burster', { yes: true });
+    const since = c.mark();
+    for (const n of names) c.command(`/get ${n}`);
+    await waitUntil(() => c.rt.downloads.pending === 0, 8000, `every request answered (pending ${c.rt.downloads.pending})`).catch((e: Error) => {
+      const answered = new Set(c.after(since).filter((e) => e.type === 'finished' || e.type === 'error').map((e) => ('file' in e ? e.file : '?')));
+      const missing = names.filter((n) => !answered.has(n));
+      const unattributed = c.after(since).filter((e) => e.type === 'error' && !('file' in e && e.file));
+      throw new Error(`${e.message}; never answered: ${missing.join(', ')}; errors naming no file: ${JSON.stringify(unattributed.slice(0, 2))}`);
+    });
+    await poolFull(srv, 3000);
   });
 });

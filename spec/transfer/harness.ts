@@ -6,6 +6,7 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { ClientEvent } from '../../machines/client-events.js';
+import type { Limits } from '../../machines/frames.js';
 import type { ClientOptions } from '../../runtime/client-runtime.js';
 import { LinkEmulator, type ImpairmentSpec } from '../../runtime/link/index.js';
 import type { TransfersOptions } from '../../runtime/transfers-host.js';
@@ -64,6 +65,8 @@ export interface ServerSetup {
   files?: Record<string, Uint8Array | string>;
   ports: [number, number];
   transfers?: Partial<TransfersOptions>;
+  /** Session limits (rate of frames per client and so on), in part. */
+  limits?: Partial<Limits>;
 }
 
 export type Server = TestServer;
@@ -88,7 +91,7 @@ export class TransferScope {
   }
 
   async server(s: ServerSetup): Promise<TestServer> {
-    const srv = await startServer({ files: s.files ?? {}, transfers: transfers(s.ports, s.transfers) });
+    const srv = await startServer({ files: s.files ?? {}, transfers: transfers(s.ports, s.transfers), ...(s.limits ? { session: { limits: s.limits } } : {}) });
     this.servers.push(srv);
     return srv;
   }

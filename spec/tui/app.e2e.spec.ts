@@ -84,7 +84,10 @@ describe('full-screen client (pty)', function () {
     await t.click(daveRow.x, daveRow.y); // select
     await t.click(daveRow.x, daveRow.y); // click the selected name: it becomes the recipient
     await t.waitFor('Private to dave');
+    const inputBox = t.find('Private to dave')!;
+    await t.click(inputBox.x, inputBox.y + 1); // click into the input line, then type
     t.type('psst');
+    await t.waitFor(() => t.lines()[t.rows - 4]!.includes('psst'));
     const priv = t.find('F5 Private')!;
     await t.click(priv.x + 1, priv.y);
     await t.waitFor('[private] you -> dave: psst');
@@ -92,6 +95,7 @@ describe('full-screen client (pty)', function () {
     // Esc: back to everyone; the Send all button sends what is typed
     await t.key(KEY.esc);
     t.type('to the room');
+    await t.waitFor(() => t.lines()[t.rows - 4]!.includes('to the room'));
     await t.waitFor('Message to all');
     const all = t.find('F4 Send all')!;
     await t.click(all.x + 1, all.y);

@@ -87,11 +87,13 @@ export class Tui {
 
   /** A left click at a 0-based cell, as an SGR mouse report (press and release). */
   async click(x: number, y: number): Promise<void> {
-    // separate writes: blessed parses one mouse report per chunk of input
+    // separate writes, well apart: blessed reads one mouse report per chunk of input and drops what follows it in
+    // the same chunk (keys typed right after a click would be lost if the terminal delivered them together)
+    await sleep(100);
     this.proc.write(`\x1b[<0;${x + 1};${y + 1}M`);
-    await sleep(40);
+    await sleep(100);
     this.proc.write(`\x1b[<0;${x + 1};${y + 1}m`);
-    await sleep(40);
+    await sleep(150);
   }
 
   /** A key that must not run into the next one (Esc followed by a character reads as Meta-character). */

@@ -1,0 +1,276 @@
+// npm run bench:chat [-- --quick] [-- --no-ngircd] [-- --no-profile] [-- --no-write] [-- --repeat K]
+//
+// Our chat server against ngIRCd (the anchor, a C IRC server) on loopback, driven by the same load generator:
+// delivered messages per second and server CPU-seconds per million deliveries with N = 10, 50, 200 receivers;
+// latency p50/p99/p999 at half of saturation; server memory per idle connection at 1,000 and 10,000; join cost.
+// Prints a side-by-side table and writes it to the "## Chat" section of docs/BENCHMARKS.md.
+// Installs nothing: without ngircd it says how to get it and measures our side alone.
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { LoadGen, percentile } from './chat/loadgen.js';
+import type { ProtoName } from './chat/protocols.js';
+import { profileMarkdown, summarizeProfile, table, textTable, writeChatSection, type Row } from './chat/report.js';
+import { cpuSeconds, machine, ngircdPath, ngircdVersion, rssBytes, startNgircd, startOurs, type RunningServer, type ServerKind } from './chat/servers.js';
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const median = (xs: number[]) => { const s = xs.filter(Number.isFinite).sort((a, b) => a - b); return s.length ? (s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2) : NaN; };
+const log = (s: string) => process.stderr.write(`${s}\n`);
+
+const { values: args } = parseArgs({
+  options: {
+    quick: { type: 'boolean' }, 'no-ngircd': { type: 'boolean' }, 'no-profile': { type: 'boolean' }, 'no-write': { type: 'boolean' },
+    repeat: { type: 'string' }, help: { type: 'boolean', short: 'h' },
+  },
+});
+if (args.help) {
+  process.stdout.write(`Usage: npm run bench:chat [-- options]
+  --quick        shorter windows, one repeat, memory at 1,000 connections only, no profile (about a minute)
+  --repeat K     measurement windows per figure (median reported; default 3, quick 1)
+  --no-ngircd    measure our server alone
+  --no-profile   skip the node --cpu-prof run at N = 200
+  --no-write     print only; leave docs/BENCHMARKS.md alone
+`);
+  process.exit(0);
+}
+
+const QUICK = Boolean(args.quick);
+const CFG = {
+  receivers: [10, 50, 200],
+  repeat: args.repeat ? Math.max(1, Number(args.repeat)) : QUICK ? 1 : 3,
+  warmMs: QUICK ? 500 : 800,
+  measureMs: QUICK ? 1500 : 3000,
+  latencyMs: QUICK ? 1500 : 3000,
+  idle: QUICK ? [1000] : [1000, 10000],
+  loadWorkers: 2,
+  idleWorkers: 4,
+  sendersPerWorker: 2,
+  windowPerWorker: 50, // messages in flight per load-generator process (so 100 in all)
+  textSize: 100, // characters of message text
+  profile: !QUICK && !args['no-profile'],
+};
+
+const PROTO: Record<ServerKind, ProtoName> = { ours: 'ours', ngircd: 'irc' };
+
+function ensureBuilt(): void {
+  const out = path.join(ROOT, 'dist/bin/messenger-server.js');
+  const newest = (dir: string): number => {
+    let t = 0;
+    for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
+      const p = path.join(dir, e.name);
+      if (e.isDirectory()) t = Math.max(t, newest(p));
+      else if (e.name.endsWith('.ts')) t = Math.max(t, fs.statSync(p).mtimeMs);
+    }
+    return t;
+  };
+  const src = Math.max(...['machines', 'runtime', 'bin'].map((d) => newest(path.join(ROOT, d))));
+  if (fs.existsSync(out) && fs.statSync(out).mtimeMs >= src) return;
+  log('dist/ is older than the sources: npm run build');
+  const r = spawnSync('npm', ['run', 'build'], { cwd: ROOT, stdio: 'inherit' });
+  if (r.status !== 0) {
+    if (!fs.existsSync(out)) throw new Error('npm run build failed and there is no dist/bin/messenger-server.js');
+    log('npm run build failed: measuring the existing dist/ (may be stale)');
+  }
+}
+
+interface LoadResult { deliveriesPerSec: number; messagesPerSec: number; cpuPerM: number; joinCpuMs: number }
+interface LatencyResult { rate: number; p50: number; p99: number; p999: number; cpuPerM: number; dropped: number }
+interface IdleResult { perConnKB: number; joinCpuS: number; joinWallS: number; rssMB: number }
+
+let nameSeq = 0;
+const names = (n: number, tag: string) => Array.from({ length: n }, () => `${tag}${(nameSeq++).toString(36)}`);
+
+/** One saturation window: windowed senders, deliveries and server CPU over measureMs. */
+async function window(gen: LoadGen, set: string, srv: RunningServer, perMsg: number): Promise<{ dps: number; mps: number; cpuPerM: number }> {
+  await gen.load(set, { senders: CFG.sendersPerWorker, mode: 'window', window: CFG.windowPerWorker, rate: 0, textSize: CFG.textSize });
+  await sleep(CFG.warmMs);
+  const s0 = await gen.stats(set); const c0 = cpuSeconds(srv.pid); const t0 = performance.now();
+  await sleep(CFG.measureMs);
+  const s1 = await gen.stats(set); const c1 = cpuSeconds(srv.pid); const t1 = performance.now();
+  await gen.stopLoad(set);
+  const d = s1.deliveries - s0.deliveries;
+  const dps = d / ((t1 - t0) / 1000);
+  return { dps, mps: dps / perMsg, cpuPerM: d ? ((c1 - c0) / d) * 1e6 : NaN };
+}
+
+async function latency(gen: LoadGen, set: string, srv: RunningServer, msgRate: number): Promise<LatencyResult> {
+  const perWorker = msgRate / CFG.loadWorkers;
+  await gen.load(set, { senders: CFG.sendersPerWorker, mode: 'rate', window: 0, rate: perWorker, textSize: CFG.textSize });
+  await sleep(CFG.warmMs);
+  await gen.resetHist(set);
+  const s0 = await gen.stats(set); const c0 = cpuSeconds(srv.pid);
+  await sleep(CFG.latencyMs);
+  const s1 = await gen.stats(set, true); const c1 = cpuSeconds(srv.pid);
+  await gen.stopLoad(set);
+  const h = s1.hist!;
+  const d = s1.deliveries - s0.deliveries;
+  return { rate: msgRate, p50: percentile(h, 0.5), p99: percentile(h, 0.99), p999: percentile(h, 0.999), cpuPerM: d ? ((c1 - c0) / d) * 1e6 : NaN, dropped: s1.dropped - s0.dropped };
+}
+
+async function waitQuiet(srv: RunningServer, maxMs = 120_000): Promise<void> {
+  const until = Date.now() + maxMs;
+  let last = cpuSeconds(srv.pid), calm = 0;
+  while (Date.now() < until && calm < 3) {
+    await sleep(250);
+    const now = cpuSeconds(srv.pid);
+    calm = now - last <= 0.01 ? calm + 1 : 0;
+    last = now;
+  }
+}
+
+async function main(): Promise<void> {
+  ensureBuilt();
+  const ng = args['no-ngircd'] ? null : ngircdPath();
+  if (!ng && !args['no-ngircd']) log('ngircd not found: measuring our server alone. For the comparison install the anchor: apt-get install ngircd');
+  const kinds: ServerKind[] = ng ? ['ours', 'ngircd'] : ['ours'];
+  const m = machine();
+  const ngVer = ng ? ngircdVersion(ng) : undefined;
+  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-chat-'));
+  const gen = new LoadGen(Math.max(CFG.loadWorkers, CFG.idleWorkers));
+  const servers: RunningServer[] = [];
+  const start = async (k: ServerKind, extra: string[] = []) => {
+    const s = k === 'ours' ? await startOurs(ROOT, tmp, extra) : await startNgircd(ng!, tmp);
+    servers.push(s);
+    return s;
+  };
+  const cleanup = async () => { for (const s of servers) await s.stop().catch(() => undefined); gen.kill(); };
+  process.on('SIGINT', () => { void cleanup().then(() => process.exit(130)); });
+  const started = Date.now();
+
+  const load: Record<ServerKind, Map<number, LoadResult>> = { ours: new Map(), ngircd: new Map() };
+  const lat: Record<ServerKind, Map<number, LatencyResult>> = { ours: new Map(), ngircd: new Map() };
+  const idle: Record<ServerKind, Map<number, IdleResult>> = { ours: new Map(), ngircd: new Map() };
+  let profile: ReturnType<typeof summarizeProfile> | undefined;
+
+  try {
+    // ---- saturation and latency, N receivers (the senders are among them)
+    const srv: Partial<Record<ServerKind, RunningServer>> = {};
+    for (const k of kinds) srv[k] = await start(k);
+    for (const n of CFG.receivers) {
+      const joinCpu: Partial<Record<ServerKind, number>> = {};
+      for (const k of kinds) {
+        const c0 = cpuSeconds(srv[k]!.pid);
+        await gen.connect(`${k}-${n}`, PROTO[k], srv[k]!.port, names(n, `n${n}`), CFG.loadWorkers);
+        await waitQuiet(srv[k]!, 5000);
+        joinCpu[k] = (cpuSeconds(srv[k]!.pid) - c0) * 1000;
+      }
+      // deliveries per message: every member, except the sender on IRC (no echo)
+      const perMsg = (k: ServerKind) => (k === 'ours' ? n : n - 1);
+      const runs: Record<ServerKind, { dps: number; mps: number; cpuPerM: number }[]> = { ours: [], ngircd: [] };
+      for (let r = 0; r < CFG.repeat; r++) {
+        for (const k of kinds) {
+          const w = await window(gen, `${k}-${n}`, srv[k]!, perMsg(k));
+          runs[k].push(w);
+          log(`N=${n} ${k} window ${r + 1}: ${Math.round(w.dps)} deliveries/s, ${Math.round(w.mps)} msg/s, ${w.cpuPerM.toFixed(2)} CPU-s per M`);
+        }
+      }
+      for (const k of kinds) {
+        const res: LoadResult = {
+          deliveriesPerSec: median(runs[k].map((x) => x.dps)), messagesPerSec: median(runs[k].map((x) => x.mps)),
+          cpuPerM: median(runs[k].map((x) => x.cpuPerM)), joinCpuMs: joinCpu[k]!,
+        };
+        load[k].set(n, res);
+        const l = await latency(gen, `${k}-${n}`, srv[k]!, res.messagesPerSec / 2);
+        lat[k].set(n, l);
+        log(`N=${n} ${k} latency at ${Math.round(l.rate)} msg/s: p50 ${l.p50.toFixed(2)} p99 ${l.p99.toFixed(2)} p999 ${l.p999.toFixed(2)} ms`);
+        await gen.close(`${k}-${n}`);
+      }
+    }
+    for (const k of kinds) await srv[k]!.stop();
+
+    // ---- idle connections: memory per connection and the cost of N joining at once (each on a fresh server)
+    for (const count of CFG.idle) {
+      for (const k of kinds) {
+        const s = await start(k);
+        await sleep(500);
+        const rss0 = rssBytes(s.pid); const c0 = cpuSeconds(s.pid); const t0 = performance.now();
+        await gen.connect(`${k}-idle`, PROTO[k], s.port, names(count, `i`), CFG.idleWorkers, 32);
+        await waitQuiet(s);
+        const c1 = cpuSeconds(s.pid); const t1 = performance.now();
+        await sleep(1000);
+        const rss1 = rssBytes(s.pid);
+        const r: IdleResult = { perConnKB: (rss1 - rss0) / count / 1024, joinCpuS: c1 - c0, joinWallS: (t1 - t0) / 1000, rssMB: rss1 / 1048576 };
+        idle[k].set(count, r);
+        log(`${count} idle ${k}: ${r.perConnKB.toFixed(2)} KB per connection (RSS ${r.rssMB.toFixed(0)} MB), joining took ${r.joinCpuS.toFixed(2)} CPU-s, ${r.joinWallS.toFixed(1)} s`);
+        await gen.close(`${k}-idle`);
+        await s.stop();
+      }
+    }
+
+    // ---- where our time goes at N = 200
+    if (CFG.profile) {
+      const dir = fs.mkdtempSync(path.join(tmp, 'prof-'));
+      const s = await start('ours', ['--cpu-prof', '--cpu-prof-dir', dir]);
+      await gen.connect('prof', 'ours', s.port, names(200, 'p'), CFG.loadWorkers);
+      await window(gen, 'prof', s, 200);
+      await window(gen, 'prof', s, 200);
+      await gen.close('prof');
+      await s.stop();
+      const f = fs.readdirSync(dir).find((x) => x.endsWith('.cpuprofile'));
+      if (f) {
+        const keep = path.join(ROOT, 'bench/chat/last-n200.cpuprofile');
+        fs.copyFileSync(path.join(dir, f), keep);
+        profile = summarizeProfile(keep);
+      } else log('no .cpuprofile was written');
+    }
+  } finally {
+    await gen.exit();
+    await cleanup();
+  }
+
+  // ---- report
+  const rows: Row[] = [];
+  const o = (k: ServerKind) => (k === 'ours' ? 'ours' : 'ngircd');
+  const pick = <T>(maps: Record<ServerKind, Map<number, T>>, n: number, f: (x: T) => number) => ({
+    ours: maps.ours.has(n) ? f(maps.ours.get(n)!) : NaN,
+    ngircd: maps.ngircd.has(n) ? f(maps.ngircd.get(n)!) : undefined,
+  });
+  void o;
+  for (const n of CFG.receivers) rows.push({ label: `delivered messages/s, N=${n}`, unit: '/s', better: 'higher', ...pick(load, n, (x) => x.deliveriesPerSec) });
+  for (const n of CFG.receivers) rows.push({ label: `server CPU per million deliveries, N=${n}`, unit: 'CPU-s', better: 'lower', target: n >= 50 ? '<= ngIRCd' : '', ...pick(load, n, (x) => x.cpuPerM) });
+  for (const n of CFG.receivers) {
+    rows.push({ label: `latency p50 at half saturation, N=${n}`, unit: 'ms', better: 'lower', ...pick(lat, n, (x) => x.p50) });
+    rows.push({ label: `latency p99 at half saturation, N=${n}`, unit: 'ms', better: 'lower', target: '< 20 ms', ...pick(lat, n, (x) => x.p99) });
+    rows.push({ label: `latency p999 at half saturation, N=${n}`, unit: 'ms', better: 'lower', ...pick(lat, n, (x) => x.p999) });
+  }
+  for (const c of CFG.idle) rows.push({ label: `memory per idle connection, ${c.toLocaleString('en-US')} connected`, unit: 'KB', better: 'lower', target: c >= 10000 ? '<= 10 KB' : '', ...pick(idle, c, (x) => x.perConnKB) });
+  for (const n of CFG.receivers) rows.push({ label: `join cost, ${n} clients at once`, unit: 'CPU-ms', better: 'lower', digits: 0, ...pick(load, n, (x) => x.joinCpuMs) });
+  for (const c of CFG.idle) rows.push({ label: `join cost, ${c.toLocaleString('en-US')} clients at once`, unit: 'CPU-s', better: 'lower', ...pick(idle, c, (x) => x.joinCpuS) });
+
+  const rates = CFG.receivers.map((n) => `N=${n}: ${kinds.map((k) => `${k === 'ours' ? 'messenger' : 'ngIRCd'} ${Math.round(lat[k].get(n)?.rate ?? NaN)}`).join(', ')}`).join('; ');
+  process.stdout.write(`\n${textTable(rows)}\n\nhalf-saturation rates (messages/s): ${rates}\n`);
+  if (profile) process.stdout.write(`\nwhere our time goes at N=200 (node --cpu-prof):\n${profile.areas.slice(0, 8).map((a) => `  ${a.pct.toFixed(1).padStart(5)}%  ${a.area}`).join('\n')}\n`);
+  process.stdout.write(`\nbench took ${((Date.now() - started) / 1000).toFixed(0)} s\n`);
+
+  if (args['no-write']) return;
+  const section = [
+    '## Chat',
+    '',
+    `Generated by \`npm run bench:chat\`${QUICK ? ' (`--quick`)' : ''} on ${new Date().toISOString().slice(0, 10)}. Machine: ${m.cpu}, ${m.cores} cores, Linux ${m.kernel}, Node ${m.node}; anchor: ${ngVer ? `ngIRCd ${ngVer}` : 'ngIRCd not installed (`apt-get install ngircd`)'}.`,
+    '',
+    'Both servers on 127.0.0.1, driven by the same load generator (bench/chat/loadgen*.ts, separate processes): the same clients,',
+    `the same ${CFG.textSize}-character message text, ${CFG.sendersPerWorker * CFG.loadWorkers} senders among the N receivers, ${CFG.windowPerWorker * CFG.loadWorkers} messages in flight`,
+    '(a message is in flight until a receiver in the sender\'s process has it). A delivery is one message reaching one receiver:',
+    'ours echoes to the sender (N deliveries per message), IRC does not (N - 1). Server CPU is utime + stime from /proc/PID/stat,',
+    'memory is the VmRSS delta from /proc/PID/status after N clients logged in and joined the room and the server went quiet.',
+    `Each throughput and CPU figure is the median of ${CFG.repeat} window(s) of ${CFG.measureMs / 1000} s, windows of the two servers interleaved; latency`,
+    `is measured at half of each server's own saturation rate (${rates}), send to receipt at every receiver.`,
+    'Settings: messenger-server `--max-per-address 0 --rate 100000 --log-level warn`; ngIRCd generated config with',
+    '`MaxConnectionsIP = 0`, `MaxConnections = 0`, `MaxPenaltyTime = 0`, `MaxNickLength = 30`, `DNS = no`, `Ident = no`, `PAM = no`.',
+    'The machine has 2 cores shared by both servers, the generator and whatever else runs: compare ratios within one run.',
+    '',
+    table(rows),
+    '',
+  ];
+  if (profile) {
+    section.push('### Where the time goes (messenger, N = 200, saturation, `node --cpu-prof`)', '', profileMarkdown(profile), '');
+  }
+  writeChatSection(path.join(ROOT, 'docs/BENCHMARKS.md'), section.join('\n'));
+  log('wrote the "## Chat" section of docs/BENCHMARKS.md');
+}
+
+main().catch((e: Error) => { process.stderr.write(`bench:chat failed: ${e.stack ?? e.message}\n`); process.exit(1); });

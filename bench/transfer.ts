@@ -1,0 +1,250 @@
+// The transfer benchmark (npm run bench, or node --import tsx bench/transfer.ts [--quick] [--only a,b] [--runs N]).
+// Runs the built bins (npm run build first) as child processes and measures, in one run on this machine:
+//   loopback   one big download: our goodput against a plain Node TCP stream (and udx-native), CPU s/MB per end
+//   emulated   10 Mbit/s, 30 ms RTT, 25-packet queue, 0-10% random loss on the data direction: goodput / link rate
+//              per controller (bbr, cubic, newreno) and for udx-native
+//   fairness   4 and 16 simultaneous downloads through one 20 Mbit/s, 30 ms bottleneck: Jain's index per 1 s window
+// Every figure is a median of several runs. Tables go to stdout and bench/transfer/results.md, raw data to
+// bench/transfer/results.json.
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { ROOT, makeFile, startClient, startServer, type JsonChild } from './transfer/procs.js';
+import {
+  type Env, type OurRun, type PeerRun, linkDrops, ourDownload, ourFairness, startLink, steadyRate, tcpDownload, udxDownload,
+} from './transfer/scenarios.js';
+import { fairness, median } from './transfer/stats.js';
+
+const { values } = parseArgs({
+  options: { quick: { type: 'boolean' }, only: { type: 'string' }, runs: { type: 'string' }, cc: { type: 'string' } },
+  strict: true,
+});
+const quick = Boolean(values.quick);
+const only = new Set((values.only ?? 'loopback,emulated,fairness').split(','));
+const CCS = (values.cc ?? 'bbr,cubic,newreno').split(',');
+const LOSSES = [0, 1, 2, 5, 10];
+const MB = 1e6;
+const cfg = {
+  loopSize: (quick ? 64 : 256) << 20,
+  loopRuns: values.runs ? Number(values.runs) : quick ? 3 : 5,
+  emuSize: (quick ? 3 : 6) << 20,
+  emuRuns: values.runs ? Number(values.runs) : quick ? 1 : 3,
+  fairRuns: values.runs ? Number(values.runs) : quick ? 1 : 2,
+  fairSize: (n: number) => (n <= 4 ? (quick ? 4 : 8) : (quick ? 1.5 : 3)) * (1 << 20),
+};
+const EMU_RATE = 10e6 / 8; // bytes/s on the wire
+const EMU_DOWN = (loss: number) => `loss=${loss}%,delay=15ms,rate=10mbit,queue=25`;
+const FAIR_RATE = 20e6 / 8;
+const FAIR_DOWN = 'delay=15ms,rate=20mbit,queue=64';
+const UP = 'delay=15ms';
+
+const base = 30000 + 100 * Math.floor(Math.random() * 90);
+const env: Env = {
+  dir: fs.mkdtempSync(path.join(os.tmpdir(), 'messenger-bench-')),
+  ports: { tcp: base, pool: [base + 10, base + 29], link: [base + 40, base + 59] },
+  log: (s) => process.stderr.write(`[bench] ${s}\n`),
+};
+const filesDir = path.join(env.dir, 'files');
+const dlDir = path.join(env.dir, 'downloads');
+fs.mkdirSync(filesDir);
+fs.mkdirSync(dlDir);
+
+const results: Record<string, unknown> = {};
+const md: string[] = [];
+const fmt = (x: number, d = 2) => (Number.isFinite(x) ? x.toFixed(d) : 'n/a');
+const pct = (x: number) => (Number.isFinite(x) ? `${(100 * x).toFixed(0)}%` : 'n/a');
+
+function machine(): string {
+  const cpu = os.cpus()[0]?.model ?? 'unknown CPU';
+  return `${cpu.trim()}, ${os.cpus().length} cores, ${Math.round(os.totalmem() / 2 ** 30)} GiB, Node ${process.version}, ${os.type()} ${os.release()}`;
+}
+
+async function withServer<T>(opts: { cc?: string; chunk?: number; advertise?: boolean }, fn: (s: JsonChild, c: JsonChild) => Promise<T>): Promise<T> {
+  const server = await startServer({
+    port: env.ports.tcp, files: filesDir, udp: env.ports.pool, cc: opts.cc, chunk: opts.chunk,
+    advertise: opts.advertise ? env.ports.link : undefined,
+  });
+  let client: JsonChild | null = null;
+  try {
+    client = await startClient('bench', env.ports.tcp, dlDir);
+    return await fn(server, client);
+  } finally {
+    await client?.kill();
+    await server.kill();
+  }
+}
+
+// ------------------------------------------------------------------------------------------------ loopback
+
+async function loopback(): Promise<void> {
+  const size = cfg.loopSize;
+  const name = 'loop.bin';
+  const file = path.join(filesDir, name);
+  makeFile(file, size);
+  env.log(`loopback: ${size / 2 ** 20} MiB x ${cfg.loopRuns} runs`);
+  const ours: OurRun[] = [];
+  const tcp: PeerRun[] = [];
+  const tcpNoDisk: PeerRun[] = [];
+  const udx: PeerRun[] = [];
+  await withServer({}, async (server, client) => {
+    await ourDownload(server, client, name, size, dlDir); // warm-up: page cache, the server's SHA-256 cache
+    for (let r = 0; r < cfg.loopRuns; r++) {
+      tcp.push(await tcpDownload(file, size, path.join(dlDir, 'tcp.bin')));
+      ours.push(await ourDownload(server, client, name, size, dlDir));
+      tcpNoDisk.push(await tcpDownload(file, size, null));
+      try { udx.push((await udxDownload(file, size, dlDir)).run); } catch (e) { env.log(`udx: ${(e as Error).message}`); }
+      const o = ours[ours.length - 1]!;
+      env.log(`  run ${r + 1}: ours ${fmt(o.goodput / MB, 0)} MB/s (srtt ${String(o.ended?.srttMs)} ms, minRtt ${String(o.ended?.minRttMs)} ms, retx ${String(o.ended?.retransmits)}), tcp ${fmt(tcp[r]!.goodput / MB, 0)} MB/s, tcp no disk ${fmt(tcpNoDisk[r]!.goodput / MB, 0)} MB/s, udx ${fmt((udx[r]?.goodput ?? NaN) / MB, 0)} MB/s`);
+    }
+  });
+  const mbs = size / MB;
+  const row = (label: string, runs: PeerRun[]) => {
+    const g = median(runs.map((x) => x.goodput));
+    return `| ${label} | ${fmt(g / MB, 0)} | ${fmt(median(runs.map((x) => x.serverCpu / mbs)) * 1000, 1)} | ${fmt(median(runs.map((x) => x.clientCpu / mbs)) * 1000, 1)} |`;
+  };
+  const ratio = median(ours.map((o, i) => o.goodput / tcp[i]!.goodput));
+  const ratioNoDisk = median(ours.map((o, i) => o.goodput / tcpNoDisk[i]!.goodput));
+  const udxRatio = median(udx.map((u, i) => u.goodput / tcp[i]!.goodput));
+  results.loopback = { size, ours, tcp, tcpNoDisk, udx, ratio, ratioNoDisk, udxRatio };
+  md.push(`### Clean loopback, one ${size / 2 ** 20} MiB download (median of ${cfg.loopRuns})`, '',
+    '| peer | goodput MB/s | server CPU ms/MB | client CPU ms/MB |', '|---|---:|---:|---:|',
+    row('ours (UDP, 60 KB datagrams, bbr)', ours), row('Node TCP, client writes + hashes', tcp),
+    row('Node TCP, client hashes only (no disk)', tcpNoDisk), row('udx-native, client writes + hashes', udx), '',
+    `Ours / TCP (same run, median of per-run ratios): **${fmt(ratio)}x**; against TCP without disk: ${fmt(ratioNoDisk)}x; udx-native / TCP: ${fmt(udxRatio)}x.`,
+    `Our end state (median): srtt ${fmt(median(ours.map((o) => Number(o.ended?.srttMs))))} ms, minRtt ${fmt(median(ours.map((o) => Number(o.ended?.minRttMs))))} ms, retransmits ${fmt(median(ours.map((o) => Number(o.ended?.retransmits))), 0)}.`, '');
+  fs.rmSync(file, { force: true });
+}
+
+// ------------------------------------------------------------------------------------------------ emulated
+
+async function emulated(): Promise<void> {
+  const size = cfg.emuSize;
+  const name = 'emu.bin';
+  const file = path.join(filesDir, name);
+  makeFile(file, size);
+  env.log(`emulated: ${size / 2 ** 20} MiB x ${cfg.emuRuns} runs, link ${EMU_DOWN(0)}`);
+  const table: Record<string, Record<number, { steady: number; total: number; retx: number }>> = {};
+  for (const cc of CCS) {
+    table[cc] = {};
+    await withServer({ cc, chunk: 1200, advertise: true }, async (server, client) => {
+      for (const loss of LOSSES) {
+        const runs: OurRun[] = [];
+        for (let r = 0; r < cfg.emuRuns; r++) {
+          const link = await startLink(env, env.ports.pool, EMU_DOWN(loss), UP, 1 + r);
+          try { runs.push(await ourDownload(server, client, name, size, dlDir, 0.25, 180_000)); }
+          finally {
+            const drops = linkDrops(link.stats());
+            await link.close();
+            const o = runs[runs.length - 1];
+            if (o) env.log(`  ${cc} ${loss}% run ${r + 1}: steady ${pct(o.steady / EMU_RATE)} total ${pct(o.goodput / EMU_RATE)} retx ${String(o.ended?.retransmits)} srtt ${String(o.ended?.srttMs)} cwnd ${String(o.ended?.cwnd)} drops ${JSON.stringify(drops)}`);
+          }
+        }
+        table[cc]![loss] = {
+          steady: median(runs.map((o) => o.steady)) / EMU_RATE, total: median(runs.map((o) => o.goodput)) / EMU_RATE,
+          retx: median(runs.map((o) => Number(o.ended?.retransmits) / Number(o.ended?.packets))),
+        };
+      }
+    });
+  }
+  // udx-native through the same emulated link
+  table['udx-native'] = {};
+  for (const loss of LOSSES) {
+    const runs: Array<{ steady: number; total: number }> = [];
+    for (let r = 0; r < cfg.emuRuns; r++) {
+      let link: Awaited<ReturnType<typeof startLink>> | null = null;
+      try {
+        const { run, flows } = await udxDownload(file, size, dlDir, 1, async (port) => { link = await startLink(env, [port, port], EMU_DOWN(loss), UP, 1 + r); return env.ports.link[0]; });
+        runs.push({ steady: steadyRate(flows[0]!, size * 0.25), total: run.goodput });
+        env.log(`  udx ${loss}% run ${r + 1}: steady ${pct(runs[runs.length - 1]!.steady / EMU_RATE)} total ${pct(run.goodput / EMU_RATE)}`);
+      } catch (e) { env.log(`  udx ${loss}%: ${(e as Error).message}`); }
+      finally { await (link as { close(): Promise<void> } | null)?.close(); }
+    }
+    table['udx-native']![loss] = { steady: median(runs.map((x) => x.steady)) / EMU_RATE, total: median(runs.map((x) => x.total)) / EMU_RATE, retx: NaN };
+  }
+  results.emulated = { size, table };
+  const head = `| controller | ${LOSSES.map((l) => `${l}% loss`).join(' | ')} |`;
+  const sep = `|---|${LOSSES.map(() => '---:').join('|')}|`;
+  md.push(`### 10 Mbit/s, 30 ms RTT, 25-packet queue, random loss on the data direction (${size / 2 ** 20} MiB, chunk 1200, median of ${cfg.emuRuns})`, '',
+    'Steady-state goodput (file bytes from 25% of the file to the end) as a fraction of the link rate; in brackets the whole download (/get to verified), slow start included.', '',
+    head, sep);
+  for (const [cc, row] of Object.entries(table)) md.push(`| ${cc} | ${LOSSES.map((l) => `${pct(row[l]!.steady)} (${pct(row[l]!.total)})`).join(' | ')} |`);
+  md.push('', 'Retransmitted packets as a share of packets sent:', '', head, sep);
+  for (const cc of CCS) md.push(`| ${cc} | ${LOSSES.map((l) => pct(table[cc]![l]!.retx)).join(' | ')} |`);
+  md.push('');
+  fs.rmSync(file, { force: true });
+}
+
+// ------------------------------------------------------------------------------------------------ fairness
+
+async function fairnessSection(): Promise<void> {
+  const rows: string[] = [];
+  const data: Record<string, unknown> = {};
+  for (const n of [4, 16]) {
+    const size = Math.round(cfg.fairSize(n));
+    const name = `fair-${n}.bin`;
+    const file = path.join(filesDir, name);
+    makeFile(file, size);
+    for (const cc of (values.cc ? CCS : ['bbr', 'cubic'])) {
+      const runs: Array<Awaited<ReturnType<typeof ourFairness>>> = [];
+      await withServer({ cc, chunk: 1200, advertise: true }, async (server, client) => {
+        await ourDownload(server, client, name, size, dlDir).catch(() => null); // warm the SHA-256 cache, outside the link
+        for (let r = 0; r < cfg.fairRuns; r++) {
+          const link = await startLink(env, env.ports.pool, FAIR_DOWN, UP, 1 + r);
+          try { runs.push(await ourFairness(env, server, name, size, n)); } finally { await link.close(); }
+          const f = runs[runs.length - 1]!;
+          env.log(`  fairness ${cc} x${n} run ${r + 1}: jain median ${fmt(f.jainMedian, 3)} min ${fmt(f.jainMin, 3)} overall ${fmt(f.jainOverall, 3)} windows ${f.windows} aggregate ${pct(f.aggregate / FAIR_RATE)}`);
+        }
+      });
+      data[`${cc}-${n}`] = runs;
+      rows.push(fairRow(`${cc}`, n, runs));
+    }
+    // udx-native: n streams at once (one process, one socket each) through the same kind of bottleneck
+    const runs: Array<ReturnType<typeof fairness>> = [];
+    for (let r = 0; r < cfg.fairRuns; r++) {
+      let link: { close(): Promise<void> } | null = null;
+      try {
+        const { flows } = await udxDownload(file, size, dlDir, n, async (port) => { link = await startLink(env, [port, port], FAIR_DOWN, UP, 1 + r); return env.ports.link[0]; });
+        runs.push(fairness(flows));
+        const f = runs[runs.length - 1]!;
+        env.log(`  fairness udx x${n} run ${r + 1}: jain median ${fmt(f.jainMedian, 3)} min ${fmt(f.jainMin, 3)} overall ${fmt(f.jainOverall, 3)} windows ${f.windows}`);
+      } catch (e) { env.log(`  udx fairness x${n}: ${(e as Error).message}`); }
+      finally { await link?.close(); }
+    }
+    data[`udx-${n}`] = runs;
+    rows.push(fairRow('udx-native', n, runs));
+    fs.rmSync(file, { force: true });
+  }
+  results.fairness = data;
+  md.push(`### Fairness: simultaneous downloads through one 20 Mbit/s, 30 ms RTT, 64-packet bottleneck (median of ${cfg.fairRuns})`, '',
+    'Jain\'s index of the flows\' rates in each 1 s window while all of them ran (median and worst window), of their mean rates over that whole interval, and the bottleneck\'s use.', '',
+    '| controller | downloads | file each | Jain median | Jain worst window | Jain overall | 1 s windows | link use |', '|---|---:|---:|---:|---:|---:|---:|---:|', ...rows, '');
+}
+
+function fairRow(label: string, n: number, runs: Array<ReturnType<typeof fairness>>): string {
+  const m = (k: keyof ReturnType<typeof fairness>) => median(runs.map((r) => r[k]));
+  return `| ${label} | ${n} | ${fmt(cfg.fairSize(n) / 2 ** 20, 1)} MiB | ${fmt(m('jainMedian'), 3)} | ${fmt(m('jainMin'), 3)} | ${fmt(m('jainOverall'), 3)} | ${fmt(m('windows'), 0)} | ${pct(m('aggregate') / FAIR_RATE)} |`;
+}
+
+// ------------------------------------------------------------------------------------------------ main
+
+async function main(): Promise<void> {
+  if (!fs.existsSync(path.join(ROOT, 'dist/bin/messenger-server.js'))) throw new Error('build first: npm run build');
+  const started = Date.now();
+  md.push(`Machine: ${machine()}. Run ${new Date().toISOString()}${quick ? ' (--quick)' : ''}.`, '');
+  try {
+    if (only.has('loopback')) await loopback();
+    if (only.has('emulated')) await emulated();
+    if (only.has('fairness')) await fairnessSection();
+  } finally {
+    fs.rmSync(env.dir, { recursive: true, force: true });
+  }
+  md.push(`(${Math.round((Date.now() - started) / 1000)} s)`);
+  const text = md.join('\n');
+  process.stdout.write(text + '\n');
+  const out = path.join(ROOT, 'bench/transfer');
+  fs.writeFileSync(path.join(out, quick ? 'results-quick.md' : 'results.md'), text + '\n');
+  fs.writeFileSync(path.join(out, quick ? 'results-quick.json' : 'results.json'), JSON.stringify({ machine: machine(), quick, results }, null, 1) + '\n');
+}
+
+main().then(() => process.exit(0), (e: Error) => { process.stderr.write(`bench/transfer: ${e.stack ?? e.message}\n`); process.exit(1); });

@@ -1,0 +1,55 @@
+// Small helpers for the end-to-end model runs: a raw NDJSON socket with bounded waits, and polling.
+import net from 'node:net';
+
+export type Frame = Record<string, unknown> & { type?: string; code?: string };
+
+/** Polls `cond` every few ms until it holds or `ms` passes; returns whether it held. */
+export async function until(cond: () => boolean, ms = 2000, every = 3): Promise<boolean> {
+  const end = Date.now() + ms;
+  while (!cond()) {
+    if (Date.now() > end) return false;
+    await new Promise((r) => setTimeout(r, every));
+  }
+  return true;
+}
+
+export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** What a frame looks like in the expected/observed lists: its type, and an error's code. */
+export function frameTag(f: Frame): string {
+  return f.type === 'error' ? `error:${String(f.code)}` : String(f.type ?? 'raw');
+}
+
+export class Wire {
+  readonly frames: Frame[] = [];
+  closed = false;
+  private buf = '';
+  private constructor(readonly socket: net.Socket) {
+    socket.setEncoding('utf8');
+    socket.on('data', (d: string) => {
+      this.buf += d;
+      let nl: number;
+      while ((nl = this.buf.indexOf('\n')) >= 0) {
+        const line = this.buf.slice(0, nl);
+        this.buf = this.buf.slice(nl + 1);
+        try { this.frames.push(JSON.parse(line) as Frame); } catch { this.frames.push({ type: 'raw', line }); }
+      }
+    });
+    socket.on('error', () => {});
+    socket.on('close', () => { this.closed = true; });
+  }
+
+  static connect(port: number, host = '127.0.0.1'): Promise<Wire> {
+    return new Promise((resolve, reject) => {
+      const s = net.connect({ port, host, noDelay: true });
+      s.once('error', reject);
+      s.once('connect', () => { s.off('error', reject); resolve(new Wire(s)); });
+    });
+  }
+
+  get localPort(): number { return this.socket.localPort ?? 0; }
+  tags(): string[] { return this.frames.map(frameTag); }
+  send(frame: unknown): void { if (!this.socket.destroyed) this.socket.write(JSON.stringify(frame) + '\n'); }
+  write(text: string): void { if (!this.socket.destroyed) this.socket.write(text); }
+  destroy(): void { this.socket.destroy(); }
+}
