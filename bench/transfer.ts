@@ -152,13 +152,13 @@ async function emulated(): Promise<void> {
   for (const loss of LOSSES) {
     const runs: Array<{ steady: number; total: number }> = [];
     for (let r = 0; r < cfg.emuRuns; r++) {
-      let link: Awaited<ReturnType<typeof startLink>> | null = null;
+      const held: { link: { close(): Promise<void> } | null } = { link: null };
       try {
-        const { run, flows } = await udxDownload(file, size, dlDir, 1, async (port) => { link = await startLink(env, [port, port], EMU_DOWN(loss), UP, 1 + r); return env.ports.link[0]; });
+        const { run, flows } = await udxDownload(file, size, dlDir, 1, async (port) => { held.link = await startLink(env, [port, port], EMU_DOWN(loss), UP, 1 + r); return env.ports.link[0]; });
         runs.push({ steady: steadyRate(flows[0]!, size * 0.25), total: run.goodput });
         env.log(`  udx ${loss}% run ${r + 1}: steady ${pct(runs[runs.length - 1]!.steady / EMU_RATE)} total ${pct(run.goodput / EMU_RATE)}`);
       } catch (e) { env.log(`  udx ${loss}%: ${(e as Error).message}`); }
-      finally { await (link as { close(): Promise<void> } | null)?.close(); }
+      finally { await held.link?.close(); }
     }
     table['udx-native']![loss] = { steady: median(runs.map((x) => x.steady)) / EMU_RATE, total: median(runs.map((x) => x.total)) / EMU_RATE, retx: NaN };
   }
@@ -202,14 +202,14 @@ async function fairnessSection(): Promise<void> {
     // udx-native: n streams at once (one process, one socket each) through the same kind of bottleneck
     const runs: Array<ReturnType<typeof fairness>> = [];
     for (let r = 0; r < cfg.fairRuns; r++) {
-      let link: { close(): Promise<void> } | null = null;
+      const held: { link: { close(): Promise<void> } | null } = { link: null };
       try {
-        const { flows } = await udxDownload(file, size, dlDir, n, async (port) => { link = await startLink(env, [port, port], FAIR_DOWN, UP, 1 + r); return env.ports.link[0]; });
+        const { flows } = await udxDownload(file, size, dlDir, n, async (port) => { held.link = await startLink(env, [port, port], FAIR_DOWN, UP, 1 + r); return env.ports.link[0]; });
         runs.push(fairness(flows));
         const f = runs[runs.length - 1]!;
         env.log(`  fairness udx x${n} run ${r + 1}: jain median ${fmt(f.jainMedian, 3)} min ${fmt(f.jainMin, 3)} overall ${fmt(f.jainOverall, 3)} windows ${f.windows}`);
       } catch (e) { env.log(`  udx fairness x${n}: ${(e as Error).message}`); }
-      finally { await link?.close(); }
+      finally { await held.link?.close(); }
     }
     data[`udx-${n}`] = runs;
     rows.push(fairRow('udx-native', n, runs));

@@ -130,8 +130,11 @@ describe('transfer/resilience', function () {
     c.command('/get late.bin');
     await c.waitForType('download', () => true, { since, ms: 5000 });
     const d = c.rt.downloads.list()[0]!;
+    (d as any).socket.on('close', () => console.log('CLOSED', new Error().stack));
+    (d as any).socket.on('error', (e: Error) => console.log('ERR', e));
     await poolFull(srv, 3000); // every byte acknowledged: the server's socket is closed, "complete" is on its way
     expect(d.received).to.equal(data.length);
+    console.log(d.state, JSON.stringify(c.after(since)));
     expect(c.after(since).filter((e) => e.type === 'error'), 'no error before complete').to.deep.equal([]);
     // a late ACK, exactly as the ack timer sends it
     (d as unknown as { sendAck(now: number): void }).sendAck(performance.now());
