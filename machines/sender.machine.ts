@@ -162,7 +162,8 @@ export const senderMachine = setup({
       entry: 'closePath',
       on: {
         'path.closed': { target: 'finished', actions: 'sendComplete' },
-        cancel: 'finished', stop: {}, consent: {}, ack: {}, tick: {}, hello: {},
+        // every byte is delivered: a late cancel changes nothing, the client still hears "complete"
+        cancel: {}, stop: {}, consent: {}, ack: {}, tick: {}, hello: {},
       },
     },
     finished: { type: 'final', entry: assign({ outcome: 'finished' as const }) },

@@ -117,13 +117,9 @@ export const sessionMachine = setup({
     noteHeard: assign({ lastHeard: ({ context, event }) => ('now' in event ? event.now : context.lastHeard) }),
     countRefused: assign({ refusedInARow: ({ context }) => context.refusedInARow + 1 }),
     clearRefused: assign({ refusedInARow: 0 }),
-    register: assign({
-      name: ({ context, event }) => {
-        if (!frameIs(event, 'hello')) return context.name;
-        const name = event.frame.name.normalize('NFC');
-        return context.port.hub.join(name, context.port) ? name : null;
-      },
-    }),
+    setName: assign({ name: ({ context, event }) => (frameIs(event, 'hello') ? event.frame.name.normalize('NFC') : context.name) }),
+    // the helloNameFree guard checked the name in this same step, so the join succeeds
+    joinHub: ({ context }) => { if (context.name) context.port.hub.join(context.name, context.port); },
     sendWelcome: ({ context }) => {
       const { port, name, cfg } = context;
       if (!name) return;
@@ -214,7 +210,7 @@ export const sessionMachine = setup({
           { guard: not('helloVersionOk'), actions: ['spendToken', 'refuseVersion', 'countRefused'] },
           { guard: not('helloNameValid'), actions: ['spendToken', 'refuseName', 'countRefused'] },
           { guard: not('helloNameFree'), actions: ['spendToken', 'refuseTakenName', 'countRefused'] },
-          { target: 'chatting', actions: ['spendToken', 'noteHeard', 'clearRefused', 'register', 'sendWelcome'] },
+          { target: 'chatting', actions: ['spendToken', 'noteHeard', 'clearRefused', 'setName', 'joinHub', 'sendWelcome'] },
         ],
         bad: [
           { guard: 'isFlooding', target: 'closing', actions: 'setFlood' },
@@ -238,7 +234,6 @@ export const sessionMachine = setup({
           { guard: 'isTransferControl', actions: ['spendToken', 'noteHeard', 'clearRefused', 'forwardTransfer'] },
           { guard: 'isPing', actions: ['spendToken', 'noteHeard', 'answerPing'] },
           { guard: 'isHello', actions: ['spendToken', 'noteHeard', 'refuseSecondHello'] },
-          { actions: ['spendToken', 'noteHeard'] },
         ],
         bad: [
           { guard: 'isFlooding', target: 'closing', actions: 'setFlood' },

@@ -227,7 +227,13 @@ export class ClientDownload implements ReceiverIO {
     const server = host.link.serverAddress();
     this.socket = dgram.createSocket({ type: server.includes(':') ? 'udp6' : 'udp4', recvBufferSize: SOCKET_BUFFER_BYTES, sendBufferSize: SOCKET_BUFFER_BYTES });
     this.socket.on('message', (m, r) => this.onDatagram(m, r));
-    this.socket.on('error', (e) => this.actor.send({ type: 'io.error', message: `UDP: ${e.message}` }));
+    this.socket.on('error', (e: NodeJS.ErrnoException) => {
+      // ICMP port unreachable on the connected socket: the server closes its port as soon as every byte is
+      // acknowledged, before "complete" arrives over TCP, so a late ACK meets a closed port. Not fatal: a path that is
+      // really gone is caught by the deadlines and by the TCP connection.
+      if (e.code === 'ECONNREFUSED') return;
+      this.actor.send({ type: 'io.error', message: `UDP: ${e.message}` });
+    });
     this.actor = createActor(receiverMachine, {
       id: `download-${this.id}`,
       input: { io: this, now, autoYes: host.opts.yes },

@@ -113,7 +113,11 @@ export class TransfersHost {
       const sha256 = await this.catalogue.sha256(file);
       const lastByte = file.size > 0 ? readByte(file.fd, file.size - 1) : undefined;
       const socket = await this.bind(port);
-      if (conn.socket.destroyed) throw new MessengerError('transfer-failed', 'the client left');
+      // the client left, or stop() ran, while this was set up: close the socket bound for it (else it stays bound)
+      if (conn.socket.destroyed || this.stopping) {
+        socket.close();
+        throw this.stopping ? new MessengerError('server-shutdown', 'the server is shutting down') : new MessengerError('transfer-failed', 'the client left');
+      }
       const resumed = frame.offset !== undefined && frame.offset > 0 && frame.sha256 === sha256 && frame.offset <= file.size;
       const startOffset = resumed ? frame.offset! : 0;
       const t = new ServerTransfer(this, conn, name, file, sha256, lastByte, port, socket, startOffset);

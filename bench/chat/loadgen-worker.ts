@@ -6,7 +6,7 @@ import net from 'node:net';
 import { MARK, PROTOS, nowUs, type Proto, type ProtoName } from './protocols.js';
 
 export type WorkerCmd =
-  | { cmd: 'connect'; set: string; proto: ProtoName; port: number; names: string[]; concurrency: number; timeoutMs: number }
+  | { cmd: 'connect'; set: string; proto: ProtoName; port: number; names: string[]; concurrency: number; timeoutMs: number; noLogin?: boolean }
   | { cmd: 'load'; set: string; senders: number; mode: 'window' | 'rate'; window: number; rate: number; textSize: number }
   | { cmd: 'stopLoad'; set: string; drainMs: number }
   | { cmd: 'stats'; set: string; hist?: boolean }
@@ -49,6 +49,8 @@ class ClientSet {
   private rateStart = 0;
   private rateSent = 0;
   private pumping = false;
+  /** Connect only (no login): the client counts as in once the TCP connection is up. */
+  noLogin = false;
 
   constructor(readonly wid: number, proto: ProtoName) { this.proto = PROTOS[proto]; }
 
@@ -63,11 +65,15 @@ class ClientSet {
         while (pending < concurrency && i < names.length) {
           const name = names[i++]!;
           pending++;
-          this.open(port, name, (err) => {
+          let tries = 0;
+          const attempt = () => this.open(port, name, (err) => {
+            // a full accept queue (ngIRCd listens with a backlog of 10) resets or refuses: try again a little later
+            if (err && /ECONNRESET|ECONNREFUSED|EPIPE|closed/.test(err) && ++tries < 8 && !done) { setTimeout(attempt, 50 * tries); return; }
             pending--;
             if (err) failed.push(`${name}: ${err}`); else ok++;
             if (ok + failed.length === names.length) finish(); else startOne();
           });
+          attempt();
         }
       };
       if (!names.length) finish(); else startOne();
@@ -79,7 +85,7 @@ class ClientSet {
     const c: Client = { sock, carry: null, ready: false, closed: false };
     let answered = false;
     const answer = (err?: string) => { if (!answered) { answered = true; cb(err); } };
-    sock.on('connect', () => sock.write(this.proto.login(name)));
+    sock.on('connect', () => { if (this.noLogin) { c.ready = true; answer(); } else sock.write(this.proto.login(name)); });
     sock.on('error', (e) => answer(e.message));
     sock.on('close', () => { c.closed = true; answer('closed'); });
     sock.on('data', (chunk: Buffer) => this.onData(c, chunk, answer));
@@ -204,6 +210,7 @@ async function handle(m: WorkerCmd): Promise<unknown> {
     case 'connect': {
       const s = new ClientSet(wid, m.proto);
       sets.set(m.set, s);
+      s.noLogin = Boolean(m.noLogin);
       return s.connect(m.port, m.names, m.concurrency, m.timeoutMs);
     }
     case 'load': sets.get(m.set)!.startLoad(m.senders, m.mode, m.window, m.rate, m.textSize); return true;

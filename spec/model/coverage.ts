@@ -88,6 +88,12 @@ export function coverageReport(): string {
     if (r.states.missing.length) lines.push(`  ${r.machine}: states never visited: ${r.states.missing.join(', ')}`);
     if (r.transitions.missing.length) lines.push(`  ${r.machine}: transitions never taken: ${r.transitions.missing.join(', ')}`);
   }
+  for (const { name } of MACHINES) {
+    const s = seen.get(name)!;
+    const chart = charts.get(name)!;
+    const notRuntime = chart.transitions.map((t) => t.key).filter((k) => s.transitions.has(k) && !s.transitions.get(k)!.has('runtime'));
+    if (notRuntime.length && s.transitions.size) lines.push(`  ${name}: taken in pure runs only: ${notRuntime.join(', ')}`);
+  }
   return lines.join('\n') + '\n';
 }
 

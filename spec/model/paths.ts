@@ -45,7 +45,10 @@ function pathName(steps: ModelStep[]): string {
 export function edgePaths(o: PathOptions): ModelPath[] {
   const fromState = createActor(o.machine, { input: o.input() }).getSnapshot();
   const stopWhen = (s: Snap) => s.status !== 'active' || (o.stopWhen?.(s) ?? false);
-  const traversal = { fromState, events: o.events, serializeState: o.serializeState, stopWhen, limit: o.limit ?? 20000 };
+  // delayed transitions: their `xstate.after.*` events, sent like any other (the pure actor takes them at once)
+  const afterEvents = (s: Snap): EventObject[] =>
+    ((s as unknown as { _nodes: Array<{ after: Array<{ eventType: string }> }> })._nodes ?? []).flatMap((n) => n.after.map((a) => ({ type: a.eventType })));
+  const traversal = { fromState, events: (s: Snap) => [...o.events(s), ...afterEvents(s)], serializeState: o.serializeState, stopWhen, limit: o.limit ?? 20000 };
   const shortest = getShortestPaths(o.machine, traversal) as Array<StatePath<Snap, EventObject>>;
   const to = new Map<string, ModelStep[]>();
   for (const p of shortest) to.set(o.serializeState(p.state), p.steps.filter((s) => s.event.type !== 'xstate.init'));
@@ -54,7 +57,7 @@ export function edgePaths(o: PathOptions): ModelPath[] {
   for (const [key, v] of Object.entries(adj)) {
     const prefix = to.get(key);
     if (!prefix) continue;
-    for (const t of Object.values(v.transitions)) {
+    for (const t of Object.values(v.transitions) as Array<{ event: EventObject; state: unknown }>) {
       const steps = [...prefix, { event: t.event, state: t.state as Snap }];
       out.push({ name: pathName(steps), steps, end: t.state as Snap });
     }

@@ -2,6 +2,7 @@
 // partial file; a later /get resumes it (or starts over when the server's file changed); a yes after a long wait
 // still works (a paused transfer does not time out).
 import { expect } from 'chai';
+import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { content, delay, expectIntact, get, poolFull, sha256, TransferScope, UdpBlock, waitEnding, waitUntil, type TestClient } from './harness.js';
@@ -96,6 +97,53 @@ describe('transfer/consent', function () {
     const fin = expectIntact(await waitEnding(c, 'doc.bin', again.since, 15000), fresh);
     expect(fin.sha256).to.equal(sha256(fresh));
     await poolFull(srv);
+  });
+
+  it('a same-size change with the old modification time restored is still noticed (no resume onto new bytes)', async () => {
+    // rsync -t, cp -p or touch -r keep the mtime: only the content (and the inode's ctime) tell the versions apart
+    const old = content(700_000, 47);
+    const fresh = content(700_000, 48);
+    const srv = await scope.server({ files: { 'same.bin': old }, ports: udp.take(2) });
+    const file = path.join(srv.filesDir, 'same.bin');
+    const c = await scope.client(srv, 'sneaky');
+    const first = await getUntilAsked(c, 'same.bin');
+    c.command('/no');
+    expect((await waitEnding(c, 'same.bin', first.since, 10000)).type).to.equal('stopped');
+    await poolFull(srv);
+    const st = fs.statSync(file);
+    const ref = path.join(c.rt.opts.downloadsDir, '..', `${path.basename(c.rt.opts.downloadsDir)}-mtime-ref`);
+    fs.writeFileSync(ref, '');
+    scope.onDispose(() => fs.rmSync(ref, { force: true }));
+    execFileSync('touch', ['-r', file, ref]); // keeps the nanoseconds, which utimes() would round
+    fs.writeFileSync(file, fresh); // in place: same inode, same size
+    execFileSync('touch', ['-r', ref, file]);
+    expect(fs.statSync(file).mtimeMs).to.equal(st.mtimeMs);
+    expect(fs.statSync(file).ino).to.equal(st.ino);
+    const since = c.mark();
+    c.command('/get same.bin');
+    const dl = await c.waitForType('download', (e) => e.file === 'same.bin', { since, ms: 5000 });
+    const end = await c.waitFor((e) => (e.type === 'consent' || e.type === 'finished' || e.type === 'error') && 'file' in e && e.file === 'same.bin', { since, ms: 10000 });
+    if (end.type === 'consent') c.command('/yes');
+    const fin = await waitEnding(c, 'same.bin', since, 15000);
+    expect(dl.resumed, `the changed file must not be resumed (it ended: ${JSON.stringify(fin).slice(0, 200)})`).to.equal(false);
+    expectIntact(fin, fresh);
+  });
+
+  it('a fresh download after a same-size in-place change with the mtime kept gets the new content', async () => {
+    const old = content(200_000, 49);
+    const fresh = content(200_000, 50);
+    const srv = await scope.server({ files: { 'cached.bin': old }, ports: udp.take(2) });
+    const file = path.join(srv.filesDir, 'cached.bin');
+    const a = await scope.client(srv, 'first', { yes: true });
+    expectIntact(await get(a, 'cached.bin'), old); // the server hashes (and caches) the old version
+    const ref = path.join(srv.filesDir, '..', `${path.basename(srv.filesDir)}-mtime-ref`);
+    fs.writeFileSync(ref, '');
+    scope.onDispose(() => fs.rmSync(ref, { force: true }));
+    execFileSync('touch', ['-r', file, ref]);
+    fs.writeFileSync(file, fresh);
+    execFileSync('touch', ['-r', ref, file]);
+    const b = await scope.client(srv, 'second', { yes: true });
+    expectIntact(await get(b, 'cached.bin'), fresh);
   });
 
   it('a yes after a wait longer than the silence deadline still finishes (a paused transfer does not time out)', async () => {

@@ -1,6 +1,7 @@
 // Test harness for the full-screen client: an in-process server, the client in a real pseudo-terminal, and the
 // screen read back through a headless xterm. Every wait is bounded; stop() ends whatever was started.
 import fs from 'node:fs';
+import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import * as pty from '@lydell/node-pty';
@@ -149,5 +150,22 @@ export async function peer(port: number, name: string) {
       }
     },
     async stop() { await Promise.race([client.quit(), new Promise((r) => setTimeout(r, 3000))]); fs.rmSync(downloadsDir, { recursive: true, force: true }); },
+  };
+}
+
+/** A TCP relay in front of the server; cut() drops every connection abruptly (no bye), as a lost network would. */
+export async function relay(target: number) {
+  const sockets = new Set<net.Socket>();
+  const server = net.createServer((a) => {
+    const b = net.connect({ host: '127.0.0.1', port: target });
+    for (const s of [a, b]) { sockets.add(s); s.on('error', () => {}); s.on('close', () => { sockets.delete(s); a.destroy(); b.destroy(); }); }
+    a.pipe(b);
+    b.pipe(a);
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+  return {
+    port: (server.address() as net.AddressInfo).port,
+    cut() { for (const s of sockets) s.resetAndDestroy(); },
+    async stop() { this.cut(); await new Promise((r) => server.close(r)); },
   };
 }

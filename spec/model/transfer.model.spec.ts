@@ -1,0 +1,411 @@
+// Model-based tests of the transfer machines: sender (machines/sender.machine.ts) and receiver
+// (machines/receiver.machine.ts).
+// 1. Pure paths (xstate/graph): the sender's guards read its transport core, so the model gives it a fake core held
+//    in its context whose flags (window full, recovering, halfway held, complete) the generated ACK and tick events
+//    toggle; the receiver runs as is. Both with recording IO ports and invariants in every state.
+// 2. The real SenderCore (machines/transport/sender-core.ts) under the real sender machine, against an in-memory
+//    receiver (the real ReceiverCore) over a lossy, credit-limited link: every poll() result is checked against the
+//    congestion window and the receiver credit, the halfway hold, and a finished file's bytes (last byte included).
+// 3. End to end: MessengerServer's transfers host and a ClientRuntime's downloads over real UDP (ports 59920-59935):
+//    finished, declined, stopped, cancelled, interrupted; each ending gives the UDP port back to the pool.
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { expect } from 'chai';
+import { assign, createActor, type AnyStateMachine, type EventObject } from 'xstate';
+import type { ClientEvent } from '../../machines/client-events.js';
+import { receiverMachine, type ReceiverContext, type ReceiverIO } from '../../machines/receiver.machine.js';
+import { senderMachine, type SenderContext, type SenderIO } from '../../machines/sender.machine.js';
+import type { AckInfo, OutgoingData, SenderCoreApi } from '../../machines/transport/api.js';
+import { DATA_OVERHEAD_BYTES } from '../../machines/transport/packet-codec.js';
+import { ReceiverCore } from '../../machines/transport/receiver-core.js';
+import { SenderCore, type OutgoingPacket } from '../../machines/transport/sender-core.js';
+import { ClientRuntime } from '../../runtime/client-runtime.js';
+import { makeLogger } from '../../runtime/logger.js';
+import { MessengerServer } from '../../runtime/server.js';
+import { inspector } from './coverage.js';
+import { coveringPaths, edgePaths, stateText, transitionsOf, type ModelPath, type Snap } from './paths.js';
+import { until } from './wire.js';
+
+type Ev = EventObject & { label: string };
+
+// ------------------------------------------------------------------------------------------------ sender, pure
+
+interface Flags { windowFull: boolean; recovering: boolean; heldComplete: boolean; complete: boolean; ackedBytes: number }
+const FLAGS: Flags = { windowFull: false, recovering: false, heldComplete: false, complete: false, ackedBytes: 0 };
+
+class SenderLog implements SenderIO {
+  calls: string[] = [];
+  transmit(p: OutgoingData[]): void { this.calls.push(`transmit:${p.length}`); }
+  ask(): void { this.calls.push('ask'); }
+  closePath(): void { this.calls.push('closePath'); }
+  complete(): void { this.calls.push('complete'); }
+  stopped(): void { this.calls.push('stopped'); }
+  failed(): void { this.calls.push('failed'); }
+}
+
+const withEffect = ({ context, event }: { context: SenderContext; event: EventObject }) =>
+  ({ ...context.core, ...(event as { effect?: Partial<Flags> }).effect }) as SenderCoreApi;
+
+/** The sender with a fake core: a plain record in its context that the model's events change (assign runs while
+ *  xstate/graph explores, so the graph sees the flags move). */
+const senderModel = (senderMachine as AnyStateMachine).provide({
+  actions: {
+    applyAck: assign({ core: withEffect }),
+    transmit: assign({ core: withEffect }),
+    allowAll: assign({ core: ({ context }: { context: SenderContext }) => ({ ...context.core, heldComplete: false }) }),
+  },
+}) as AnyStateMachine;
+
+const SILENT_MS = 3000;
+function senderEvents(s: Snap): Ev[] {
+  const c = s.context as SenderContext;
+  const now = c.lastHeard;
+  const ack = (label: string, effect: Partial<Flags>): Ev => ({ type: 'ack', ack: { ranges: [], ackDelayMs: 0, maxData: 0, contiguous: 0 }, now, effect, label } as Ev);
+  return [
+    { type: 'hello', now, label: 'hello' } as Ev,
+    ack('ack(window opens)', { windowFull: false }),
+    ack('ack(loss: recovery)', { recovering: true }),
+    ack('ack(recovered)', { recovering: false }),
+    ack('ack(halfway acked)', { heldComplete: true }),
+    ack('ack(all acked)', { complete: true }),
+    { type: 'tick', now, label: 'tick(window fills)', effect: { windowFull: true } } as Ev,
+    { type: 'tick', now: now + SILENT_MS + 1, label: 'tick(client silent)' } as Ev,
+    { type: 'consent', answer: 'yes', label: 'consent(yes)' } as Ev,
+    { type: 'consent', answer: 'no', label: 'consent(no)' } as Ev,
+    { type: 'stop', label: 'stop' },
+    { type: 'cancel', reason: 'the client left (gone)', label: 'cancel' } as Ev,
+    { type: 'fail', code: 'io-error', message: 'disk', label: 'fail' } as Ev,
+    { type: 'path.closed', label: 'path closed' },
+  ];
+}
+const senderInput = () => ({ io: new SenderLog(), core: { ...FLAGS } as unknown as SenderCoreApi, now: 0, silentMs: SILENT_MS, burst: 8 });
+const senderKey = (s: Snap) => {
+  const c = s.context as SenderContext;
+  const f = c.core as unknown as Flags;
+  return JSON.stringify([s.value, f.windowFull, f.recovering, f.heldComplete, f.complete]);
+};
+
+function checkSender(s: Snap, io: SenderLog): void {
+  const where = `in ${stateText(s)}`;
+  const count = (x: string) => io.calls.filter((c) => c === x).length;
+  if (s.status === 'done') {
+    const out = s.output as { outcome: string };
+    expect(out.outcome, `outcome ${where}`).to.equal(String(s.value));
+  }
+  if (s.matches('finished')) {
+    // finished is only reached through finishing: the UDP path was closed (the port released) first
+    expect(count('closePath'), 'closePath once before finished').to.equal(1);
+    if (count('complete')) expect(io.calls.indexOf('closePath'), 'closePath before complete').to.be.lessThan(io.calls.indexOf('complete'));
+  }
+  if (s.matches('finishing')) expect(count('closePath'), `closePath once ${where}`).to.equal(1);
+  if (s.matches('stopped')) expect(count('stopped'), `told stopped ${where}`).to.equal(1);
+  if (s.matches('failed')) expect(count('failed'), `told failed ${where}`).to.equal(1);
+  if (s.matches('pausedAwaitingConsent')) expect(io.calls.at(-1), `asked ${where}`).to.equal('ask');
+  expect(count('complete') + count('stopped') + count('failed'), `one last word at most ${where}`).to.be.at.most(1);
+}
+
+// ------------------------------------------------------------------------------------------------ receiver, pure
+
+class ReceiverLog implements ReceiverIO {
+  calls: string[] = [];
+  sendHello(): void { this.calls.push('hello'); }
+  sendConsent(a: 'yes' | 'no'): void { this.calls.push(`consent:${a}`); }
+  sendStop(): void { this.calls.push('stop'); }
+  consentAsked(): void { this.calls.push('asked'); }
+  progress(): void { this.calls.push('progress'); }
+  verify(): void { this.calls.push('verify'); }
+  finish(): void { this.calls.push('finish'); }
+  keepPartial(): void { this.calls.push('keepPartial'); }
+  fail(code: string): void { this.calls.push(`fail:${code}`); }
+}
+function receiverEvents(s: Snap): Ev[] {
+  const c = s.context as ReceiverContext;
+  const t = Math.max(c.lastData, c.lastHello, c.lastProgress);
+  return [
+    { type: 'data', now: t, label: 'data' } as Ev,
+    { type: 'tick', now: c.lastHello + c.helloEveryMs, label: 'tick(hello due)' } as Ev,
+    { type: 'tick', now: c.startedAt + c.connectTimeoutMs + 1, label: 'tick(never connected)' } as Ev,
+    { type: 'tick', now: c.lastData + c.silentMs + 1, label: 'tick(server silent)' } as Ev,
+    { type: 'tick', now: c.lastProgress + c.progressEveryMs, label: 'tick(progress due)' } as Ev,
+    { type: 'ask', received: 500, label: 'ask' } as Ev,
+    { type: 'answer', answer: 'yes', label: 'answer(yes)' } as Ev,
+    { type: 'answer', answer: 'no', label: 'answer(no)' } as Ev,
+    { type: 'complete', label: 'complete' },
+    { type: 'verified', label: 'verified' },
+    { type: 'mismatch', message: 'sha differs', label: 'mismatch' } as Ev,
+    { type: 'server.stopped', reason: 'declined', label: 'server stopped' } as Ev,
+    { type: 'server.error', code: 'transfer-failed', message: 'x', label: 'server error' } as Ev,
+    { type: 'stop', label: 'stop' },
+    { type: 'lost', reason: 'connection lost', label: 'lost' } as Ev,
+    { type: 'io.error', message: 'ENOSPC', label: 'io error' } as Ev,
+  ];
+}
+const receiverKey = (s: Snap) => JSON.stringify(s.value);
+
+function checkReceiver(s: Snap, io: ReceiverLog): void {
+  const where = `in ${stateText(s)}`;
+  const count = (p: string) => io.calls.filter((c) => c.startsWith(p)).length;
+  const endings = count('finish') + count('keepPartial') + count('fail:');
+  if (s.status === 'done') expect(endings, `exactly one ending reported ${where}`).to.equal(1);
+  else expect(endings, `no ending yet ${where}`).to.equal(0);
+  if (s.matches('finished')) expect(io.calls.slice(-2), 'verified, then finished').to.deep.equal(['verify', 'finish']);
+  if (s.matches('stopped') || s.matches('interrupted')) expect(io.calls.at(-1), `kept the partial file ${where}`).to.equal('keepPartial');
+  if (s.matches('stopping')) expect(io.calls.some((c) => c === 'stop' || c === 'consent:no'), `told the server ${where}`).to.equal(true);
+  if (s.matches('awaitingConsent')) expect(io.calls.includes('asked'), `asked the user ${where}`).to.equal(true);
+  if (s.matches('verifying')) expect(io.calls.at(-1), `verifying ${where}`).to.equal('verify');
+}
+
+function runPure<T extends { calls: string[] }>(m: AnyStateMachine, name: 'sender' | 'receiver', input: () => { io: T }, check: (s: Snap, io: T) => void, p: ModelPath): void {
+  const inp = input();
+  const actor = createActor(m, { input: inp, inspect: inspector(name, 'model') });
+  actor.start();
+  check(actor.getSnapshot(), inp.io);
+  for (const step of p.steps) {
+    actor.send(step.event);
+    expect(actor.getSnapshot().value, p.name).to.deep.equal(step.state.value);
+    check(actor.getSnapshot(), inp.io);
+  }
+  actor.stop();
+}
+
+const senderPaths = edgePaths({ machine: senderModel, input: senderInput, events: senderEvents, serializeState: senderKey });
+const senderCovering = coveringPaths(senderPaths, (p) => transitionsOf(senderModel, senderInput, p));
+const receiverVariants = [false, true].map((autoYes) => {
+  const input = () => ({ io: new ReceiverLog(), now: 0, autoYes });
+  const all = edgePaths({ machine: receiverMachine as AnyStateMachine, input, events: receiverEvents, serializeState: receiverKey });
+  return { autoYes, input, all, covering: coveringPaths(all, (p) => transitionsOf(receiverMachine as AnyStateMachine, input, p)) };
+});
+
+// ------------------------------------------------------------------------------------------------ real SenderCore
+
+interface SimResult { outcome: string; bytes: Buffer; states: Set<string>; polls: number }
+
+/** The real sender machine and SenderCore against an in-memory receiver over a link that drops some packets. */
+function simulate(o: { size: number; chunk: number; window: number; holdAt: number | null; answer?: 'yes' | 'no'; drop: (pn: number) => boolean; cc?: 'bbr' | 'cubic' | 'newreno' }): SimResult {
+  const file = crypto.randomBytes(o.size);
+  const got = Buffer.alloc(o.size);
+  const maxDatagram = o.chunk + DATA_OVERHEAD_BYTES;
+  let now = 0;
+  const core = new SenderCore({ size: o.size, chunk: o.chunk, startOffset: 0, holdAt: o.holdAt, cc: o.cc ?? 'bbr', now, initialCredit: o.window, maxDatagram });
+  const rc = new ReceiverCore({ size: o.size, startOffset: 0, window: o.window, now });
+  const inFlight: Array<{ at: number; p: OutgoingData }> = [];
+  const acks: Array<{ at: number; ack: AckInfo }> = [];
+  const states = new Set<string>();
+  let allowed = o.holdAt === null;
+  let polls = 0;
+  let pathClosing = false;
+  const io: SenderIO = {
+    transmit: (packets) => {
+      for (const p of packets as OutgoingPacket[]) {
+        // the invariants: inside the receiver credit, never past the hold point before consent
+        expect(p.offset + p.len, `packet ${p.pn} within the receiver credit`).to.be.at.most(core.knownCredit);
+        if (!allowed) expect(p.offset + p.len, `packet ${p.pn} before the halfway point`).to.be.at.most(o.holdAt!);
+        if (!p.probe) expect(core.bytesInFlight, `bytes in flight within cwnd after packet ${p.pn}`).to.be.at.most(core.cwnd + maxDatagram);
+        if (!o.drop(p.pn)) inFlight.push({ at: now + 5, p });
+      }
+    },
+    ask: () => { sender.send({ type: 'consent', answer: o.answer ?? 'yes' }); },
+    closePath: () => { pathClosing = true; },
+    complete: () => {},
+    stopped: () => {},
+    failed: () => {},
+  };
+  const cov = inspector('sender', 'model');
+  const sender = createActor(senderMachine, {
+    input: { io, core, now, silentMs: 60000, burst: 16 },
+    inspect: (ev) => { cov(ev); if (ev.type === '@xstate.snapshot' || ev.type === '@xstate.microstep') states.add(JSON.stringify((ev.snapshot as Snap).value)); },
+  });
+  const origAllow = core.allowAll.bind(core);
+  core.allowAll = () => { allowed = true; origAllow(); };
+  sender.start();
+  sender.send({ type: 'hello', now });
+  for (let i = 0; i < 200000 && sender.getSnapshot().status === 'active'; i++) {
+    now += 1;
+    if (pathClosing) { pathClosing = false; sender.send({ type: 'path.closed' }); continue; }
+    for (const d of inFlight.filter((x) => x.at <= now)) {
+      inFlight.splice(inFlight.indexOf(d), 1);
+      if (rc.onData(d.p.pn, d.p.offset, d.p.len, now)) file.copy(got, d.p.offset, d.p.offset, d.p.offset + d.p.len);
+    }
+    if (rc.ackDue(now)) acks.push({ at: now + 5, ack: rc.makeAck(now) });
+    for (const a of acks.filter((x) => x.at <= now)) { acks.splice(acks.indexOf(a), 1); sender.send({ type: 'ack', ack: a.ack, now }); }
+    sender.send({ type: 'tick', now });
+    polls++;
+  }
+  const out = sender.getSnapshot().output as { outcome: string } | undefined;
+  sender.stop();
+  if (out?.outcome === 'finished') expect(got.equals(file), 'the received bytes are the file').to.equal(true);
+  if (out?.outcome === 'finished') expect(got[o.size - 1], "the last byte is the file's").to.equal(file[o.size - 1]);
+  return { outcome: out?.outcome ?? 'still running', bytes: got, states, polls };
+}
+
+// ------------------------------------------------------------------------------------------------ tests
+
+describe('model: transfer machines', function () {
+  this.timeout(30000);
+
+  describe(`sender, pure with a fake core: every edge of the model graph (${senderPaths.length} paths)`, () => {
+    it('holds its invariants on every path', () => {
+      for (const p of senderPaths) {
+        try { runPure(senderModel, 'sender', senderInput as () => { io: SenderLog }, checkSender, p); } catch (e) { (e as Error).message = `${p.name}: ${(e as Error).message}`; throw e; }
+      }
+    });
+    for (const p of senderCovering) it(`pure: ${p.name}`, () => runPure(senderModel, 'sender', senderInput as () => { io: SenderLog }, checkSender, p));
+  });
+
+  for (const v of receiverVariants) {
+    describe(`receiver, pure, autoYes ${v.autoYes}: every edge of the model graph (${v.all.length} paths)`, () => {
+      it('holds its invariants on every path', () => {
+        for (const p of v.all) {
+          try { runPure(receiverMachine as AnyStateMachine, 'receiver', v.input, checkReceiver, p); } catch (e) { (e as Error).message = `${p.name}: ${(e as Error).message}`; throw e; }
+        }
+      });
+      for (const p of v.covering) it(`pure: ${p.name}`, () => runPure(receiverMachine as AnyStateMachine, 'receiver', v.input, checkReceiver, p));
+    });
+  }
+
+  describe('sender with the real SenderCore over a simulated lossy, credit-limited link', () => {
+    const cases = [
+      { name: 'no halfway stop, no loss', size: 300_000, chunk: 1200, window: 1 << 20, holdAt: null, drop: () => false },
+      { name: 'halfway stop answered yes, 1 in 9 packets lost', size: 200_000, chunk: 1200, window: 1 << 20, holdAt: 100_000, answer: 'yes' as const, drop: (pn: number) => pn % 9 === 4 },
+      { name: 'halfway stop answered no', size: 100_000, chunk: 1200, window: 1 << 20, holdAt: 50_000, answer: 'no' as const, drop: () => false },
+      { name: 'receiver credit of 8 packets (window full), cubic, 1 in 7 lost', size: 120_000, chunk: 1000, window: 8000, holdAt: null, drop: (pn: number) => pn % 7 === 3, cc: 'cubic' as const },
+      { name: 'burst of losses (recovery), newreno', size: 150_000, chunk: 1200, window: 1 << 20, holdAt: null, drop: (pn: number) => pn >= 20 && pn < 26, cc: 'newreno' as const },
+    ];
+    for (const c of cases) {
+      it(c.name, () => {
+        const r = simulate(c);
+        expect(r.outcome).to.equal(c.answer === 'no' ? 'stopped' : 'finished');
+        if (c.holdAt !== null) expect([...r.states]).to.include('"pausedAwaitingConsent"');
+      });
+    }
+  });
+
+  describe('end to end: transfers host and client downloads over real UDP', () => {
+    const log = makeLogger({ quiet: true });
+    let server: MessengerServer;
+    let filesDir = '';
+    let dlDir = '';
+    const content = crypto.randomBytes(1_000_000);
+    const runtimes: ClientRuntime[] = [];
+    const recv = inspector('receiver', 'runtime');
+    const cli = inspector('client', 'runtime');
+
+    before(async () => {
+      filesDir = fs.mkdtempSync(path.join(os.tmpdir(), 'model-files-'));
+      dlDir = fs.mkdtempSync(path.join(os.tmpdir(), 'model-dl-'));
+      fs.writeFileSync(path.join(filesDir, 'big.bin'), content);
+      server = new MessengerServer({
+        host: '127.0.0.1', port: 0, filesDir, maxPerAddress: 0, maxConnections: 100, maxOutboxBytes: 1 << 20, tickMs: 600000, log,
+        transfers: { host: '127.0.0.1', ports: [59920, 59935], halfway: 0.5, chunk: 60000, cc: 'bbr', silentMs: 3000, maxPerSession: 4 },
+        inspect: (id) => (id.startsWith('transfer') ? inspector('sender', 'runtime') : inspector('session', 'runtime')),
+      });
+      await server.start();
+    });
+    afterEach(async () => {
+      for (const rt of runtimes.splice(0)) if (rt.state !== 'closed') await Promise.race([rt.quit(), new Promise((r) => setTimeout(r, 2500))]);
+      await until(() => server.transfers.active === 0, 3000);
+    });
+    after(async () => {
+      await server?.stop();
+      fs.rmSync(filesDir, { recursive: true, force: true });
+      fs.rmSync(dlDir, { recursive: true, force: true });
+    });
+
+    const online = async (name: string, yes = false) => {
+      const dir = fs.mkdtempSync(path.join(dlDir, `${name}-`));
+      const events: ClientEvent[] = [];
+      const rt = new ClientRuntime({
+        host: '127.0.0.1', port: server.port, name, downloadsDir: dir, yes, reconnect: false,
+        inspect: (ev) => ((ev.actorRef as { id?: string }).id?.startsWith('download') ? recv : cli)(ev),
+      });
+      rt.on('event', (e) => events.push(e));
+      runtimes.push(rt);
+      rt.start();
+      expect(await until(() => rt.isOnline, 3000), 'online').to.equal(true);
+      const wait = async <T extends ClientEvent['type']>(type: T, ms = 8000) => {
+        expect(await until(() => events.some((e) => e.type === type), ms), `${name} saw ${type}: ${JSON.stringify(events.map((e) => e.type))}`).to.equal(true);
+        return events.find((e) => e.type === type) as Extract<ClientEvent, { type: T }>;
+      };
+      return { rt, events, dir, wait };
+    };
+    const portsFree = async () => {
+      expect(await until(() => server.transfers.active === 0 && server.transfers.pool.size > 0, 3000), 'no transfer left').to.equal(true);
+      // every port of the pool can be taken again: each ending gave its port back
+      const taken: number[] = [];
+      for (let p = server.transfers.pool.acquire(Date.now()); p !== null; p = server.transfers.pool.acquire(Date.now())) taken.push(p);
+      for (const p of taken) server.transfers.pool.release(p);
+      expect(taken.length, 'all 16 ports back in the pool').to.equal(16);
+    };
+
+    it('offered -> sending -> pausedAwaitingConsent -> (yes) sending -> finishing -> finished; receiver connecting -> receiving -> awaitingConsent -> resuming -> receiving -> verifying -> finished', async () => {
+      const c = await online('tx-yes');
+      c.rt.command('/get big.bin');
+      const ask = await c.wait('consent');
+      expect(ask.received).to.equal(500_000);
+      c.rt.command('/yes');
+      const fin = await c.wait('finished');
+      expect(fin.lastByte, "the last byte is the file's").to.equal(content[content.length - 1]);
+      expect(fs.readFileSync(fin.path).equals(content), 'the file arrived whole').to.equal(true);
+      await portsFree();
+    });
+
+    it('autoYes: the question is answered at once and the download finishes', async () => {
+      const c = await online('tx-auto', true);
+      c.rt.command('/get big.bin');
+      await c.wait('consent');
+      const fin = await c.wait('finished');
+      expect(fin.size).to.equal(content.length);
+      await portsFree();
+    });
+
+    it('pausedAwaitingConsent -> (no) stopped; receiver awaitingConsent -> stopping -> stopped (partial kept)', async () => {
+      const c = await online('tx-no');
+      c.rt.command('/get big.bin');
+      await c.wait('consent');
+      c.rt.command('/no');
+      const st = await c.wait('stopped');
+      expect(st.received).to.equal(500_000);
+      expect(fs.existsSync(st.path), 'the partial file is kept').to.equal(true);
+      await portsFree();
+    });
+
+    it('a declined download resumes from its partial copy and finishes', async () => {
+      const c = await online('tx-resume');
+      c.rt.command('/get big.bin');
+      await c.wait('consent');
+      c.rt.command('/no');
+      await c.wait('stopped');
+      c.rt.command('/get big.bin');
+      const dl = await until(() => c.events.filter((e) => e.type === 'download').length === 2, 3000);
+      expect(dl).to.equal(true);
+      const second = c.events.filter((e) => e.type === 'download')[1] as Extract<ClientEvent, { type: 'download' }>;
+      expect(second.resumed).to.equal(true);
+      const fin = await c.wait('finished');
+      expect(fs.readFileSync(fin.path).equals(content)).to.equal(true);
+      await portsFree();
+    });
+
+    it('stop while awaiting consent: sender stopped, receiver stopping -> stopped', async () => {
+      const c = await online('tx-stop');
+      c.rt.command('/get big.bin');
+      await c.wait('consent');
+      c.rt.command('/stop');
+      await c.wait('stopped');
+      await portsFree();
+    });
+
+    it('the client leaves mid-download: sender cancelled, receiver interrupted', async () => {
+      const c = await online('tx-quit');
+      c.rt.command('/get big.bin');
+      await c.wait('consent');
+      const before = server.transfers.stats.cancelled;
+      await c.rt.quit();
+      expect(await until(() => server.transfers.stats.cancelled === before + 1, 3000), 'the sender was cancelled').to.equal(true);
+      expect(c.events.find((e) => e.type === 'stopped'), 'the partial copy is kept').to.include({ reason: 'client closing' });
+      await portsFree();
+    });
+  });
+});
+
