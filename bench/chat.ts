@@ -220,9 +220,10 @@ async function main(): Promise<void> {
       await s.stop();
       const f = fs.readdirSync(dir).find((x) => x.endsWith('.cpuprofile'));
       if (f) {
-        const keep = path.join(ROOT, 'bench/chat/last-n200.cpuprofile');
+        const keep = path.join(os.tmpdir(), 'messenger-chat-n200.cpuprofile');
         fs.copyFileSync(path.join(dir, f), keep);
         profile = summarizeProfile(keep);
+        log(`CPU profile kept at ${keep} (open it in Chrome DevTools)`);
       } else log('no .cpuprofile was written');
     }
   } finally {
@@ -232,12 +233,10 @@ async function main(): Promise<void> {
 
   // ---- report
   const rows: Row[] = [];
-  const o = (k: ServerKind) => (k === 'ours' ? 'ours' : 'ngircd');
   const pick = <K, T>(maps: Record<ServerKind, Map<K, T>>, n: K, f: (x: T) => number) => ({
     ours: maps.ours.has(n) ? f(maps.ours.get(n)!) : NaN,
     ngircd: maps.ngircd.has(n) ? f(maps.ngircd.get(n)!) : undefined,
   });
-  void o;
   for (const n of CFG.receivers) rows.push({ label: `delivered messages/s, N=${n}`, unit: '/s', better: 'higher', ...pick(load, n, (x) => x.deliveriesPerSec) });
   for (const n of CFG.receivers) rows.push({ label: `server CPU per million deliveries, N=${n}`, unit: 'CPU-s', better: 'lower', target: n >= 50 ? '<= ngIRCd' : '', ...pick(load, n, (x) => x.cpuPerM) });
   for (const n of CFG.receivers) {

@@ -24,6 +24,7 @@ Options:
   --chunk BYTES               UDP payload per datagram (default 60k on loopback, 1200 otherwise; at most 65000)
   --cc NAME                   congestion control: bbr, cubic or newreno (default bbr)
   --silent-timeout DURATION   a transfer whose client is silent this long fails (default 30s)
+  --consent-timeout DURATION  a halfway question unanswered this long stops the download (default 10m)
   --idle-timeout DURATION     a chat connection silent this long is closed (default 60s)
   --max-per-address N         connections allowed from one address (default 128; 0 = no limit)
   --rate N                    chat frames a second per client, burst 2N (default 20)
@@ -40,7 +41,7 @@ function main(): void {
       options: {
         host: { type: 'string' }, port: { type: 'string' }, files: { type: 'string' }, 'udp-ports': { type: 'string' },
         'udp-advertise-ports': { type: 'string' }, halfway: { type: 'string' }, chunk: { type: 'string' }, cc: { type: 'string' },
-        'silent-timeout': { type: 'string' }, 'idle-timeout': { type: 'string' }, 'max-per-address': { type: 'string' },
+        'silent-timeout': { type: 'string' }, 'consent-timeout': { type: 'string' }, 'idle-timeout': { type: 'string' }, 'max-per-address': { type: 'string' },
         rate: { type: 'string' }, 'log-json': { type: 'boolean' }, 'log-level': { type: 'string' }, inspect: { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
@@ -85,6 +86,7 @@ function main(): void {
         chunk, cc,
         silentMs: values['silent-timeout'] ? parseMs(values['silent-timeout'] as string, '--silent-timeout') : 30000,
         maxPerSession: 4,
+        consentTimeoutMs: values['consent-timeout'] ? parseMs(values['consent-timeout'] as string, '--consent-timeout') : undefined,
       },
     });
     let stopping = false;

@@ -26,6 +26,9 @@ export interface SenderInput {
   silentMs: number;
   /** Packets per tick at most (bounds the time one transfer holds the event loop). */
   burst: number;
+  /** How long the halfway question may wait for an answer before the download stops (its port is freed, the
+   * partial copy stays resumable): a paused download must not hold a pool port for ever. */
+  consentTimeoutMs?: number;
 }
 
 export interface SenderContext extends SenderInput {
@@ -46,7 +49,12 @@ export type SenderEvent =
 
 export interface SenderOutput { outcome: 'finished' | 'stopped' | 'cancelled' | 'failed'; reason: string; acked: number }
 
+export const DEFAULT_CONSENT_TIMEOUT_MS = 10 * 60_000;
+
 export const senderMachine = setup({
+  delays: {
+    consentDeadline: ({ context }) => context.consentTimeoutMs ?? DEFAULT_CONSENT_TIMEOUT_MS,
+  },
   types: {
     context: {} as SenderContext,
     events: {} as SenderEvent,
@@ -86,6 +94,7 @@ export const senderMachine = setup({
         }
       },
     }),
+    setConsentTimeout: assign({ reason: 'consent-timeout' }),
     tellStopped: ({ context }) => context.io.stopped(context.reason, context.core.ackedBytes),
     tellFailed: ({ context, event }) => {
       if (event.type === 'fail') context.io.failed(event.code, event.message);
@@ -145,6 +154,7 @@ export const senderMachine = setup({
     },
     pausedAwaitingConsent: {
       entry: 'askConsent',
+      after: { consentDeadline: { target: 'stopped', actions: ['setConsentTimeout', 'tellStopped'] } },
       on: {
         consent: [
           { guard: 'saidYes', target: 'sending', actions: 'allowAll' },

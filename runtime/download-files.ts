@@ -1,14 +1,18 @@
-// Where downloads live on the client's disk: a partial file `NAME.part` beside its metadata `NAME.part.json`
-// (what a resume needs: the server's size and hash, and how many bytes are held from the start), and the finished
-// file under its base name, or NAME.1, NAME.2, ... when that is taken: never over an existing file.
+// Where downloads live on the client's disk: a partial file `.partial/NAME.part` beside its metadata
+// `.partial/NAME.part.json` (what a resume needs: the server's size and hash, and how many bytes are held from the
+// start), and the finished file under its base name, or NAME.1, NAME.2, ... when that is taken: never over an
+// existing file. Partials live in a folder of their own so that they never truncate a user's file that happens
+// to be called NAME.part.
 import fs from 'node:fs';
 import path from 'node:path';
 import crypto from 'node:crypto';
 
 export interface PartialMeta { file: string; size: number; sha256: string; received: number }
 
-export function partPath(dir: string, base: string): string { return path.join(dir, `${base}.part`); }
-function metaPath(dir: string, base: string): string { return path.join(dir, `${base}.part.json`); }
+export const PARTIAL_DIR = '.partial';
+export function partialDir(dir: string): string { return path.join(dir, PARTIAL_DIR); }
+export function partPath(dir: string, base: string): string { return path.join(dir, PARTIAL_DIR, `${base}.part`); }
+function metaPath(dir: string, base: string): string { return path.join(dir, PARTIAL_DIR, `${base}.part.json`); }
 
 export function readPartial(dir: string, base: string): PartialMeta | null {
   try {

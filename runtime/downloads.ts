@@ -11,7 +11,7 @@ import type { ClientFrame, ServerFrame, TransferServerFrame } from '../machines/
 import { receiverMachine, type ReceiverIO } from '../machines/receiver.machine.js';
 import { decodePacket, encodeAck, encodeClose, encodeHello, type Packet } from '../machines/transport/packet-codec.js';
 import { ReceiverCore } from '../machines/transport/receiver-core.js';
-import { dropPartialMeta, partPath, placeFinished, readPartial, sha256File, writePartial } from './download-files.js';
+import { dropPartialMeta, partialDir, partPath, placeFinished, readPartial, sha256File, writePartial } from './download-files.js';
 
 export interface DownloadsOptions {
   host: string;
@@ -39,7 +39,7 @@ let nextRef = 1;
 
 export class Downloads {
   readonly opts: DownloadsOptions;
-  private readonly requests = new Map<string, { file: string; base: string | null }>();
+  private readonly requests = new Map<string, { file: string; base: string | null; offset?: number; sha256?: string }>();
   private readonly active = new Map<number, ClientDownload>();
   /** Files whose download the connection loss interrupted: asked for again after reconnecting. */
   private readonly interrupted = new Set<string>();
@@ -67,7 +67,7 @@ export class Downloads {
       const meta = readPartial(this.opts.dir, base);
       if (meta && meta.received > 0) { frame.offset = meta.received; frame.sha256 = meta.sha256; }
     }
-    if (this.link.send(frame)) this.requests.set(ref, { file, base });
+    if (this.link.send(frame)) this.requests.set(ref, { file, base, offset: frame.offset, sha256: frame.sha256 });
   }
 
   answer(kind: 'yes' | 'no', id?: number): void {
@@ -123,13 +123,17 @@ export class Downloads {
       return;
     }
     try {
-      const d = new ClientDownload(this, f, base!);
+      const resume = f.resumed === true;
+      // a resume is accepted only at exactly the offset and for exactly the file this client asked for
+      if (resume && (f.offset !== req.offset || f.sha256 !== req.sha256)) throw new Error('the server offered a resume this client did not ask for');
+      if (!resume && f.offset !== 0) throw new Error('the server offered to start in the middle of a file');
+      const d = new ClientDownload(this, f, base!, resume);
       this.active.set(f.id, d);
       this.interrupted.delete(f.file);
       this.ensureTimer();
     } catch (e) {
       this.link.send({ type: 'stop', id: f.id });
-      this.link.emit({ type: 'error', code: 'io-error', message: `cannot write to ${this.opts.dir}: ${(e as Error).message}`, file: f.file });
+      this.link.emit({ type: 'error', code: 'transfer-failed', message: `download refused: ${(e as Error).message}`, file: f.file });
       this.checkIdle();
     }
   }
@@ -208,16 +212,15 @@ export class ClientDownload implements ReceiverIO {
   spoofed = 0;
   malformed = 0;
 
-  constructor(private readonly host: Downloads, offer: Offer, readonly base: string) {
+  constructor(private readonly host: Downloads, offer: Offer, readonly base: string, resume: boolean) {
     const { dir } = host.opts;
     this.offer = offer;
     this.id = offer.id;
     this.file = offer.file;
     this.size = offer.size;
     this.token = Buffer.from(offer.token, 'hex');
-    fs.mkdirSync(dir, { recursive: true });
+    fs.mkdirSync(partialDir(dir), { recursive: true });
     this.part = partPath(dir, base);
-    const resume = offer.resumed && offer.offset > 0;
     if (!resume && readPartial(dir, base)) host.link.emit({ type: 'info', text: `the server's ${offer.file} changed since the partial copy: starting over` });
     this.fd = fs.openSync(this.part, resume ? 'r+' : 'w');
     if (!resume) fs.ftruncateSync(this.fd, 0);

@@ -33,6 +33,8 @@ export interface TransfersOptions {
   /** A client silent this long (while data is due) fails its transfer and frees the port. */
   silentMs: number;
   maxPerSession: number;
+  /** How long the halfway question waits before the download stops (default 10 minutes). */
+  consentTimeoutMs?: number;
   inspect?: (id: string) => ((ev: InspectionEvent) => void) | undefined;
 }
 
@@ -202,7 +204,7 @@ class ServerTransfer implements SenderIO {
     });
     this.actor = createActor(senderMachine, {
       id: `transfer-${this.id}`,
-      input: { io: this, core: this.core, now, silentMs: opts.silentMs, burst: PACKETS_PER_TURN },
+      input: { io: this, core: this.core, now, silentMs: opts.silentMs, burst: PACKETS_PER_TURN, consentTimeoutMs: opts.consentTimeoutMs },
       inspect: opts.inspect?.(`transfer-${this.id}`),
     });
     socket.on('message', (msg, rinfo) => this.onDatagram(msg, rinfo));

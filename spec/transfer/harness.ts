@@ -174,9 +174,14 @@ export function poolFull(srv: TestServer, ms = 5000): Promise<void> {
   return waitUntil(() => pool.available === pool.size, ms, `pool back to ${pool.size} (now ${pool.available})`);
 }
 
-/** Names in `dir` (sorted), for "nothing was written" checks. */
+/** Names in `dir` (sorted), hidden ones included, for "nothing was written" checks. */
 export function listDir(dir: string): string[] {
   try { return fs.readdirSync(dir).sort(); } catch { return []; }
+}
+
+/** The finished downloads in `dir`: what a user sees (partial copies live in a hidden folder or as *.part). */
+export function finishedFiles(dir: string): string[] {
+  return listDir(dir).filter((n) => !n.startsWith('.') && !n.endsWith('.part') && !n.endsWith('.part.json'));
 }
 
 export function fileSize(p: string): number { return fs.statSync(p).size; }

@@ -2,7 +2,7 @@
 // no file descriptors, and the pool is full again; after everything closes, the process is back where it started.
 import { expect } from 'chai';
 import fs from 'node:fs';
-import { content, delay, expectIntact, get, poolFull, TransferScope, UdpBlock, waitEnding, waitUntil } from './harness.js';
+import { content, delay, expectIntact, finishedFiles, get, poolFull, TransferScope, UdpBlock, waitEnding, waitUntil } from './harness.js';
 
 const udp = new UdpBlock(59600, 100);
 const WATCHED = ['UDPWRAP', 'TCPWRAP', 'TCPSocketWrap', 'TCPServerWrap', 'FSReqCallback', 'FSReqPromise', 'Timeout', 'Immediate', 'FileHandle'];
@@ -65,7 +65,7 @@ describe('transfer/leaks', function () {
     expect(srv.server.transfers.scheduler.size).to.equal(0);
     expect(srv.server.transfers.stats).to.include({ finished: 211, stopped: 10, failed: 0, cancelled: 0 });
     expect(c.rt.downloads.pending).to.equal(0);
-    expect(fs.readdirSync(c.rt.opts.downloadsDir)).to.have.length(201);
+    expect(finishedFiles(c.rt.opts.downloadsDir)).to.have.length(201);
 
     await scope.dispose();
     const closed = await settleTo(outside);

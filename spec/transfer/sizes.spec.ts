@@ -4,7 +4,8 @@
 import { expect } from 'chai';
 import fs from 'node:fs';
 import path from 'node:path';
-import { content, expectIntact, get, getIntact, poolFull, sha256Of, TransferScope, UdpBlock, type Server, type TestClient } from './harness.js';
+import { partPath } from '../../runtime/download-files.js';
+import { content, expectIntact, finishedFiles, get, getIntact, poolFull, sha256Of, TransferScope, UdpBlock, type Server, type TestClient } from './harness.js';
 
 const udp = new UdpBlock(59000, 100);
 
@@ -35,8 +36,9 @@ for (const chunk of [1200, 60000]) {
         expect(path.basename(fin.path)).to.equal(name);
         expect(path.dirname(fin.path)).to.equal(c.rt.opts.downloadsDir);
         // no partial file or metadata is left behind
-        expect(fs.existsSync(`${fin.path}.part`)).to.equal(false);
-        expect(fs.existsSync(`${fin.path}.part.json`)).to.equal(false);
+        const part = partPath(c.rt.opts.downloadsDir, name);
+        expect(fs.existsSync(part), part).to.equal(false);
+        expect(fs.existsSync(`${part}.json`), `${part}.json`).to.equal(false);
         if (data.length === 0) expect(fin).to.not.have.property('lastByte');
         await poolFull(srv);
       });
@@ -71,7 +73,7 @@ describe('transfer/sizes: already complete in the downloads folder', function ()
     const third = await getIntact(c, 'report.pdf', data);
     expect(third.path).to.equal(path.join(dir, 'report.pdf.2'));
     expect(sha256Of(first.path)).to.equal(edited);
-    expect(fs.readdirSync(dir).sort()).to.deep.equal(['report.pdf', 'report.pdf.1', 'report.pdf.2']);
+    expect(finishedFiles(dir)).to.deep.equal(['report.pdf', 'report.pdf.1', 'report.pdf.2']);
   });
 
   it('an empty file already present also gets a new name', async () => {

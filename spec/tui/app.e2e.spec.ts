@@ -210,7 +210,8 @@ describe('full-screen client (pty)', function () {
   });
 
   it('shows a lost connection and the reconnection', async () => {
-    const link = await relay(srv.server.port);
+    const own = await startServer({}, [58040, 58055]); // a server of its own: no history to scroll the notices away
+    const link = await relay(own.server.port);
     try {
       const t = open('pat', 100, 30, link.port); // reconnect on: the runtime comes back by itself
       await t.waitFor(/connected to .* as pat/);
@@ -222,6 +223,7 @@ describe('full-screen client (pty)', function () {
       await tui?.stop();
       tui = null;
       await link.stop();
+      await own.stop();
     }
   });
 

@@ -25,6 +25,10 @@ const FULL_BW_ROUNDS = 3;
 export const MIN_PIPE_CWND_DATAGRAMS = 4;
 /** cwnd headroom above gain*BDP for ACK aggregation and send quanta. */
 const CWND_QUANTA_DATAGRAMS = 3;
+/** ACK aggregation (Linux BBR's extra_acked): the max excess over this many rounds, in two alternating halves. */
+export const EXTRA_ACKED_WINDOW_ROUNDS = 5;
+/** ...and never more than this much time's worth of data at the bottleneck rate. */
+export const EXTRA_ACKED_MAX_MS = 100;
 /** ProbeBW phases to start in (all but the draining one), chosen per entry to desynchronize competing flows. */
 const PROBE_BW_START_PHASES = [0, 2, 3, 4, 5, 6, 7];
 
@@ -54,11 +58,17 @@ export class Bbr implements CongestionController {
   private priorCwnd = 0;
   private pacing = 0; // bytes per second; 0 until first computed
   private readonly recovery = new RecoveryPeriod();
+  private readonly extraAcked = [0, 0];
+  private extraAckedIndex = 0;
+  private extraAckedRounds = 0;
+  private ackEpochStart: number;
+  private ackEpochAcked = 0;
 
   constructor(private readonly maxDatagram: number, now: number) {
     this.initialWindow = INITIAL_WINDOW_DATAGRAMS * maxDatagram;
     this.cwnd = this.initialWindow;
     this.minRttStamp = now;
+    this.ackEpochStart = now;
   }
 
   get recovering(): boolean { return this.recovery.active; }
@@ -78,6 +88,7 @@ export class Bbr implements CongestionController {
     for (const p of ev.acked) acked += p.bytes;
     if (ev.rttSample !== null) this.updateMinRtt(ev.rttSample, now);
     if (ev.rate) { this.updateRound(ev.rate); this.updateBtlBw(ev.rate, ev.rtt.minRtt); }
+    this.updateAckAggregation(acked, now);
     this.checkCyclePhase(ev.bytesInFlight, now);
     this.checkFullPipe(ev.rate);
     this.checkDrain(ev.bytesInFlight, now);
@@ -123,6 +134,34 @@ export class Bbr implements CongestionController {
   private updateMinRtt(sample: number, now: number): void {
     this.minRttExpired = now > this.minRttStamp + MIN_RTT_EXPIRY_MS;
     if (sample <= this.minRtt || this.minRttExpired) { this.minRtt = sample; this.minRttStamp = now; }
+  }
+
+  /**
+   * How much more data arrives in ACK bursts than the bandwidth estimate explains (Linux's
+   * bbr_update_ack_aggregation). Where the receiver acknowledges in bursts (a busy event loop, a host that
+   * processes datagrams in batches, delayed or compressed ACKs), the RTT grows well above minRtt while the path's
+   * BDP does not: a cwnd of 2 * btlBw * minRtt then starves the pipe between bursts, and since the delivery rate
+   * measured is what that cwnd allowed, the estimate spirals down. The excess is added to the cwnd.
+   */
+  private updateAckAggregation(acked: number, now: number): void {
+    if (acked <= 0) return;
+    if (this.roundStart && ++this.extraAckedRounds >= EXTRA_ACKED_WINDOW_ROUNDS) {
+      this.extraAckedRounds = 0;
+      this.extraAckedIndex ^= 1;
+      this.extraAcked[this.extraAckedIndex] = 0;
+    }
+    let expected = (this.btlBw * (now - this.ackEpochStart)) / 1000;
+    // ACKs at or below the expected rate: a new epoch starts here
+    if (this.ackEpochAcked <= expected) { this.ackEpochAcked = 0; this.ackEpochStart = now; expected = 0; }
+    this.ackEpochAcked += acked;
+    const extra = Math.min(this.ackEpochAcked - expected, this.cwnd);
+    if (extra > this.extraAcked[this.extraAckedIndex]!) this.extraAcked[this.extraAckedIndex] = extra;
+  }
+
+  /** The cwnd allowance for ACK aggregation (once the pipe is known full, as in Linux). */
+  get aggregationWindow(): number {
+    if (!this.filledPipe) return 0;
+    return Math.min(Math.max(this.extraAcked[0]!, this.extraAcked[1]!), (this.btlBw * EXTRA_ACKED_MAX_MS) / 1000);
   }
 
   // ------------------------------------------------------------------------------------------- modes
@@ -205,7 +244,7 @@ export class Bbr implements CongestionController {
   }
 
   private updateCwnd(acked: number): void {
-    const target = this.bdp(this.cwndGain) + CWND_QUANTA_DATAGRAMS * this.maxDatagram;
+    const target = this.bdp(this.cwndGain) + CWND_QUANTA_DATAGRAMS * this.maxDatagram + this.aggregationWindow;
     if (this.filledPipe) this.cwnd = Math.min(this.cwnd + acked, target);
     else if (this.cwnd < target || this.delivered < this.initialWindow) this.cwnd += acked;
     this.cwnd = Math.max(this.cwnd, this.minPipe);
