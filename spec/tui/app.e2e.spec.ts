@@ -268,7 +268,7 @@ describe('full-screen client (pty)', function () {
         await t.waitFor(/stopped .*partial kept/);
         expect(t.text()).to.not.include('Continue download?');
         expect(fs.statSync(path.join(t.downloads, `${first[2]}.bin`)).size).to.equal(4_000_000);
-        expect(fs.readdirSync(t.downloads).some((f) => f.startsWith(kept))).to.equal(true); // the partial copy
+        await t.waitFor(new RegExp(`download #\\d+ ${kept}\\.bin stopped at`)); // the declined one, its partial copy kept
       } finally {
         await tui?.stop();
         tui = null;

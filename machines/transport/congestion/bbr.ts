@@ -161,7 +161,9 @@ export class Bbr implements CongestionController {
   /** The cwnd allowance for ACK aggregation (once the pipe is known full, as in Linux). */
   get aggregationWindow(): number {
     if (!this.filledPipe) return 0;
-    return Math.min(Math.max(this.extraAcked[0]!, this.extraAcked[1]!), (this.btlBw * EXTRA_ACKED_MAX_MS) / 1000);
+    // the quanta headroom already covers the usual ACK every other datagram: only the excess beyond it counts
+    const extra = Math.max(this.extraAcked[0]!, this.extraAcked[1]!) - CWND_QUANTA_DATAGRAMS * this.maxDatagram;
+    return Math.max(0, Math.min(extra, (this.btlBw * EXTRA_ACKED_MAX_MS) / 1000));
   }
 
   // ------------------------------------------------------------------------------------------- modes

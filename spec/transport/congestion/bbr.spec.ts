@@ -9,7 +9,7 @@ const RTT = 20;
  * Feeds BBR one ACK per round trip from a path with a fixed bottleneck `bw` (bytes/s): what it delivers per
  * round is the smaller of its window and the BDP. Returns the time reached.
  */
-function drive(cc: Bbr, rounds: number, bw: number, startAt = 0): number {
+function drive(cc: Bbr, rounds: number, bw: number, startAt = 0, acksPerRound = 1): number {
   const rtt = rttOf(RTT);
   const bdp = (bw * RTT) / 1000;
   let delivered = 0;
@@ -17,10 +17,14 @@ function drive(cc: Bbr, rounds: number, bw: number, startAt = 0): number {
   for (let i = 0; i < rounds; i++) {
     const sent = Math.min(cc.window(), 2 * bdp);
     const got = Math.min(sent, bdp);
-    const rate = { deliveryRate: (got * 1000) / RTT, delivered: got, priorDelivered: delivered, interval: RTT, isAppLimited: false };
-    delivered += got;
+    const roundStart = delivered;
+    for (let k = 1; k <= acksPerRound; k++) {
+      const part = got / acksPerRound;
+      const rate = { deliveryRate: (got * 1000) / RTT, delivered: got, priorDelivered: roundStart, interval: RTT, isAppLimited: false };
+      delivered += part;
+      cc.onAck(ackOf(Math.max(1, Math.round(part / MSS)), MSS, t + (k * RTT) / acksPerRound - RTT, { rtt, rate, inFlight: Math.max(0, sent - got) }), t + (k * RTT) / acksPerRound);
+    }
     t += RTT;
-    cc.onAck(ackOf(Math.max(1, Math.round(got / MSS)), MSS, t - RTT, { rtt, rate, inFlight: Math.max(0, sent - got) }), t);
   }
   return t;
 }
@@ -34,13 +38,24 @@ describe('transport/congestion/bbr', () => {
   it('finds the bottleneck, leaves startup and settles at cwnd ~ 2 BDP pacing ~ BtlBw', () => {
     const cc = new Bbr(MSS, 0);
     const bw = 5_000_000;
-    drive(cc, 60, bw);
+    // a smooth ACK stream: one ACK per two datagrams, spread over the round trip (no ACK aggregation)
+    drive(cc, 60, bw, 0, 50);
     expect(cc.filledPipe).to.equal(true);
     expect(cc.mode).to.equal('probe-bw');
     expect(cc.btlBw).to.be.closeTo(bw, bw * 0.01);
     const bdp = (bw * RTT) / 1000;
     expect(cc.window()).to.be.within(PROBE_BW_CWND_GAIN * bdp, PROBE_BW_CWND_GAIN * bdp + 4 * MSS);
     expect(cc.pacingRate(rttOf(RTT))).to.be.within(0.75 * bw, 1.25 * bw);
+  });
+
+  it('adds the ACK aggregation it measures to the window (one ACK per round trip: a whole BDP at once)', () => {
+    const cc = new Bbr(MSS, 0);
+    const bw = 5_000_000;
+    drive(cc, 60, bw);
+    const bdp = (bw * RTT) / 1000;
+    expect(cc.filledPipe).to.equal(true);
+    expect(cc.aggregationWindow).to.be.closeTo(bdp - 3 * MSS, 2 * MSS);
+    expect(cc.window()).to.be.within(PROBE_BW_CWND_GAIN * bdp + cc.aggregationWindow, PROBE_BW_CWND_GAIN * bdp + cc.aggregationWindow + 4 * MSS);
   });
 
   it('does not cut its window on isolated random loss, but does on persistent congestion', () => {
