@@ -233,9 +233,14 @@ async function main(): Promise<void> {
   const started = Date.now();
   md.push(`Machine: ${machine()}. Run ${new Date().toISOString()}${quick ? ' (--quick)' : ''}.`, '');
   try {
-    if (only.has('loopback')) await loopback();
-    if (only.has('emulated')) await emulated();
-    if (only.has('fairness')) await fairnessSection();
+    const sections: Array<[string, () => Promise<void>]> = [['fairness', fairnessSection], ['loopback', loopback], ['emulated', emulated]];
+    for (const [name, fn] of sections) {
+      if (!only.has(name)) continue;
+      try { await fn(); } catch (e) {
+        env.log(`${name} failed: ${(e as Error).stack ?? String(e)}`);
+        md.push(`### ${name}: FAILED (${(e as Error).message.slice(0, 200)})`, '');
+      }
+    }
   } finally {
     fs.rmSync(env.dir, { recursive: true, force: true });
   }

@@ -59,7 +59,7 @@ export type ReceiverEvent =
 
 export const receiverMachine = setup({
   types: { context: {} as ReceiverContext, events: {} as ReceiverEvent, input: {} as ReceiverInput },
-  delays: { stopGrace: 5000 },
+  delays: { stopGrace: 5000, connectTimeout: ({ context }) => context.connectTimeoutMs },
   guards: {
     helloDue: ({ context, event }) => event.type === 'tick' && event.now - context.lastHello >= context.helloEveryMs,
     neverConnected: ({ context, event }) => event.type === 'tick' && event.now - context.startedAt > context.connectTimeoutMs,
@@ -93,6 +93,7 @@ export const receiverMachine = setup({
     }),
     keepPartial: ({ context }) => context.io.keepPartial(context.reason || 'stopped'),
     failNeverConnected: ({ context }) => context.io.fail('transfer-failed', 'no data arrived from the server (is UDP blocked?)'),
+    failNeverResumed: ({ context }) => context.io.fail('transfer-failed', 'no data arrived after the answer yes'),
     failSilent: ({ context }) => context.io.fail('transfer-failed', 'the server went silent during the download'),
     failServer: ({ context, event }) => { if (event.type === 'server.error') context.io.fail(event.code, event.message); },
     failMismatch: ({ context, event }) => { if (event.type === 'mismatch') context.io.fail('hash-mismatch', event.message); },
@@ -117,8 +118,11 @@ export const receiverMachine = setup({
   states: {
     connecting: {
       entry: 'sendHello',
+      after: { connectTimeout: { target: 'failed', actions: 'failNeverResumed' } },
       on: {
         data: { target: 'receiving', actions: 'noteData' },
+        // the answer did not get through (refused): the question stands
+        ask: { target: 'awaitingConsent', actions: 'tellConsent' },
         complete: 'verifying',
         tick: [
           { guard: 'neverConnected', target: 'failed', actions: 'failNeverConnected' },
@@ -153,8 +157,11 @@ export const receiverMachine = setup({
     resuming: {
       // the path may have gone quiet while a person thought: say HELLO again until data flows
       entry: 'sendHello',
+      after: { connectTimeout: { target: 'failed', actions: 'failNeverResumed' } },
       on: {
         data: { target: 'receiving', actions: 'noteData' },
+        // the answer did not get through (refused): the question stands
+        ask: { target: 'awaitingConsent', actions: 'tellConsent' },
         complete: 'verifying',
         tick: { guard: 'helloDue', actions: ['sendHello', 'noteHello'] },
       },

@@ -140,8 +140,16 @@ export const sessionMachine = setup({
       err(context.port, 'handshake-required', 'say hello first: {"type":"hello","v":1,"name":"NICK"}', event.type === 'frame' ? event.frame.type : undefined),
     refuseSecondHello: ({ context }) => err(context.port, 'already-online', `you are already online as ${context.name}`, 'hello'),
     answerBadFrame: ({ context, event }) => { if (event.type === 'bad') err(context.port, event.code, event.message); },
-    refuseRate: ({ context, event }) =>
-      err(context.port, 'rate-limited', `slow down: at most ${context.cfg.limits.ratePerSec} frames a second (burst ${context.cfg.limits.burst})`, event.type === 'frame' ? event.frame.type : undefined),
+    refuseRate: ({ context, event }) => {
+      const f = event.type === 'frame' ? event.frame : undefined;
+      const message = `slow down: at most ${context.cfg.limits.ratePerSec} frames a second (burst ${context.cfg.limits.burst})`;
+      const frame: ServerFrame = { type: 'error', code: 'rate-limited', message };
+      if (f) frame.re = f.type;
+      // a refused download request names what it refuses, so the client can tell which one
+      if (f?.type === 'get') { frame.file = f.file; if (f.ref !== undefined) frame.ref = f.ref; }
+      if (f?.type === 'consent' || f?.type === 'stop') frame.id = f.id;
+      context.port.send(frame);
+    },
     sayAll: ({ context, event }) => {
       if (frameIs(event, 'say') && context.name) context.port.hub.sayAll(context.name, event.frame.text, event.now);
     },
@@ -225,13 +233,15 @@ export const sessionMachine = setup({
           // leaving and answering keepalives are never rate limited
           { guard: 'isBye', target: 'closing', actions: 'setReason' },
           { guard: 'isPong', actions: 'noteHeard' },
+          // download control is not rate limited: downloads are capped per client by the transfers host, and a
+          // chatty client must still be able to answer its halfway question
+          { guard: 'isTransferControl', actions: ['noteHeard', 'clearRefused', 'forwardTransfer'] },
           { guard: not('withinRate'), actions: ['noteHeard', 'refuseRate', 'countRefused'] },
           { guard: 'isSay', actions: ['spendToken', 'noteHeard', 'clearRefused', 'sayAll'] },
           { guard: and(['isTell', 'recipientOnline']), actions: ['spendToken', 'noteHeard', 'clearRefused', 'tell'] },
           { guard: 'isTell', actions: ['spendToken', 'noteHeard', 'refuseUnknownUser'] },
           { guard: 'isWho', actions: ['spendToken', 'noteHeard', 'clearRefused', 'sendOnline'] },
           { guard: 'isFiles', actions: ['spendToken', 'noteHeard', 'clearRefused', 'listFiles'] },
-          { guard: 'isTransferControl', actions: ['spendToken', 'noteHeard', 'clearRefused', 'forwardTransfer'] },
           { guard: 'isPing', actions: ['spendToken', 'noteHeard', 'answerPing'] },
           { guard: 'isHello', actions: ['spendToken', 'noteHeard', 'refuseSecondHello'] },
         ],

@@ -67,7 +67,7 @@ export class Catalogue {
     if (!st.isFile()) { fs.closeSync(fd); throw new MessengerError('no-such-file', `"${name}" is not a regular file`); }
     let open = true;
     return {
-      name, fd, size: st.size, version: `${st.dev}:${st.ino}:${st.size}:${st.mtimeMs}`,
+      name, fd, size: st.size, version: `${st.dev}:${st.ino}:${st.size}:${st.mtimeMs}:${st.ctimeMs}`, // ctime: a rewrite that restores mtime still counts
       close: () => { if (open) { open = false; fs.closeSync(fd); } },
     };
   }

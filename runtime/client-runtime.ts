@@ -34,6 +34,8 @@ export class ClientRuntime extends EventEmitter<{ event: [ClientEvent] }> implem
   private serverLimits: Extract<ServerFrame, { type: 'welcome' }>['limits'] | null = null;
   /** The server accepted our hello on the current socket. */
   private welcomed = false;
+  /** Server time of the newest message to all seen: history after a reconnect starts past it. */
+  private lastMessageTs = -Infinity;
 
   constructor(readonly opts: ClientOptions) {
     super();
@@ -162,11 +164,19 @@ export class ClientRuntime extends EventEmitter<{ event: [ClientEvent] }> implem
   /** What the user sees of each server frame. */
   private dispatch(f: ServerFrame): void {
     switch (f.type) {
-      case 'history': if (Array.isArray(f.messages)) this.emitEvent({ type: 'history', messages: f.messages }); return;
+      case 'history': {
+        if (!Array.isArray(f.messages)) return;
+        // after a reconnect, only what was said while we were away
+        const messages = f.messages.filter((m) => Number(m.ts) > this.lastMessageTs);
+        if (messages.length) this.emitEvent({ type: 'history', messages });
+        for (const m of messages) this.lastMessageTs = Math.max(this.lastMessageTs, Number(m.ts) || 0);
+        return;
+      }
       case 'joined': this.emitEvent({ type: 'joined', name: String(f.name) }); return;
       case 'left': this.emitEvent({ type: 'left', name: String(f.name), reason: f.reason }); return;
       case 'message': {
         const ev: ClientEvent = { type: 'message', from: String(f.from), text: String(f.text), ts: Number(f.ts) || 0 };
+        if (typeof f.to !== 'string') this.lastMessageTs = Math.max(this.lastMessageTs, ev.ts);
         if (typeof f.to === 'string') ev.to = f.to;
         this.emitEvent(ev);
         return;

@@ -104,7 +104,14 @@ export class Downloads {
       return true;
     }
     if (typeof f.id === 'number' && this.active.has(f.id)) {
-      this.active.get(f.id)!.actor.send({ type: 'server.error', code: f.code, message: String(f.message) });
+      const d = this.active.get(f.id)!;
+      if (f.code === 'rate-limited') {
+        // only the control frame was refused, not the download: say so, and ask the question again if it stands
+        this.link.emit({ type: 'error', code: f.code, message: String(f.message), id: d.id, file: d.file });
+        if (f.re === 'consent') d.actor.send({ type: 'ask', received: d.core.contiguous });
+        return true;
+      }
+      d.actor.send({ type: 'server.error', code: f.code, message: String(f.message) });
       return true;
     }
     return false;

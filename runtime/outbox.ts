@@ -10,8 +10,8 @@ let lastFlushAt = 0;
 let lastFlushSockets = 0;
 /** A queue this large is written at once instead of waiting for the end of the turn. */
 const EARLY_FLUSH_BYTES = 64 * 1024;
-/** The queue of one turn may hold this many times the outbox bound before the reader is cut off. */
-const HARD_CAP_FACTOR = 4;
+/** The queue of one turn may hold this many times the outbox bound before the reader is cut off (a memory cap). */
+const HARD_CAP_FACTOR = 2;
 /** Under load (a flush that touched this many sockets less than a millisecond ago) the next flush waits ~1 ms, so
  * that several events of a join storm or a busy room share one write per socket. */
 const BUSY_SOCKETS = 64;

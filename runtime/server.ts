@@ -26,7 +26,7 @@ export interface ServerOptions {
 }
 
 export const SERVER_DEFAULTS = {
-  host: '127.0.0.1', port: 50000, maxPerAddress: 128, maxConnections: 15000, maxOutboxBytes: 1 << 20, tickMs: 5000,
+  host: '127.0.0.1', port: 50000, maxPerAddress: 128, maxConnections: 15000, maxOutboxBytes: 4 << 20, tickMs: 5000,
 } as const;
 
 export class MessengerServer implements ConnectionHost {

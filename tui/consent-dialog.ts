@@ -1,7 +1,7 @@
 // The halfway question as a dialog that blocks nothing: it appears without taking the focus (typing goes on in the
 // input line), so chat and other downloads go on while it is open. Answer with the mouse (Yes / No), with F8 / F9
-// from anywhere, or Tab to it and press y, n, Enter or Space. Several questions queue up; the dialog shows the
-// oldest and how many more wait.
+// from anywhere, or Tab to it and press y, n, Enter or Space (Esc goes back to typing and leaves it open). Several
+// questions queue up; the dialog shows the oldest and how many more wait.
 import blessed from 'neo-blessed';
 import type { Widgets } from 'neo-blessed';
 import { ConsentQueue, type Question } from './consent-queue.js';
@@ -33,7 +33,8 @@ export class ConsentDialog {
     for (const b of [this.yes, this.no]) {
       b.on('keypress', (_ch: string | undefined, key: Widgets.Events.IKeyEventArg) => {
         if (key.name === 'y') this.answer(true);
-        else if (key.name === 'n' || key.name === 'escape') this.answer(false);
+        else if (key.name === 'n') this.answer(false);
+        else if (key.name === 'escape') this.box.emit('closed-with-focus'); // back to typing; the question stays
         else if (key.name === 'left' || key.name === 'right') (b === this.yes ? this.no : this.yes).focus();
       });
     }

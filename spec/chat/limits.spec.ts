@@ -136,7 +136,7 @@ describe('limits and keepalive', () => {
     // characters, ~24 KB each on the wire) from three clients at once cuts off every reader, fast ones included.
     it('does not cut off readers that keep up when a few clients burst within the rate limit at once', async function () {
       this.timeout(10000);
-      const srv = await scope.server(); // default limits: 20/s, burst 40, outbox bound 1 MiB
+      const srv = await scope.server(); // default limits: 20/s, burst 40, outbox bound 4 MiB
       const reader = await scope.online(srv.port, 'reader');
       const attackers = await Promise.all([0, 1, 2].map(async (i) => {
         const r = await scope.raw(srv.port, `burst${i}`);

@@ -43,13 +43,13 @@ describe('outbox', () => {
     expect(s.writes.map(String)).to.deep.equal(['12345\n']);
   });
 
-  it('a burst within one turn is not slowness: up to 4x the bound may queue before the reader is cut off', async () => {
+  it('a burst within one turn is not slowness: up to 2x the bound may queue before the reader is cut off', async () => {
     const s = new FakeSocket();
     let overflows = 0;
     const box = new Outbox(s as unknown as Socket, 10, () => { overflows++; });
-    for (let i = 0; i < 6; i++) box.write(line('12345')); // 36 bytes queued in one turn, socket empty
+    for (let i = 0; i < 3; i++) box.write(line('12345')); // 18 bytes queued in one turn, socket empty
     expect(overflows).to.equal(0);
-    box.write(line('12345')); // 42 > 40: the hard cap for memory
+    box.write(line('12345')); // 24 > 20: the hard cap for memory
     expect(overflows).to.equal(1);
   });
 

@@ -227,11 +227,7 @@ describe('full-screen client (pty)', function () {
     }
   });
 
-  // Downloads are being built: until runtime/downloads.ts stops being a placeholder this test cannot pass.
-  const downloadsPending = fs.readFileSync(path.join(ROOT, 'runtime/downloads.ts'), 'utf8').includes('Placeholder');
-  const dlTitle = 'downloads a file through the halfway dialog while chat goes on';
-  (downloadsPending ? it.skip : it)(
-    downloadsPending ? `${dlTitle} [skipped: runtime/downloads.ts is still a Placeholder]` : dlTitle,
+  it('downloads a file through the halfway dialog while chat goes on',
     async () => {
       const big = await startServer({ 'a.bin': Buffer.alloc(4_000_000, 0x41), 'b.bin': Buffer.alloc(4_000_000, 0x42) }, [58020, 58035]);
       try {
