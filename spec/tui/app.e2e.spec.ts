@@ -258,10 +258,14 @@ describe('full-screen client (pty)', function () {
         await t.waitFor((s) => !s.includes('more question(s) waiting') && s.includes('Continue download?'));
         const no = t.find('No (F9)')!;
         await t.click(no.x + 1, no.y);
+        // blessed drops a click that shares one read with other input (upstream); on a loaded machine that can
+        // happen to the test's click, so a click the screen shows was not taken is given once more
+        try { await t.waitFor((s) => !s.includes('Continue download?'), 4000); }
+        catch { await t.click(no.x + 1, no.y); }
         const kept = first[2] === 'a' ? 'b' : 'a';
         await t.waitFor(/done, last byte 6[56]/, 30000);
         await t.waitFor(/downloaded 100% out of file\. Last byte is: 6[56]/);
-        await t.waitFor(/stopped .*partial kept/);
+        await t.waitFor(/stopped .*partial kept/, 30000);
         expect(t.text()).to.not.include('Continue download?');
         expect(fs.statSync(path.join(t.downloads, `${first[2]}.bin`)).size).to.equal(4_000_000);
         await t.waitFor(new RegExp(`download #\\d+ ${kept}\\.bin stopped at`)); // the declined one, its partial copy kept
