@@ -46,7 +46,7 @@ async function main(): Promise<void> {
   try { port = values.port !== undefined ? parsePort(values.port as string, '--port') : 50000; }
   catch (e) { process.stderr.write(`messenger: ${(e as CliError).message}\n`); process.exit(2); }
   const downloadsDir = path.resolve((values.downloads as string | undefined) ?? 'downloads');
-  const inspect = values.inspect !== undefined ? makeInspector(values.inspect as string || '-')('client') : undefined;
+  const inspect = values.inspect !== undefined ? makeInspector(values.inspect as string || '-') : undefined;
   const name = values.name as string | undefined;
 
   if (values.plain) {

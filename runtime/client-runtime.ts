@@ -22,7 +22,8 @@ export interface ClientOptions {
   reconnect: boolean;
   maxBackoffMs?: number;
   download?: Partial<DownloadsOptions>;
-  inspect?: (ev: InspectionEvent) => void;
+  /** Per actor id, where its transitions go (--inspect). */
+  inspect?: (id: string) => ((ev: InspectionEvent) => void) | undefined;
 }
 
 export class ClientRuntime extends EventEmitter<{ event: [ClientEvent] }> implements ClientPort {
@@ -41,7 +42,7 @@ export class ClientRuntime extends EventEmitter<{ event: [ClientEvent] }> implem
     super();
     this.closedPromise = new Promise((r) => { this.resolveClosed = r; });
     this.downloads = new Downloads(
-      { host: opts.host, dir: opts.downloadsDir, yes: opts.yes, inspect: opts.inspect ? () => opts.inspect : undefined, ...opts.download },
+      { host: opts.host, dir: opts.downloadsDir, yes: opts.yes, inspect: opts.inspect, ...opts.download },
       {
         send: (f) => this.sendFrame(f),
         emit: (e) => this.emitEvent(e),
@@ -52,7 +53,7 @@ export class ClientRuntime extends EventEmitter<{ event: [ClientEvent] }> implem
     this.actor = createActor(clientMachine, {
       id: 'client',
       input: { port: this, name: opts.name, reconnect: opts.reconnect, maxBackoffMs: opts.maxBackoffMs },
-      inspect: opts.inspect,
+      inspect: opts.inspect?.('client'),
     });
   }
 

@@ -132,7 +132,7 @@ describe('model: client machine', function () {
       const events: ClientEvent[] = [];
       const rt = new ClientRuntime({
         host: '127.0.0.1', port, name, downloadsDir: dir, yes: false, reconnect, maxBackoffMs: 300,
-        inspect: inspector('client', 'runtime'),
+        inspect: (id) => (id === 'client' ? inspector('client', 'runtime') : undefined),
       });
       rt.on('event', (e) => events.push(e));
       runtimes.push(rt);

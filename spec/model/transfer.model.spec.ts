@@ -318,7 +318,7 @@ describe('model: transfer machines', function () {
       const events: ClientEvent[] = [];
       const rt = new ClientRuntime({
         host: '127.0.0.1', port: server.port, name, downloadsDir: dir, yes, reconnect: false,
-        inspect: (ev) => ((ev.actorRef as { id?: string }).id?.startsWith('download') ? recv : cli)(ev),
+        inspect: (id) => (id.startsWith('download') ? recv : cli),
       });
       rt.on('event', (e) => events.push(e));
       runtimes.push(rt);
