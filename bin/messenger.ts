@@ -61,7 +61,8 @@ async function main(): Promise<void> {
     return;
   }
   const { runFullScreen } = await import('../tui/app.js');
-  await runFullScreen({ host, port, name, downloadsDir, yes: Boolean(values.yes), reconnect: !values['no-reconnect'], inspect });
+  // a person at the full-screen client waits through a server restart; a script in line mode ends on its bye
+  await runFullScreen({ host, port, name, downloadsDir, yes: Boolean(values.yes), reconnect: !values['no-reconnect'], retryAfterShutdown: true, inspect });
 }
 
 void main();

@@ -23,8 +23,10 @@ export interface ClientContext {
   maxBackoffMs: number;
   reason: string;
   everOnline: boolean;
-  /** The server said bye: its decision to end this session is final. */
+  /** The server said bye: its decision to end this session is final (but see retryAfterShutdown). */
   toldBye: boolean;
+  /** A bye for a server shutdown is followed by reconnect attempts (a person waiting for a restart), not an end. */
+  retryAfterShutdown: boolean;
 }
 
 export type ClientMachineEvent =
@@ -35,7 +37,7 @@ export type ClientMachineEvent =
   | { type: 'rename'; name: string }
   | { type: 'quit' };
 
-export interface ClientInput { port: ClientPort; name: string; reconnect: boolean; maxBackoffMs?: number }
+export interface ClientInput { port: ClientPort; name: string; reconnect: boolean; maxBackoffMs?: number; retryAfterShutdown?: boolean }
 
 const REFUSALS = new Set(['name-taken', 'invalid-name', 'bad-version', 'too-many-connections']);
 
@@ -53,14 +55,15 @@ export const clientMachine = setup({
     isWelcome: ({ event }) => event.type === 'frame' && event.frame.type === 'welcome',
     isRefusal: ({ event }) => event.type === 'frame' && event.frame.type === 'error' && REFUSALS.has(event.frame.code),
     isServerBye: ({ event }) => event.type === 'frame' && event.frame.type === 'bye',
-    shouldRetry: ({ context }) => context.reconnect && !context.toldBye && (context.everOnline || context.attempts > 0),
+    shouldRetry: ({ context }) => context.reconnect && (context.everOnline || context.attempts > 0)
+      && (!context.toldBye || (context.retryAfterShutdown && context.reason === 'server-shutdown') || context.attempts > 0),
   },
   actions: {
     openSocket: ({ context }) => context.port.open(),
     sendHello: ({ context }) => context.port.send({ type: 'hello', v: PROTOCOL_VERSION, name: context.name }),
     sendBye: ({ context }) => context.port.send({ type: 'bye' }),
     endSocket: ({ context }) => context.port.end(),
-    markOnline: assign({ attempts: 0, everOnline: true, reason: '' }),
+    markOnline: assign({ attempts: 0, everOnline: true, reason: '', toldBye: false }),
     tellOnline: ({ context, event }) => {
       if (event.type === 'frame' && event.frame.type === 'welcome') context.port.online(event.frame);
       void context;
@@ -68,6 +71,7 @@ export const clientMachine = setup({
     tellRefused: ({ context, event }) => {
       if (event.type === 'frame' && event.frame.type === 'error') context.port.refused(event.frame.code, event.frame.message);
     },
+    noteRefusal: assign({ reason: ({ context, event }) => (event.type === 'frame' && event.frame.type === 'error' ? event.frame.code : context.reason) }),
     rename: assign({ name: ({ context, event }) => (event.type === 'rename' ? event.name : context.name) }),
     countAttempt: assign({ attempts: ({ context }) => context.attempts + 1 }),
     clearReason: assign({ reason: '' }),
@@ -88,6 +92,7 @@ export const clientMachine = setup({
   context: ({ input }) => ({
     port: input.port, name: input.name, reconnect: input.reconnect, attempts: 0,
     maxBackoffMs: input.maxBackoffMs ?? 10000, reason: '', everOnline: false, toldBye: false,
+    retryAfterShutdown: input.retryAfterShutdown ?? false,
   }),
   initial: 'disconnected',
   states: {
@@ -109,7 +114,7 @@ export const clientMachine = setup({
       on: {
         frame: [
           { guard: 'isWelcome', target: 'online', actions: ['markOnline', 'tellOnline'] },
-          { guard: 'isRefusal', target: 'refused', actions: 'tellRefused' },
+          { guard: 'isRefusal', target: 'refused', actions: ['noteRefusal', 'tellRefused'] },
         ],
         'socket.closed': [
           { guard: 'shouldRetry', target: 'waiting', actions: ['noteReason', 'countAttempt', 'tellLost'] },
@@ -120,8 +125,9 @@ export const clientMachine = setup({
     },
     refused: {
       on: {
-        rename: { target: 'handshaking', actions: 'rename' },
-        quit: { target: 'closing', actions: ['noteReason', 'sendBye'] },
+        rename: { target: 'handshaking', actions: ['clearReason', 'rename'] },
+        // leaving after a refusal: the refusal stays the reason
+        quit: { target: 'closing', actions: 'sendBye' },
         'socket.closed': { target: 'closed', actions: 'noteReason' },
       },
     },

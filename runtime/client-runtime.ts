@@ -20,6 +20,8 @@ export interface ClientOptions {
   yes: boolean;
   /** Reconnect with backoff when the connection is lost after having been online. */
   reconnect: boolean;
+  /** After a server's shutdown bye, keep trying to reconnect (the full-screen client) instead of ending (scripts). */
+  retryAfterShutdown?: boolean;
   maxBackoffMs?: number;
   download?: Partial<DownloadsOptions>;
   /** Per actor id, where its transitions go (--inspect). */
@@ -35,6 +37,9 @@ export class ClientRuntime extends EventEmitter<{ event: [ClientEvent] }> implem
   private serverLimits: Extract<ServerFrame, { type: 'welcome' }>['limits'] | null = null;
   /** The server accepted our hello on the current socket. */
   private welcomed = false;
+  /** Answers still due for /who and /files, oldest first: end of input waits for them. */
+  private awaiting: Array<'online' | 'files'> = [];
+  private settleWaiters: Array<() => void> = [];
   /** Server time of the newest message to all seen: history after a reconnect starts past it. */
   private lastMessageTs = -Infinity;
 
@@ -52,7 +57,7 @@ export class ClientRuntime extends EventEmitter<{ event: [ClientEvent] }> implem
     );
     this.actor = createActor(clientMachine, {
       id: 'client',
-      input: { port: this, name: opts.name, reconnect: opts.reconnect, maxBackoffMs: opts.maxBackoffMs },
+      input: { port: this, name: opts.name, reconnect: opts.reconnect, maxBackoffMs: opts.maxBackoffMs, retryAfterShutdown: opts.retryAfterShutdown },
       inspect: opts.inspect?.('client'),
     });
   }
@@ -81,8 +86,8 @@ export class ClientRuntime extends EventEmitter<{ event: [ClientEvent] }> implem
       case 'quit': void this.quit(); return;
       case 'all': this.sendFrame({ type: 'say', text: cmd.text }); return;
       case 'msg': this.sendFrame({ type: 'tell', to: cmd.to, text: cmd.text }); return;
-      case 'who': this.sendFrame({ type: 'who' }); return;
-      case 'files': this.sendFrame({ type: 'files' }); return;
+      case 'who': if (this.sendFrame({ type: 'who' })) this.awaiting.push('online'); return;
+      case 'files': if (this.sendFrame({ type: 'files' })) this.awaiting.push('files'); return;
       case 'get': this.downloads.request(cmd.file); return;
       case 'yes': case 'no': this.downloads.answer(cmd.kind, cmd.id); return;
       case 'stop': this.downloads.stop(cmd.id); return;
@@ -91,6 +96,21 @@ export class ClientRuntime extends EventEmitter<{ event: [ClientEvent] }> implem
 
   /** Another nickname after a refusal. */
   rename(name: string): void { this.actor.send({ type: 'rename', name }); }
+
+  /** Resolves when every /who and /files sent has its answer (or after `ms`, or when the connection is gone). */
+  settled(ms = 5000): Promise<void> {
+    if (!this.awaiting.length || !this.socket) return Promise.resolve();
+    return new Promise((resolve) => {
+      const t = setTimeout(resolve, ms);
+      this.settleWaiters.push(() => { clearTimeout(t); resolve(); });
+    });
+  }
+
+  private answered(kind: 'online' | 'files' | 'all'): void {
+    if (kind === 'all') this.awaiting = [];
+    else { const i = this.awaiting.indexOf(kind); if (i >= 0) this.awaiting.splice(i, 1); }
+    if (!this.awaiting.length) for (const w of this.settleWaiters.splice(0)) w();
+  }
 
   quit(): Promise<string> {
     this.downloads.shutdown();
@@ -124,6 +144,7 @@ export class ClientRuntime extends EventEmitter<{ event: [ClientEvent] }> implem
       if (this.socket !== s) return;
       this.socket = null;
       this.welcomed = false;
+      this.answered('all');
       this.downloads.connectionLost();
       const why = (s as net.Socket & { lastError?: string }).lastError;
       this.actor.send({ type: 'socket.closed', reason: why ? `connection error: ${why}` : 'connection closed by the server' });
@@ -182,12 +203,14 @@ export class ClientRuntime extends EventEmitter<{ event: [ClientEvent] }> implem
         this.emitEvent(ev);
         return;
       }
-      case 'online': this.emitEvent({ type: 'online', names: Array.isArray(f.names) ? f.names.map(String) : [] }); return;
-      case 'files': this.emitEvent({ type: 'files', files: Array.isArray(f.files) ? f.files.map((x) => ({ name: String(x.name), size: Number(x.size) })) : [] }); return;
+      case 'online': this.answered('online'); this.emitEvent({ type: 'online', names: Array.isArray(f.names) ? f.names.map(String) : [] }); return;
+      case 'files': this.answered('files'); this.emitEvent({ type: 'files', files: Array.isArray(f.files) ? f.files.map((x) => ({ name: String(x.name), size: Number(x.size) })) : [] }); return;
       case 'ping': this.send(f.t === undefined ? { type: 'pong' } : { type: 'pong', t: f.t }); return;
       case 'error':
         if (this.downloads.onError(f)) return;
-        if (this.state !== 'refused') this.emitEvent({ type: 'error', code: f.code, message: String(f.message) });
+        // a refused hello is reported by the client machine (ClientPort.refused), once
+        if (f.re !== 'hello' && this.state !== 'refused') this.emitEvent({ type: 'error', code: f.code, message: String(f.message) });
+        if (f.re === 'files' && f.code === 'io-error') this.answered('files');
         return;
       case 'bye': return;
       case 'offer': case 'ask': case 'complete': case 'stopped': this.downloads.onFrame(f); return;

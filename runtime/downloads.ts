@@ -46,6 +46,8 @@ export class Downloads {
   private timer: NodeJS.Timeout | null = null;
   private idleWaiters: Array<() => void> = [];
   private closed = false;
+  /** End of input: nobody is left to answer a halfway question, so later ones are answered no. */
+  noMoreAnswers = false;
 
   constructor(opts: Partial<DownloadsOptions> & Pick<DownloadsOptions, 'host' | 'dir' | 'yes'>, readonly link: DownloadsLink) {
     this.opts = { ...DEFAULTS, ...opts };
@@ -178,6 +180,7 @@ export class Downloads {
 
   /** Resolves when no request or download is pending; a question nobody can answer any more is answered no. */
   idle(): Promise<void> {
+    this.noMoreAnswers = true;
     for (const d of this.list()) if (d.awaitingConsent) {
       this.link.emit({ type: 'info', text: `end of input: answering no to download ${d.id} (${d.file}); /get resumes it later` });
       d.actor.send({ type: 'answer', answer: 'no' });
@@ -218,6 +221,10 @@ export class ClientDownload implements ReceiverIO {
   private finalPath = '';
   spoofed = 0;
   malformed = 0;
+  /** A halfway question is asked and not answered. */
+  private questionPending = false;
+  private pausedAt: number | null = null;
+  private pausedMs = 0;
 
   constructor(private readonly host: Downloads, offer: Offer, readonly base: string, resume: boolean) {
     const { dir } = host.opts;
@@ -304,16 +311,27 @@ export class ClientDownload implements ReceiverIO {
   sendHello(): void {
     try { this.socket.send(encodeHello(this.header(), this.core.contiguous, this.host.opts.window)); } catch { /* not connected yet or closed */ }
   }
-  sendConsent(answer: 'yes' | 'no'): void { this.host.link.send({ type: 'consent', id: this.id, answer }); }
+  sendConsent(answer: 'yes' | 'no'): void {
+    this.questionPending = false;
+    // the time a person took to answer is not the transport's: it is left out of time and goodput
+    if (this.pausedAt !== null) { this.pausedMs += performance.now() - this.pausedAt; this.pausedAt = null; }
+    this.host.link.send({ type: 'consent', id: this.id, answer });
+  }
   sendStop(): void {
     this.host.link.send({ type: 'stop', id: this.id });
     try { this.socket.send(encodeClose(this.header(), 0, 'stop')); } catch { /* closed */ }
   }
   consentAsked(received: number): void {
+    this.questionPending = true;
+    this.pausedAt = performance.now();
     this.host.link.emit({ type: 'consent', id: this.id, file: this.file, received, size: this.size });
+    if (this.host.noMoreAnswers && !this.host.opts.yes) {
+      this.host.link.emit({ type: 'info', text: `end of input: answering no to download ${this.id} (${this.file}); /get resumes it later` });
+      setImmediate(() => this.actor.send({ type: 'answer', answer: 'no' }));
+    }
   }
   progress(): void {
-    const secs = (performance.now() - this.startedAt) / 1000;
+    const secs = (performance.now() - this.startedAt - this.pausedMs) / 1000;
     this.host.link.emit({ type: 'progress', id: this.id, file: this.file, received: this.core.received, size: this.size, rate: secs > 0 ? Math.round((this.core.received - this.offer.offset) / secs) : 0 });
   }
 
@@ -340,7 +358,7 @@ export class ClientDownload implements ReceiverIO {
     }
     this.finalPath = placeFinished(dir, this.base);
     dropPartialMeta(dir, this.base);
-    const seconds = (performance.now() - this.startedAt) / 1000;
+    const seconds = (performance.now() - this.startedAt - this.pausedMs) / 1000;
     const goodput = seconds > 0 ? Math.round((this.size - this.offer.offset) / seconds) : 0;
     const user = this.host.link.userName();
     const text = `User ${user} downloaded 100% out of file. Last byte is: ${lastByte ?? 'none (empty file)'}. `
@@ -373,7 +391,11 @@ export class ClientDownload implements ReceiverIO {
     if (this.ackTimer) clearTimeout(this.ackTimer);
     this.closeFd();
     try { this.socket.close(); } catch { /* closed */ }
-    const interrupted = this.actor.getSnapshot().matches('interrupted');
+    // a download lost while its question waited is not resumed by itself: that would skip the question
+    const interrupted = this.actor.getSnapshot().matches('interrupted') && !this.questionPending;
+    if (this.questionPending && this.actor.getSnapshot().matches('interrupted')) {
+      this.host.link.emit({ type: 'info', text: `download ${this.id} (${this.file}) was waiting for your answer when the connection was lost; /get ${this.file} resumes it` });
+    }
     this.host.ended(this, interrupted);
   }
 }

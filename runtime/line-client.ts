@@ -7,25 +7,39 @@ import type { ClientRuntime } from './client-runtime.js';
 
 const REFUSALS = new Set(['name-taken', 'invalid-name', 'bad-version', 'too-many-connections']);
 
-export function formatEvent(ev: ClientEvent): string {
+// Remote text (names, messages, file names, reasons) is shown with control characters made visible, so that no
+// peer can move the cursor, retitle or clear a terminal, or forge a line that looks like an event (an embedded
+// newline becomes "\n"). JSON mode needs none of this: JSON.stringify escapes them.
+const CONTROL = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g;
+function visible(s: unknown): string {
+  return String(s).replace(CONTROL, (c) => {
+    if (c === '\n') return '\\n';
+    if (c === '\t') return '\\t';
+    if (c === '\r') return '\\r';
+    return `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`;
+  });
+}
+
+export function formatEvent(ev: ClientEvent, opts: { autoYes?: boolean } = {}): string {
+  const v = visible;
   const time = (ts: number) => new Date(ts).toTimeString().slice(0, 8);
   switch (ev.type) {
-    case 'connected': return `* connected as ${ev.name} to ${ev.server}; online: ${ev.online.join(', ')}`;
-    case 'joined': return `* ${ev.name} joined`;
-    case 'left': return `* ${ev.name} left${ev.reason ? ` (${ev.reason})` : ''}`;
-    case 'message': return ev.to ? `[${time(ev.ts)}] ${ev.from} -> ${ev.to} (private): ${ev.text}` : `[${time(ev.ts)}] ${ev.from}: ${ev.text}`;
-    case 'online': return `* online (${ev.names.length}): ${ev.names.join(', ')}`;
-    case 'files': return ev.files.length ? `* files:\n${ev.files.map((f) => `    ${f.name}  ${f.size} bytes`).join('\n')}` : '* no shared files';
-    case 'history': return ev.messages.map((m) => `[${time(m.ts)}] (history) ${m.from}: ${m.text}`).join('\n');
-    case 'download': return `* download ${ev.id}: ${ev.file}, ${ev.size} bytes${ev.resumed ? `, resuming at ${ev.offset}` : ''} -> ${ev.path}`;
-    case 'consent': return `? download ${ev.id} (${ev.file}) is at ${ev.received} of ${ev.size} bytes: continue? /yes or /no`;
-    case 'progress': return `* ${ev.file}: ${ev.received}/${ev.size} bytes (${ev.size ? Math.floor((100 * ev.received) / ev.size) : 100}%)`;
-    case 'finished': return `* ${ev.text}`;
-    case 'stopped': return `* download ${ev.id} (${ev.file}) stopped at ${ev.received} bytes (${ev.reason}); partial file kept at ${ev.path}`;
-    case 'error': return `! ${ev.code}: ${ev.message}`;
-    case 'disconnected': return `* disconnected (${ev.reason})`;
-    case 'reconnecting': return `* connection lost (${ev.reason}); reconnecting in ${Math.round(ev.inMs / 100) / 10}s (attempt ${ev.attempt})`;
-    case 'info': return `* ${ev.text}`;
+    case 'connected': return `* connected as ${v(ev.name)} to ${ev.server}; online: ${ev.online.map(v).join(', ')}`;
+    case 'joined': return `* ${v(ev.name)} joined`;
+    case 'left': return `* ${v(ev.name)} left${ev.reason ? ` (${v(ev.reason)})` : ''}`;
+    case 'message': return ev.to ? `[${time(ev.ts)}] ${v(ev.from)} -> ${v(ev.to)} (private): ${v(ev.text)}` : `[${time(ev.ts)}] ${v(ev.from)}: ${v(ev.text)}`;
+    case 'online': return `* online (${ev.names.length}): ${ev.names.map(v).join(', ')}`;
+    case 'files': return ev.files.length ? `* files:\n${ev.files.map((f) => `    ${v(f.name)}  ${f.size} bytes`).join('\n')}` : '* no shared files';
+    case 'history': return ev.messages.map((m) => `[${time(m.ts)}] (history) ${v(m.from)}: ${v(m.text)}`).join('\n');
+    case 'download': return `* download ${ev.id}: ${v(ev.file)}, ${ev.size} bytes${ev.resumed ? `, resuming at ${ev.offset}` : ''} -> ${ev.path}`;
+    case 'consent': return `? download ${ev.id} (${v(ev.file)}) is at ${ev.received} of ${ev.size} bytes: ${opts.autoYes ? 'continuing (--yes)' : 'continue? /yes or /no'}`;
+    case 'progress': return `* ${v(ev.file)}: ${ev.received}/${ev.size} bytes (${ev.size ? Math.floor((100 * ev.received) / ev.size) : 100}%)`;
+    case 'finished': return `* ${v(ev.text)}`;
+    case 'stopped': return `* download ${ev.id} (${v(ev.file)}) stopped at ${ev.received} bytes (${v(ev.reason)}); partial file kept at ${v(ev.path)}`;
+    case 'error': return `! ${v(ev.code)}: ${v(ev.message)}`;
+    case 'disconnected': return `* disconnected (${v(ev.reason)})`;
+    case 'reconnecting': return `* connection lost (${v(ev.reason)}); reconnecting in ${Math.round(ev.inMs / 100) / 10}s (attempt ${ev.attempt})`;
+    case 'info': return `* ${v(ev.text)}`;
     case 'help': return ev.text;
   }
 }
@@ -34,7 +48,7 @@ export function runLineClient(client: ClientRuntime, input: Readable, output: Wr
   let connected = false;
   let refusal: string | null = null;
   client.on('event', (ev) => {
-    output.write((json ? JSON.stringify(ev) : formatEvent(ev)) + '\n');
+    output.write((json ? JSON.stringify(ev) : formatEvent(ev, { autoYes: client.opts.yes })) + '\n');
     if (ev.type === 'connected') connected = true;
     // a refused nickname ends line mode: a script has no one to ask for another
     if (ev.type === 'error' && !connected && REFUSALS.has(String(ev.code))) { refusal = String(ev.code); void client.quit(); }
@@ -44,8 +58,8 @@ export function runLineClient(client: ClientRuntime, input: Readable, output: Wr
   rl.on('line', (line) => { if (connected || client.isOnline) client.command(line); else queued.push(line); });
   client.on('event', (ev) => { if (ev.type === 'connected') for (const l of queued.splice(0)) client.command(l); });
   rl.on('close', () => {
-    // end of input: /quit once pending downloads have ended
-    const finish = () => client.downloads.idle().then(() => client.quit());
+    // end of input: /quit once pending downloads have ended and the questions asked have their answers
+    const finish = () => client.settled().then(() => client.downloads.idle()).then(() => client.quit());
     if (connected) void finish();
     else client.on('event', (ev) => { if (ev.type === 'connected') void finish(); });
   });

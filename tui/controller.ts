@@ -13,11 +13,17 @@ import { buildLayout, type Ui } from './layout.js';
 import { askName } from './name-prompt.js';
 import { safe } from './sanitize.js';
 
+// One line per key: the message pane wraps a line that does not fit.
 export const KEYS_HELP = [
-  'Keys: Enter sends (to all, or to the chosen person); Esc goes back to "to all"; Up/Down input history;',
-  '  Tab completes a partial nickname or file name, otherwise moves the focus (Shift-Tab back); PgUp/PgDn scroll;',
-  '  F2 who is online, F3 files, F4 send to all, F5 send privately, F6 download the selected file,',
-  '  F8 / F9 answer yes / no to the halfway question, F10 or Ctrl-C log out. Everything also works with the mouse.',
+  'Keys:',
+  '  Enter sends (to all, or to the person picked with F5); Esc goes back to "to all".',
+  '  Up/Down recall earlier lines; PgUp/PgDn scroll the messages.',
+  '  Tab completes a partial nickname, file name or command, otherwise moves the focus (Shift-Tab back).',
+  '  F1 this help; F2 who is online; F3 files; F4 send to all.',
+  '  F5 write privately: pick a name in Online (Enter or click), then type; with a name picked, F5 sends what is typed.',
+  '  F6 download: pick a file in Files (Enter or click).',
+  '  F8 / F9 answer yes / no to the halfway question.',
+  '  F10 or Ctrl-C log out. Everything also works with the mouse.',
 ].join('\n');
 
 const RENAMEABLE = new Set(['name-taken', 'invalid-name']);
@@ -191,9 +197,9 @@ export class Controller {
     else this.ui.messages.block(`${HELP_TEXT}\n${KEYS_HELP}`);
   }
 
-  showOnline(): void { this.run({ kind: 'who' }); this.ui.online.list.focus(); this.screen.render(); }
+  showOnline(): void { this.run({ kind: 'who' }); if (this.ui.sideShown()) this.ui.online.list.focus(); this.screen.render(); }
 
-  showFiles(): void { this.run({ kind: 'files' }); this.ui.files.list.focus(); this.screen.render(); }
+  showFiles(): void { this.run({ kind: 'files' }); if (this.ui.sideShown()) this.ui.files.list.focus(); this.screen.render(); }
 
   /** Sends what is typed to everyone, and makes "to all" the mode of the input line. */
   sendAll(): void {
@@ -203,20 +209,27 @@ export class Controller {
     this.ui.input.focus();
   }
 
-  /** Sends what is typed to the chosen person (the recipient, else the name selected in Online). */
+  /**
+   * F5 / the Private button. With a person picked and something typed: sends it to them. Otherwise the Online list
+   * takes the focus so that the user picks who to write to (Enter or a click); the input line then writes to them.
+   */
   sendPrivate(): void {
-    const sel = this.ui.online.selected();
-    const to = this.recipient ?? (sel && sel.toLowerCase() !== this.me.toLowerCase() ? sel : null);
-    if (!to) {
-      this.ui.messages.system('pick who to write to in Online (Enter or click), then type and press Enter');
-      this.ui.online.list.focus();
-      this.screen.render();
+    if (this.recipient && this.ui.input.value.trim()) {
+      const text = this.takeInput();
+      this.run({ kind: 'msg', to: this.recipient, text });
+      this.ui.input.focus();
       return;
     }
-    this.setRecipient(to);
-    const text = this.takeInput();
-    if (text) this.run({ kind: 'msg', to, text });
-    this.ui.input.focus();
+    if (!this.ui.sideShown()) {
+      this.ui.messages.system('the window is too narrow for the Online list: write privately with /msg NAME TEXT');
+      return;
+    }
+    if (!this.ui.online.all.some((n) => n.toLowerCase() !== this.me.toLowerCase())) {
+      this.ui.messages.system('nobody else is online');
+      return;
+    }
+    this.ui.messages.system('pick who to write to in Online: Enter or click a name (Esc: back)');
+    this.ui.online.startPicking();
   }
 
   private takeInput(): string {
@@ -226,7 +239,11 @@ export class Controller {
   }
 
   pickName(name: string): void {
-    if (name.toLowerCase() === this.me.toLowerCase()) { this.ui.messages.system('that is you'); return; }
+    if (name.toLowerCase() === this.me.toLowerCase()) {
+      this.ui.messages.system('that is you: pick someone else');
+      if (this.screen.focused === this.ui.online.list) this.ui.online.startPicking();
+      return;
+    }
     this.setRecipient(name);
     this.ui.input.focus();
   }
@@ -240,6 +257,7 @@ export class Controller {
   downloadSelected(): void {
     const f = this.ui.files.selected();
     if (f && this.screen.focused === this.ui.files.list) { this.download(f); return; }
+    if (!this.ui.sideShown()) { this.ui.messages.system('the window is too narrow for the Files list: download with /get FILE'); return; }
     this.ui.messages.system('pick a file in Files: Enter, or click it twice');
     this.ui.files.list.focus();
     this.screen.render();

@@ -37,6 +37,8 @@ export function bindKeys(screen: Widgets.Screen, ctl: Controller): void {
     }
   });
   screen.on('resize', () => {
+    ui.relayout();
+    ui.messages.redraw(); // rewraps at the new width and keeps the newest line in view
     ui.transfers.draw();
     ui.input.box.emit('resize');
     ui.files.list.emit('resize');

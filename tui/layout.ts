@@ -22,6 +22,10 @@ import { TransfersModel } from './transfers-model.js';
 
 export const SIDE_WIDTH = 28;
 export const TRANSFERS_HEIGHT = 6;
+/** Below this width the side panels (Online, Files) are hidden: the messages take the whole width. */
+export const MIN_WIDTH_FOR_SIDE = 64;
+/** Below this height the transfers panel is hidden (the status bar still counts the running downloads). */
+export const MIN_HEIGHT_FOR_TRANSFERS = 20;
 
 export interface LayoutHandlers {
   submit: (line: string) => void;
@@ -45,6 +49,10 @@ export interface Ui {
   dialog: ConsentDialog;
   /** The focus ring for Tab / Shift-Tab, in order (the dialog's buttons only while it is open). */
   ring(): Widgets.BlessedElement[];
+  /** Whether the side panels (Online, Files) are on screen: not in a narrow terminal. */
+  sideShown(): boolean;
+  /** Fits the panes to the terminal's size (at start and after a resize). */
+  relayout(): void;
 }
 
 export function createScreen(): Widgets.Screen {
@@ -54,10 +62,17 @@ export function createScreen(): Widgets.Screen {
   } as Widgets.IScreenOptions);
 }
 
+/** Where the panes go for a terminal of `cols` x `rows`: small terminals lose the side panels, then transfers. */
+export function fit(cols: number, rows: number): { side: boolean; transfers: boolean; bottom: number } {
+  const side = cols >= MIN_WIDTH_FOR_SIDE;
+  const transfers = rows >= MIN_HEIGHT_FOR_TRANSFERS;
+  return { side, transfers, bottom: 5 + (transfers ? TRANSFERS_HEIGHT : 0) }; // status 1 + buttons 1 + input 3 + transfers
+}
+
 export function buildLayout(screen: Widgets.Screen, h: LayoutHandlers): Ui {
-  const bottom = 5 + TRANSFERS_HEIGHT; // status 1 + buttons 1 + input 3 + transfers
-  const messages = new MessagesPane(screen, { top: 0, left: 0, width: `100%-${SIDE_WIDTH}`, height: `100%-${bottom}` });
-  const side = blessed.box({ parent: screen, top: 0, right: 0, width: SIDE_WIDTH, height: `100%-${bottom}` });
+  const f = fit(screen.width as number, screen.height as number);
+  const messages = new MessagesPane(screen, { top: 0, left: 0, width: `100%-${SIDE_WIDTH}`, height: `100%-${f.bottom}` });
+  const side = blessed.box({ parent: screen, top: 0, right: 0, width: SIDE_WIDTH, height: `100%-${f.bottom}` });
   const online = new OnlinePane(side, { top: 0, left: 0, width: '100%', height: '50%' }, h.pickName);
   const files = new FilesPane(side, { top: '50%', left: 0, width: '100%', height: '50%' }, h.pickFile);
   const model = new TransfersModel();
@@ -68,9 +83,22 @@ export function buildLayout(screen: Widgets.Screen, h: LayoutHandlers): Ui {
   });
   const buttons = new ButtonRow(screen, h.actions);
   const status = new StatusBar(screen);
-  const dialog = new ConsentDialog(screen, h.answer, () => (screen.width as number) - SIDE_WIDTH - 4);
+  const sideShown = () => !side.hidden;
+  const dialog = new ConsentDialog(screen, h.answer, () => (screen.width as number) - (sideShown() ? SIDE_WIDTH : 0) - 4);
   const ring = () => [
     input.box, ...dialog.focusables, messages.log, online.list, files.list, transfers.box, ...buttons.buttons,
   ] as Widgets.BlessedElement[];
-  return { screen, messages, online, files, transfers, model, input, buttons, status, dialog, ring };
+  const relayout = () => {
+    const g = fit(screen.width as number, screen.height as number);
+    messages.log.width = g.side ? `100%-${SIDE_WIDTH}` : '100%';
+    messages.log.height = `100%-${g.bottom}`;
+    side.height = `100%-${g.bottom}`;
+    if (g.side) side.show(); else side.hide();
+    if (g.transfers) transfers.box.show(); else transfers.box.hide();
+    // the focus never stays on a pane that went away
+    const focused = screen.focused as Widgets.BlessedElement | undefined;
+    if (focused && (focused === transfers.box && !g.transfers || !g.side && (focused === online.list || focused === files.list))) input.focus();
+  };
+  relayout();
+  return { screen, messages, online, files, transfers, model, input, buttons, status, dialog, ring, sideShown, relayout };
 }

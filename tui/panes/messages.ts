@@ -1,5 +1,9 @@
 // The message pane: chat, private messages (marked both ways), history received on joining, system notices.
 // Every remote string goes through safe() (controls stripped, emoji narrowed, tags escaped) before it is drawn.
+//
+// Not a blessed Log: Log.add re-joins the lines it already parsed and parses them again, so an escaped "{bold}"
+// turns into markup as soon as the next line arrives. Here the pane keeps its own bounded list of tagged source
+// lines (remote parts escaped once) and renders all of it with setContent, which parses each line exactly once.
 import blessed from 'neo-blessed';
 import type { Widgets } from 'neo-blessed';
 import type { ChatLine } from '../../machines/frames.js';
@@ -7,19 +11,54 @@ import { colorNick } from '../colors.js';
 import { clock } from '../format.js';
 import { safe } from '../sanitize.js';
 
-export class MessagesPane {
-  readonly log: Widgets.Log;
+/** blessed's scroll state (not in @types/blessed). */
+interface ScrollState { childBase: number; _clines: { length: number }; iheight: number }
 
-  constructor(parent: Widgets.Node, position: Pick<Widgets.BoxOptions, 'top' | 'left' | 'width' | 'height'>) {
-    this.log = blessed.log({
+export class MessagesPane {
+  readonly log: Widgets.BoxElement;
+  private readonly lines: string[] = [];
+  /** Stay at the newest line (false once the user scrolled up, true again when they scroll back down). */
+  private follow = true;
+
+  constructor(parent: Widgets.Node, position: Pick<Widgets.BoxOptions, 'top' | 'left' | 'width' | 'height'>, private readonly scrollback = 2000) {
+    this.log = blessed.box({
       parent, ...position, label: ' Messages ', border: { type: 'line' }, tags: true, wrap: true,
-      scrollable: true, alwaysScroll: true, scrollback: 2000, mouse: true, keys: true, vi: false,
+      scrollable: true, alwaysScroll: true, mouse: true, keys: true, vi: false,
       scrollbar: { ch: ' ', style: { bg: 'grey' } },
       style: { border: { fg: 'grey' }, focus: { border: { fg: 'white' } } },
-    } as Widgets.LogOptions);
+    } as Widgets.BoxOptions);
+    // every scroll (keys, wheel, scrollbar, PgUp/PgDn) decides whether new lines keep the view at the bottom
+    const box = this.log as unknown as { scroll: (offset: number, always?: boolean) => unknown };
+    const scroll = box.scroll.bind(this.log);
+    box.scroll = (offset, always) => {
+      const r = scroll(offset, always);
+      if (offset !== 0) this.follow = this.atBottom();
+      return r;
+    };
   }
 
-  private add(line: string): void { this.log.add(line); }
+  /** The tagged source lines held (oldest first). */
+  get source(): readonly string[] { return this.lines; }
+
+  private atBottom(): boolean {
+    const s = this.log as unknown as ScrollState;
+    const visible = Math.max(1, (this.log.height as number) - s.iheight);
+    return s.childBase + visible >= s._clines.length;
+  }
+
+  private add(...lines: string[]): void {
+    this.lines.push(...lines);
+    if (this.lines.length > this.scrollback) this.lines.splice(0, this.lines.length - this.scrollback);
+    this.redraw();
+  }
+
+  /** Renders the held lines; keeps the newest line in view unless the user scrolled up. Also after a resize. */
+  redraw(): void {
+    const follow = this.follow;
+    this.log.setContent(this.lines.join('\n'));
+    if (follow) { this.log.setScrollPerc(100); this.follow = true; }
+    this.log.screen.render();
+  }
 
   private stamp(ts: number = Date.now()): string { return `{grey-fg}${clock(ts)}{/grey-fg}`; }
 
@@ -39,9 +78,11 @@ export class MessagesPane {
 
   history(lines: ChatLine[]): void {
     if (!lines.length) return;
-    this.add('{grey-fg}--- history: messages sent before you joined ---{/grey-fg}');
-    for (const m of lines) this.add(`${this.stamp(m.ts)} {grey-fg}(history){/grey-fg} ${colorNick(m.from, safe(m.from))}: ${safe(m.text)}`);
-    this.add('{grey-fg}--- end of history ---{/grey-fg}');
+    this.add(
+      '{grey-fg}--- history: messages sent before you joined ---{/grey-fg}',
+      ...lines.map((m) => `${this.stamp(m.ts)} {grey-fg}(history){/grey-fg} ${colorNick(m.from, safe(m.from))}: ${safe(m.text)}`),
+      '{grey-fg}--- end of history ---{/grey-fg}',
+    );
   }
 
   /** A notice from the client itself; `text` is tagged and must be safe already. */
@@ -51,8 +92,8 @@ export class MessagesPane {
     this.add(`${this.stamp()} {red-fg}! ${safe(code)}: ${safe(message)}{/red-fg}`);
   }
 
-  /** Multi-line local text (help), shown verbatim. */
-  block(text: string): void { for (const l of text.split('\n')) this.add(`{cyan-fg}${safe(l)}{/cyan-fg}`); }
+  /** Multi-line local text (help), shown verbatim: one line each, wrapped by the pane where it does not fit. */
+  block(text: string): void { this.add(...text.split('\n').map((l) => `{cyan-fg}${safe(l)}{/cyan-fg}`)); }
 
   scroll(pages: number): void {
     const h = Math.max(1, (this.log.height as number) - 2);
