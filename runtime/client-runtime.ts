@@ -10,6 +10,12 @@ import { decodeServerFrame, encodeFrame, MAX_LINE_BYTES } from '../machines/fram
 import type { ClientFrame, ServerFrame } from '../machines/frames.js';
 import { Downloads, type DownloadsOptions } from './downloads.js';
 import { LineSplitter } from './line-splitter.js';
+import { fullBucket, hasToken, spend, type Bucket, type BucketConfig } from '../machines/token-bucket.js';
+
+/** Chat frames the client paces to the server's advertised rate, so that a fast script loses nothing. */
+const PACED = new Set<ClientFrame['type']>(['say', 'tell', 'who', 'files']);
+/** Lines waiting for their turn at most; past it the user is told to slow down. */
+const MAX_PACED = 1000;
 
 export interface ClientOptions {
   host: string;
@@ -37,6 +43,9 @@ export class ClientRuntime extends EventEmitter<{ event: [ClientEvent] }> implem
   private serverLimits: Extract<ServerFrame, { type: 'welcome' }>['limits'] | null = null;
   /** The server accepted our hello on the current socket. */
   private welcomed = false;
+  private pace: { bucket: Bucket; cfg: BucketConfig } | null = null;
+  private paced: ClientFrame[] = [];
+  private paceTimer: NodeJS.Timeout | null = null;
   /** Answers still due for /who and /files, oldest first: end of input waits for them. */
   private awaiting: Array<'online' | 'files'> = [];
   private settleWaiters: Array<() => void> = [];
@@ -99,17 +108,18 @@ export class ClientRuntime extends EventEmitter<{ event: [ClientEvent] }> implem
 
   /** Resolves when every /who and /files sent has its answer (or after `ms`, or when the connection is gone). */
   settled(ms = 5000): Promise<void> {
-    if (!this.awaiting.length || !this.socket) return Promise.resolve();
+    if ((!this.awaiting.length && !this.paced.length) || !this.socket) return Promise.resolve();
+    ms += (this.paced.length / (this.pace?.cfg.ratePerSec ?? 20)) * 1000;
     return new Promise((resolve) => {
       const t = setTimeout(resolve, ms);
       this.settleWaiters.push(() => { clearTimeout(t); resolve(); });
     });
   }
 
-  private answered(kind: 'online' | 'files' | 'all'): void {
+  private answered(kind: 'online' | 'files' | 'all' | 'none'): void {
     if (kind === 'all') this.awaiting = [];
-    else { const i = this.awaiting.indexOf(kind); if (i >= 0) this.awaiting.splice(i, 1); }
-    if (!this.awaiting.length) for (const w of this.settleWaiters.splice(0)) w();
+    else if (kind !== 'none') { const i = this.awaiting.indexOf(kind); if (i >= 0) this.awaiting.splice(i, 1); }
+    if (!this.awaiting.length && !this.paced.length) for (const w of this.settleWaiters.splice(0)) w();
   }
 
   quit(): Promise<string> {
@@ -123,8 +133,41 @@ export class ClientRuntime extends EventEmitter<{ event: [ClientEvent] }> implem
       if (frame.type !== 'bye' && frame.type !== 'pong') this.emitEvent({ type: 'error', code: 'not-connected', message: 'not connected to the server' });
       return false;
     }
+    if (this.pace && PACED.has(frame.type) && (this.paced.length || !this.takeToken())) {
+      if (this.paced.length >= MAX_PACED) {
+        this.emitEvent({ type: 'error', code: 'rate-limited', message: `${MAX_PACED} lines are already waiting to be sent (the server takes ${this.serverLimits?.ratePerSec} a second): slow down` });
+        return false;
+      }
+      this.paced.push(frame);
+      this.armPace();
+      return true;
+    }
     this.socket.write(encodeFrame(frame));
     return true;
+  }
+
+  private takeToken(): boolean {
+    const p = this.pace!;
+    const now = performance.now();
+    if (!hasToken(p.bucket, p.cfg, now)) return false;
+    p.bucket = spend(p.bucket, p.cfg, now);
+    return true;
+  }
+
+  private armPace(): void {
+    if (this.paceTimer || !this.pace) return;
+    this.paceTimer = setTimeout(() => {
+      this.paceTimer = null;
+      while (this.paced.length && this.socket && this.takeToken()) this.socket.write(encodeFrame(this.paced.shift()!));
+      if (this.paced.length) this.armPace();
+      else this.answered('none');
+    }, Math.ceil(1000 / this.pace.cfg.ratePerSec));
+  }
+
+  private dropPaced(): void {
+    if (this.paceTimer) { clearTimeout(this.paceTimer); this.paceTimer = null; }
+    if (this.paced.length) this.emitEvent({ type: 'error', code: 'not-connected', message: `${this.paced.length} lines were not sent: the connection was lost` });
+    this.paced = [];
   }
 
   private emitEvent(ev: ClientEvent): void { this.emit('event', ev); }
@@ -144,10 +187,14 @@ export class ClientRuntime extends EventEmitter<{ event: [ClientEvent] }> implem
       if (this.socket !== s) return;
       this.socket = null;
       this.welcomed = false;
+      this.dropPaced();
       this.answered('all');
       this.downloads.connectionLost();
       const why = (s as net.Socket & { lastError?: string }).lastError;
-      this.actor.send({ type: 'socket.closed', reason: why ? `connection error: ${why}` : 'connection closed by the server' });
+      const where = `${this.opts.host}:${this.opts.port}`;
+      const reason = why === 'ECONNREFUSED' ? `cannot reach ${where} (ECONNREFUSED): is the server running?`
+        : why ? `connection error: ${why}` : 'connection closed by the server';
+      this.actor.send({ type: 'socket.closed', reason });
     });
   }
 
@@ -157,6 +204,11 @@ export class ClientRuntime extends EventEmitter<{ event: [ClientEvent] }> implem
   online(w: Extract<ServerFrame, { type: 'welcome' }>): void {
     this.serverLimits = w.limits;
     this.welcomed = true;
+    // a little under the server's rate, from a bucket a little under its burst (the hello spent a token)
+    const rate = Number(w.limits?.ratePerSec), burst = Number(w.limits?.burst);
+    this.pace = rate > 0 && burst > 0
+      ? { cfg: { ratePerSec: rate * 0.95, burst: Math.max(1, burst - 2) }, bucket: fullBucket({ ratePerSec: rate * 0.95, burst: Math.max(1, burst - 2) }, performance.now()) }
+      : null;
     this.emitEvent({ type: 'connected', name: w.name, server: `${this.opts.host}:${this.opts.port}`, online: w.online });
     this.downloads.connectionRestored();
   }

@@ -69,7 +69,7 @@ export class MessengerServer implements ConnectionHost {
       for (const c of this.conns) c.actor.send({ type: 'tick', now });
     }, this.opts.tickMs);
     this.tick.unref();
-    this.log.info({ host: this.opts.host, port: this.port, files: this.catalogue.root, udp: this.opts.transfers.ports.join('-') }, 'listening');
+    this.log.info({ host: this.opts.host, port: this.port, files: this.catalogue.root, udp: this.opts.transfers.ports.join('-'), ...(this.opts.transfers.advertisePorts ? { advertised: this.opts.transfers.advertisePorts.join('-') } : {}), cc: this.opts.transfers.cc, chunk: this.opts.transfers.chunk }, 'listening');
   }
 
   get port(): number { const a = this.server.address(); return typeof a === 'object' && a ? a.port : this.opts.port; }

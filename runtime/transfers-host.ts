@@ -62,7 +62,19 @@ export class TransfersHost {
     this.pool = new PortPool(opts.ports[0], opts.ports[1]);
   }
 
-  async start(): Promise<void> {}
+  /** Checks that every pool port can be bound now, so a conflict shows at start rather than as a late `busy`. */
+  async start(): Promise<void> {
+    const unavailable: number[] = [];
+    for (let p = this.opts.ports[0]; p <= this.opts.ports[1]; p++) {
+      const ok = await new Promise<boolean>((resolve) => {
+        const s = dgram.createSocket(this.opts.host.includes(':') ? 'udp6' : 'udp4');
+        s.once('error', () => { s.close(); resolve(false); });
+        s.bind(p, this.opts.host, () => s.close(() => resolve(true)));
+      });
+      if (!ok) unavailable.push(p);
+    }
+    if (unavailable.length) this.log.warn({ ports: unavailable }, 'some UDP pool ports are in use by another program: downloads skip them');
+  }
 
   get active(): number { return this.live.size; }
 

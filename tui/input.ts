@@ -20,6 +20,8 @@ export class InputLine {
   readonly history = new InputHistory();
   private chars: string[] = [];
   private cursor = 0;
+  /** The whole text is selected: typing replaces it, a deleting key clears it, a moving key just unselects. */
+  private selected = false;
 
   constructor(private readonly opts: InputLineOptions) {
     this.box = blessed.box({
@@ -36,7 +38,15 @@ export class InputLine {
 
   get value(): string { return this.chars.join(''); }
   set value(text: string) {
+    this.selected = false;
     this.chars = [...plain(text)];
+    this.cursor = this.chars.length;
+    this.draw();
+  }
+
+  /** Selects the whole text (a suggestion the user will usually replace). */
+  selectAll(): void {
+    this.selected = this.chars.length > 0;
     this.cursor = this.chars.length;
     this.draw();
   }
@@ -46,9 +56,16 @@ export class InputLine {
   get focused(): boolean { return this.box.screen.focused === this.box; }
 
   private onKey(ch: string | undefined, key: Widgets.Events.IKeyEventArg): void {
+    if (this.selected && key.full !== 'enter' && key.full !== 'return' && key.full !== 'tab' && key.full !== 'S-tab' && key.full !== 'escape') {
+      this.selected = false;
+      if (['backspace', 'C-h', 'delete', 'C-d', 'C-u', 'C-k', 'C-w'].includes(key.full)) { this.value = ''; return; }
+      const printable = ch && !key.ctrl && !key.meta && !/^[\x00-\x1f\x7f]$/.test(ch);
+      if (printable) { this.chars = []; this.cursor = 0; }
+    }
     switch (key.full) {
       case 'enter': {
         const line = this.value;
+        this.selected = false;
         this.history.push(line);
         this.chars = [];
         this.cursor = 0;
@@ -95,6 +112,11 @@ export class InputLine {
     const shown = this.chars.slice(start, start + width);
     const at = this.cursor - start;
     const focused = this.box.screen.focused === this.box;
+    if (this.selected && focused) {
+      this.box.setContent(`{black-fg}{cyan-bg}${escapeTags(shown.join(''))}{/cyan-bg}{/black-fg}{inverse} {/inverse}`);
+      this.box.screen.render();
+      return;
+    }
     const before = escapeTags(shown.slice(0, at).join(''));
     const under = escapeTags(shown[at] ?? ' ');
     const after = escapeTags(shown.slice(at + 1).join(''));

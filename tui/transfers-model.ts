@@ -64,7 +64,9 @@ export class TransfersModel {
       case 'finished': {
         const t = this.ensure(ev.id, ev.file, ev.size, now);
         Object.assign(t, { state: 'done', received: ev.size, size: ev.size, note: ev.text, path: ev.path, updatedAt: now });
-        if (ev.seconds > 0) t.rate = ev.goodput > 0 ? ev.goodput : ev.size / ev.seconds;
+        // the runtime's goodput (bytes moved over the transfer's own time, the halfway wait left out), never a figure
+        // of ours from wall time or the last progress rate; none when it gives none
+        t.rate = Number.isFinite(ev.goodput) && ev.goodput > 0 ? ev.goodput : 0;
         if (ev.lastByte !== undefined) t.lastByte = ev.lastByte;
         return true;
       }

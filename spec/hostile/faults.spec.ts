@@ -48,7 +48,7 @@ describe('hostile: faults', function () {
     await alice.waitForType('finished', () => true, { ms: 15000 });
   });
 
-  it('a server killed mid-transfer and restarted on the same ports: the client reconnects with backoff and resumes; SHA-256 matches', async () => {
+  it('a server killed mid-transfer and restarted on the same ports: the client reconnects with backoff, /get resumes; SHA-256 matches', async () => {
     const content = pseudoRandomBytes(6_000_000, 3);
     const files = scope.tempDir('messenger-hostile-restart-');
     fs.writeFileSync(path.join(files, 'big.bin'), content);
@@ -63,6 +63,10 @@ describe('hostile: faults', function () {
     await alice.waitForType('reconnecting', () => true, { ms: 5000 });
     await alice.waitForType('stopped', () => true, { ms: 5000 }).catch(() => undefined);
     await scope.spawnServer(args);
+    // the download was waiting for alice's answer: it is not resumed behind her back, she is told how to resume
+    await alice.waitForType('info', (e) => /was waiting for your answer/.test(e.text), { ms: 15000 });
+    await waitUntil(() => alice.ofType('connected').length === 2, 15000, 'reconnected');
+    alice.command('/get big.bin');
     const again = await alice.waitForType('download', (d) => d.resumed, { ms: 15000 });
     expect(again.offset).to.be.at.least(asked.received);
     const done = await alice.waitForType('finished', () => true, { ms: 15000 });

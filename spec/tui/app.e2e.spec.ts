@@ -103,14 +103,90 @@ describe('full-screen client (pty)', function () {
   });
 
   it('shows remote text literally: tags escaped, escape sequences stripped, emoji narrowed', async () => {
-    const t = open('erin');
+    const own = await startServer({}, [58100, 58115]); // a history of its own, short enough to stay in view
+    try {
+      const early = await peer(own.server.port, 'trent');
+      peers.push(early);
+      early.client.command('hist {bold}H{/bold} {blue-fg}C{/blue-fg}');
+      await early.waitEvent((e) => e.type === 'message' && e.text.startsWith('hist'));
+      const t = open('erin', 100, 30, own.server.port);
+      await t.waitFor('(history) trent: hist {bold}H{/bold} {blue-fg}C{/blue-fg}');
+      const eve = await peer(own.server.port, 'mallory');
+      peers.push(eve);
+      await t.waitFor('mallory joined');
+      eve.client.command('/all {red-fg}red?{/red-fg} \x1b[2J\x1b]0;pwned\x07clear? \u{1F600} \u4E2D\u6587 end');
+      await t.waitFor('mallory: {red-fg}red?{/red-fg} clear? :D 中文 end');
+      expect(t.text()).to.include('erin'); // the screen was not cleared by the remote escape sequence
+      // markup stays literal after more lines arrive (a blessed Log re-parsed every earlier line on each new one)
+      eve.client.command('pub {underline}U{/underline} {red-fg}R{/red-fg}');
+      eve.client.command('/msg erin priv {bold}B{/bold} {red-fg}R{/red-fg}');
+      await t.waitFor('[private] mallory -> you: priv {bold}B{/bold} {red-fg}R{/red-fg}');
+      for (let i = 1; i <= 4; i++) eve.client.command(`more ${i}`);
+      await t.waitFor('mallory: more 4');
+      t.type(`and mine${KEY.enter}`);
+      await t.waitFor('erin: and mine');
+      const literal = [
+        'trent: hist {bold}H{/bold} {blue-fg}C{/blue-fg}', 'mallory: {red-fg}red?{/red-fg} clear?',
+        'mallory: pub {underline}U{/underline} {red-fg}R{/red-fg}', 'you: priv {bold}B{/bold} {red-fg}R{/red-fg}',
+      ];
+      for (const l of literal) expect(t.text()).to.include(l);
+      for (const l of ['hist {bold}H{/bold} {blue-fg}C{/blue-fg}', 'pub {underline}U{/underline} {red-fg}R{/red-fg}', 'priv {bold}B{/bold} {red-fg}R{/red-fg}']) {
+        expect(t.plainAt(l), `${l} drawn plainly`).to.equal(true);
+      }
+    } finally {
+      await tui?.stop();
+      tui = null;
+      for (const p of peers.splice(0)) await p.stop();
+      await own.stop();
+    }
+  });
+
+  it('F5 lets the user pick who to write to (keyboard or one click), then writes privately; Esc back to all', async () => {
+    const t = open('quinn');
     await t.waitFor('Files (2)');
-    const eve = await peer(srv.server.port, 'mallory');
-    peers.push(eve);
-    await t.waitFor('mallory joined');
-    eve.client.command('/all {red-fg}red?{/red-fg} \x1b[2J\x1b]0;pwned\x07clear? \u{1F600} \u4E2D\u6587 end');
-    await t.waitFor('mallory: {red-fg}red?{/red-fg} clear? :D 中文 end');
-    expect(t.text()).to.include('erin'); // the screen was not cleared by the remote escape sequence
+    const abby = await peer(srv.server.port, 'abby');
+    const zack = await peer(srv.server.port, 'zack');
+    peers.push(abby, zack);
+    await t.waitFor('Online (3)'); // abby, quinn (you), zack
+    await t.key(KEY.f5);
+    await t.waitFor('Pick a name: Enter');
+    expect(t.text()).to.include('Message to all').and.not.include('Private to'); // nobody chosen for the user
+    await t.key(KEY.down); // abby -> quinn (you)
+    await t.key(KEY.down); // -> zack
+    await t.key(KEY.enter);
+    await t.waitFor('Private to zack');
+    await t.waitFor('Online (3)');
+    t.type(`hi z${KEY.enter}`);
+    await t.waitFor('[private] you -> zack: hi z');
+    await zack.waitEvent((e) => e.type === 'message' && e.text === 'hi z' && e.to === 'zack');
+    await t.key(KEY.esc);
+    await t.waitFor('Message to all');
+    // with the mouse: F5, then one click on a name picks it
+    await t.key(KEY.f5);
+    await t.waitFor('Pick a name: Enter');
+    const row = t.find('abby', t.cols - 28)!;
+    await t.click(row.x, row.y);
+    await t.waitFor('Private to abby');
+    // with a name picked, F5 sends what is typed
+    t.type('hey a');
+    await t.waitFor(() => t.lines()[t.rows - 4]!.includes('hey a'));
+    await t.key(KEY.f5);
+    await t.waitFor('[private] you -> abby: hey a');
+    await abby.waitEvent((e) => e.type === 'message' && e.text === 'hey a' && e.to === 'abby');
+    expect(zack.events.some((e) => e.type === 'message' && e.text === 'hey a')).to.equal(false);
+  });
+
+  it('/help shows one line per command and key, wrapped by the pane', async () => {
+    const t = open('uma', 120, 50);
+    await t.waitFor('Files (2)');
+    t.type(`/help${KEY.enter}`);
+    await t.waitFor('F10 or Ctrl-C log out');
+    const rows = t.lines().filter((l) => l.startsWith('│')).map((l) => l.slice(1));
+    const starts = (s: string) => rows.some((r) => r.startsWith(s));
+    for (const s of ['Commands:', '  /msg NAME TEXT        send TEXT to NAME only', 'Keys:', '  Up/Down recall earlier lines;',
+      '  Tab completes a partial nickname', '  F5 write privately:', '  F8 / F9 answer yes / no', '  F10 or Ctrl-C log out.']) {
+      expect(starts(s), s).to.equal(true);
+    }
   });
 
   it('asks for a nickname when --name is missing, and again after a refusal', async () => {
@@ -121,9 +197,17 @@ describe('full-screen client (pty)', function () {
     t.type(`frank${KEY.enter}`);
     await t.waitFor(/taken/i);
     await t.waitFor('Choose a nickname');
-    t.type(`\x15grace${KEY.enter}`); // Ctrl-U clears the suggestion
+    await t.waitFor(/│frank\s/); // the refused name is offered, selected
+    t.type(`bad name!${KEY.enter}`); // typing replaces it
+    await t.waitFor(/a nickname holds letters/);
+    expect(t.text()).to.not.include('frankbad');
+    // a two-line reason: the box grows, the hint stays whole
+    await t.waitFor('then Enter. Esc leaves.');
+    await t.waitFor(/│bad name!\s/);
+    t.type(`grace${KEY.enter}`);
     await t.waitFor(/connected to .* as grace/);
     await t.waitFor('nick: grace');
+    expect(t.text()).to.not.include('bad name!grace');
   });
 
   it('redraws cleanly when the terminal is resized, and wraps long lines', async () => {
@@ -147,6 +231,39 @@ describe('full-screen client (pty)', function () {
     const rows = t.lines().filter((l) => /^│.*word word/.test(l));
     expect(rows.length).to.be.greaterThan(1);
     for (const l of t.lines()) expect(l.length).to.be.at.most(120);
+  });
+
+  it('keeps the newest line in view after a resize, and degrades sanely in small terminals', async () => {
+    const t = open('rita', 100, 30);
+    await t.waitFor('Files (2)');
+    const sam = await peer(srv.server.port, 'sam');
+    peers.push(sam);
+    await t.waitFor('sam joined');
+    for (let i = 1; i <= 40; i++) sam.client.command(`line ${i}`);
+    await t.waitFor('sam: line 40');
+    const framed = (s: string, cols: number, rows: number) => {
+      const lines = s.split('\n');
+      return lines.length === rows && lines[0]!.startsWith('┌─ Messages') && lines[0]!.endsWith('┐') && lines[0]!.length === cols
+        && /F2 Online/.test(lines[rows - 2]!) && /nick: rita/.test(lines[rows - 1]!);
+    };
+    t.resize(70, 20);
+    await t.waitFor((s) => framed(s, 70, 20) && s.includes('sam: line 40') && s.includes('Online (2)') && s.includes('Transfers'));
+    t.resize(40, 12);
+    await t.waitFor((s) => framed(s, 40, 12) && s.includes('sam: line 40') && s.includes('Message to all'));
+    let lines = t.lines();
+    expect(t.text()).to.not.include('Online').and.not.include('Transfers'); // side panels and transfers hidden
+    // the message pane is whole: its bottom border right above the input line's top border, nothing stray
+    const bottom = lines.findIndex((l) => l.startsWith('└'));
+    expect(lines[bottom]).to.match(/^└─+┘$/);
+    expect(lines[bottom + 1]).to.match(/^┌─ Message to all ─+┐$/);
+    for (const l of lines.slice(1, bottom)) expect(l).to.match(/^│.*│$/);
+    // typing and sending still work
+    t.type(`small${KEY.enter}`);
+    await t.waitFor('rita: small');
+    t.resize(100, 30);
+    await t.waitFor((s) => framed(s, 100, 30) && s.includes('rita: small') && s.includes('Online (2)') && s.includes('Transfers'));
+    lines = t.lines();
+    for (const l of lines) expect(l.length).to.be.at.most(100);
   });
 
   it('Ctrl-C leaves cleanly: exit status 0 and the terminal restored', async () => {
@@ -269,6 +386,15 @@ describe('full-screen client (pty)', function () {
         expect(t.text()).to.not.include('Continue download?');
         expect(fs.statSync(path.join(t.downloads, `${first[2]}.bin`)).size).to.equal(4_000_000);
         await t.waitFor(new RegExp(`download #\\d+ ${kept}\\.bin stopped at`)); // the declined one, its partial copy kept
+        // every transfer row ends with its whole state inside the border, whatever the ids' width (in a full test
+        // run the server's ids have four digits); so too in a narrower window
+        const rowsEndWithState = (s: string) => {
+          const rows = s.split('\n').filter((l) => /^│#\d+ /.test(l));
+          return rows.length === 2 && rows.every((l) => /(done, last byte 6[56]|partial kept) *│$/.test(l));
+        };
+        await t.waitFor(rowsEndWithState);
+        t.resize(70, 30);
+        await t.waitFor((s) => s.split('\n')[0]!.length === 70 && rowsEndWithState(s));
       } finally {
         await tui?.stop();
         tui = null;

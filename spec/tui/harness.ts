@@ -59,6 +59,24 @@ export class Tui {
 
   text(): string { return this.lines().join('\n'); }
 
+  /** How the cell at a 0-based column and row is drawn. */
+  cell(x: number, y: number): { ch: string; bold: boolean; underline: boolean; defaultFg: boolean } {
+    const buf = this.term.buffer.active;
+    const c = buf.getLine(buf.viewportY + y)?.getCell(x);
+    return { ch: c?.getChars() ?? '', bold: !!c?.isBold(), underline: !!c?.isUnderline(), defaultFg: !!c?.isFgDefault() };
+  }
+
+  /** Whether `text` is drawn plainly where it shows (no bold, no underline, default colour): markup not applied. */
+  plainAt(text: string): boolean {
+    const at = this.find(text);
+    if (!at) return false;
+    for (let i = 0; i < text.length; i++) { // columns = string indexes: use it where the row has no wide characters
+      const c = this.cell(at.x + i, at.y);
+      if (c.bold || c.underline || !c.defaultFg) return false;
+    }
+    return true;
+  }
+
   /** Whether the alternate screen buffer (full-screen mode) is in use. */
   get alternate(): boolean { return this.term.buffer.active.type === 'alternate'; }
 

@@ -6,8 +6,8 @@ import { ConsentQueue } from '../../tui/consent-queue.js';
 import { clock, ellipsize, formatBytes, formatDuration, formatRate, percent, progressBar, timeLeft } from '../../tui/format.js';
 import { InputHistory } from '../../tui/history.js';
 import { escapeTags, narrowEmoji, plain, safe, stripControls } from '../../tui/sanitize.js';
-import { stateLabel, transferLine } from '../../tui/transfer-line.js';
-import { TransfersModel } from '../../tui/transfers-model.js';
+import { elideMiddle, shortStateLabel, stateLabel, transferLine } from '../../tui/transfer-line.js';
+import { TransfersModel, type Transfer } from '../../tui/transfers-model.js';
 
 describe('tui/sanitize', () => {
   it('strips CSI, OSC and other escape sequences and control characters', () => {
@@ -207,5 +207,54 @@ describe('tui/transfers-model', () => {
     const line = transferLine(m.get(4)!, 'movie.mkv', 80);
     expect(line).to.match(/^#4 movie\.mkv \[#+\.+\]  25%  1\.0 MiB\/4\.0 MiB  1\.0 MiB\/s  0:03 left  running$/);
     expect(line.length).to.be.at.most(80);
+  });
+  it('shows the runtime\'s goodput on a finished download, never a rate of its own', () => {
+    const m = new TransfersModel();
+    const fin = (id: number, goodput: number) => m.apply({
+      type: 'finished', id, file: 'f.bin', size: 4_000_000, sha256: 'ab', path: '/d/f.bin', seconds: 8, goodput, text: 'done',
+    }, 60_000);
+    m.apply({ type: 'download', id: 1, file: 'f.bin', size: 4_000_000, offset: 0, path: 'p', resumed: false }, 0);
+    m.apply({ type: 'progress', id: 1, file: 'f.bin', received: 1_000_000, size: 4_000_000, rate: 9_999_999 }, 1000);
+    fin(1, 2_000_000); // 8 s of wall time with the halfway wait; the runtime says 2 MB/s of goodput
+    expect(m.get(1)!.rate).to.equal(2_000_000);
+    expect(transferLine(m.get(1)!, 'f.bin', 98)).to.include('1.9 MiB/s');
+    m.apply({ type: 'download', id: 2, file: 'f.bin', size: 4_000_000, offset: 0, path: 'p', resumed: false }, 0);
+    m.apply({ type: 'progress', id: 2, file: 'f.bin', received: 1_000_000, size: 4_000_000, rate: 9_999_999 }, 1000);
+    fin(2, 0); // no goodput reported: no rate rather than a stale or wall-clock one
+    expect(m.get(2)!.rate).to.equal(0);
+    expect(transferLine(m.get(2)!, 'f.bin', 98)).to.not.match(/\/s/);
+  });
+  it('always fits the row to its width and never cuts the state, whatever the id width', () => {
+    const kinds: Partial<Transfer>[] = [
+      { state: 'stopped', note: 'answered no' }, { state: 'running', rate: 1234567 }, { state: 'consent' },
+      { state: 'done', lastByte: 65, rate: 40e6, received: 4_000_000 }, { state: 'paused', note: 'connection lost' },
+      { state: 'starting', note: 'resuming at 1000' }, { state: 'failed', note: 'transfer-failed: gone' },
+    ];
+    for (const id of [1, 42, 1128, 123456]) {
+      for (const k of kinds) {
+        const t = { id, file: 'b.bin', size: 4_000_000, received: 2_000_000, rate: 0, note: '', updatedAt: 0, ...k } as Transfer;
+        for (const file of ['b.bin', 'quarterly-report-of-the-finance-department-2024.pdf']) {
+          for (let width = 20; width <= 140; width++) {
+            const line = transferLine(t, file, width);
+            const full = stateLabel(t);
+            const short = shortStateLabel(t);
+            expect([...line].length, line).to.be.at.most(width);
+            expect(line.startsWith(`#${id} `), line).to.equal(true);
+            if (width >= `#${id} `.length + short.length) expect(line.endsWith(full) || line.endsWith(short), `${width}: ${line}`).to.equal(true);
+            if (width >= 98) expect(line.endsWith(full), `${width}: ${line}`).to.equal(true);
+          }
+        }
+      }
+    }
+    // the reported row: a 4-digit id at 98 columns keeps its whole state
+    const t = { id: 1128, file: 'b.bin', size: 4_000_000, received: 1_900_000, rate: 0, state: 'stopped', note: 'declined', updatedAt: 0 } as Transfer;
+    expect(transferLine(t, 'b.bin', 98)).to.match(/^#1128 b\.bin \[#+\.+\]  47%  1\.8 MiB\/3\.8 MiB  stopped \(declined\), partial kept$/);
+    // the bar and the sizes give way first, then the name is elided in the middle
+    expect(transferLine(t, 'b.bin', 80)).to.equal('#1128 b.bin [####......]  47%  1.8 MiB/3.8 MiB  stopped (declined), partial kept');
+    expect(transferLine(t, 'b.bin', 70)).to.equal('#1128 b.bin  47%  1.8 MiB/3.8 MiB  stopped (declined), partial kept');
+    expect(transferLine(t, 'quarterly-report-2024.pdf', 70)).to.equal('#1128 quarterl…024.pdf  47%  3.8 MiB  stopped (declined), partial kept');
+    expect(transferLine(t, 'quarterly-report-2024.pdf', 56)).to.equal('#1128 quart…4.pdf  47%  stopped (declined), partial kept');
+    expect(elideMiddle('quarterly-report.pdf', 9)).to.equal('quar….pdf');
+    expect(elideMiddle('short.pdf', 9)).to.equal('short.pdf');
   });
 });
