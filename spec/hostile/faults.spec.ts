@@ -33,6 +33,7 @@ describe('hostile: faults', function () {
 
   it('a client gone while its download is being set up leaves no UDP socket bound and no port lost', async () => {
     const s = track(await hostileServer({ files: { 'big.bin': pseudoRandomBytes(30_000_000, 5) } }));
+    await new Promise((r) => setTimeout(r, 50)); // the server's start-up check of the pool ports closes its sockets
     const udpBefore = process.getActiveResourcesInfo().filter((k) => k === 'UDPWrap').length;
     const c = await scope.raw(s.port);
     await c.hello('quitter');

@@ -109,7 +109,7 @@ describe('full-screen client (pty)', function () {
       peers.push(early);
       early.client.command('hist {bold}H{/bold} {blue-fg}C{/blue-fg}');
       await early.waitEvent((e) => e.type === 'message' && e.text.startsWith('hist'));
-      const t = open('erin', 100, 30, own.server.port);
+      const t = open('erin', 120, 30, own.server.port);
       await t.waitFor('(history) trent: hist {bold}H{/bold} {blue-fg}C{/blue-fg}');
       const eve = await peer(own.server.port, 'mallory');
       peers.push(eve);
@@ -202,7 +202,13 @@ describe('full-screen client (pty)', function () {
     await t.waitFor(/a nickname holds letters/);
     expect(t.text()).to.not.include('frankbad');
     // a two-line reason: the box grows, the hint stays whole
-    await t.waitFor('then Enter. Esc leaves.');
+    await t.waitFor((s) => {
+      const rows = s.split('\n');
+      const at = (text: string) => rows.findIndex((r) => r.includes(text));
+      const reason = at('and starts with a letter or digit');
+      const hint = at('Esc leaves.');
+      return reason > 0 && at('Choose a nickname') > reason && hint >= at('Choose a nickname') && at('Your nickname') > hint;
+    });
     await t.waitFor(/│bad name!\s/);
     t.type(`grace${KEY.enter}`);
     await t.waitFor(/connected to .* as grace/);
@@ -251,7 +257,7 @@ describe('full-screen client (pty)', function () {
     t.resize(40, 12);
     await t.waitFor((s) => framed(s, 40, 12) && s.includes('sam: line 40') && s.includes('Message to all'));
     let lines = t.lines();
-    expect(t.text()).to.not.include('Online').and.not.include('Transfers'); // side panels and transfers hidden
+    expect(t.text()).to.not.match(/─ Online|─ Files|─ Transfers/); // side panels and transfers hidden
     // the message pane is whole: its bottom border right above the input line's top border, nothing stray
     const bottom = lines.findIndex((l) => l.startsWith('└'));
     expect(lines[bottom]).to.match(/^└─+┘$/);
