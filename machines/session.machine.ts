@@ -59,6 +59,8 @@ export interface SessionContext {
   cfg: SessionConfig;
   name: string | null;
   bucket: Bucket;
+  /** When the connection was accepted: the hello deadline counts from here. */
+  openedAt: number;
   lastHeard: number;
   lastPing: number;
   refusedInARow: number;
@@ -88,9 +90,6 @@ export const sessionMachine = setup({
     events: {} as SessionEvent,
     input: {} as SessionInput,
   },
-  delays: {
-    helloDeadline: ({ context }) => context.cfg.helloTimeoutMs,
-  },
   guards: {
     isHello: ({ event }) => frameIs(event, 'hello'),
     helloVersionOk: ({ event }) => frameIs(event, 'hello') && event.frame.v === PROTOCOL_VERSION,
@@ -106,6 +105,8 @@ export const sessionMachine = setup({
     isBye: ({ event }) => frameIs(event, 'bye'),
     isPong: ({ event }) => frameIs(event, 'pong'),
     isFlooding: ({ context }) => context.refusedInARow >= context.cfg.floodAfter,
+    // the hello deadline is checked on ticks, like keepalive: an XState timer per connection cost ~4.7 KB each
+    isHelloLate: ({ context, event }) => event.type === 'tick' && event.now - context.openedAt >= context.cfg.helloTimeoutMs,
     isIdleTooLong: ({ context, event }) => event.type === 'tick' && event.now - context.lastHeard > context.cfg.limits.idleMs,
     isPingDue: ({ context, event }) => event.type === 'tick' && event.now - Math.max(context.lastHeard, context.lastPing) >= context.cfg.pingEveryMs,
     recipientOnline: ({ context, event }) => frameIs(event, 'tell') && context.port.hub.isTaken(event.frame.to),
@@ -196,6 +197,7 @@ export const sessionMachine = setup({
     cfg: input.cfg ?? DEFAULT_SESSION_CONFIG,
     name: null,
     bucket: fullBucket((input.cfg ?? DEFAULT_SESSION_CONFIG).limits, input.now),
+    openedAt: input.now,
     lastHeard: input.now,
     lastPing: input.now,
     refusedInARow: 0,
@@ -208,8 +210,8 @@ export const sessionMachine = setup({
   },
   states: {
     handshake: {
-      after: { helloDeadline: { target: 'closing', actions: 'setHelloTimeout' } },
       on: {
+        tick: { guard: 'isHelloLate', target: 'closing', actions: 'setHelloTimeout' },
         frame: [
           { guard: 'isFlooding', target: 'closing', actions: 'setFlood' },
           { guard: 'isBye', target: 'closing', actions: 'setReason' },

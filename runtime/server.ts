@@ -64,10 +64,17 @@ export class MessengerServer implements ConnectionHost {
       this.server.listen({ host: this.opts.host, port: this.opts.port, backlog: 4096 }, () => { this.server.off('error', reject); resolve(); });
     });
     this.server.on('error', (e) => this.log.error({ err: e.message }, 'listener error'));
+    // one timer for every session: keepalive every tickMs, and the hello deadline of connections still in their
+    // handshake checked more often (a quarter of the deadline, at most a second)
+    const handshakeEvery = Math.max(20, Math.min(1000, this.cfg.helloTimeoutMs / 4, this.opts.tickMs));
+    let sinceKeepalive = 0;
     this.tick = setInterval(() => {
       const now = Date.now();
-      for (const c of this.conns) c.actor.send({ type: 'tick', now });
-    }, this.opts.tickMs);
+      sinceKeepalive += handshakeEvery;
+      const all = sinceKeepalive >= this.opts.tickMs;
+      if (all) sinceKeepalive = 0;
+      for (const c of this.conns) if (all || c.actor.getSnapshot().value === 'handshake') c.actor.send({ type: 'tick', now });
+    }, handshakeEvery);
     this.tick.unref();
     this.log.info({ host: this.opts.host, port: this.port, files: this.catalogue.root, udp: this.opts.transfers.ports.join('-'), ...(this.opts.transfers.advertisePorts ? { advertised: this.opts.transfers.advertisePorts.join('-') } : {}), cc: this.opts.transfers.cc, chunk: this.opts.transfers.chunk }, 'listening');
   }

@@ -38,7 +38,8 @@ describe('state charts (docs/charts)', () => {
     const byName = Object.fromEntries(allChartTexts().map((c) => [c.name, c]));
     expect(byName.session!.mmd).to.contain('frame [!withinRate]');
     expect(byName.session!.mmd).to.contain('frame [isTell && recipientOnline]');
-    expect(byName.session!.mmd).to.contain('handshake --> closing : after helloDeadline');
+    expect(byName.session!.mmd).to.contain('handshake --> closing : tick [isHelloLate]');
+    expect(byName.receiver!.mmd).to.contain('after connectTimeout');
     expect(byName.client!.mmd).to.contain('closing --> closed : after 2000ms');
     expect(byName.sender!.mmd).to.contain('windowFull --> sending_windowOpen : always [!windowIsFull]'.replace('windowFull', 'sending_windowFull'));
     expect(byName.receiver!.mmd).to.contain('finished --> [*]');

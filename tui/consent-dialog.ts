@@ -7,6 +7,7 @@ import type { Widgets } from 'neo-blessed';
 import { ConsentQueue, type Question } from './consent-queue.js';
 import { formatBytes, percent } from './format.js';
 import { escapeTags, plain } from './sanitize.js';
+import { elideMiddle } from './transfer-line.js';
 
 export class ConsentDialog {
   readonly queue = new ConsentQueue();
@@ -15,8 +16,11 @@ export class ConsentDialog {
   readonly yes: Widgets.ButtonElement;
   readonly no: Widgets.ButtonElement;
 
-  /** `room()` is the width it may take: it sits over the top of the message pane, leaving the side panels free. */
-  constructor(parent: Widgets.Node, private readonly onAnswer: (id: number, yes: boolean) => void, private readonly room: () => number) {
+  /**
+   * `room()` is the width and height it may take: it sits over the top of the message pane, leaving the side panels
+   * free; in a small terminal it shrinks to stay inside the pane.
+   */
+  constructor(parent: Widgets.Node, private readonly onAnswer: (id: number, yes: boolean) => void, private readonly room: () => { width: number; height: number }) {
     this.box = blessed.box({
       parent, top: 1, left: 2, width: 60, height: 7, border: { type: 'line' }, label: ' Continue download? ',
       tags: true, hidden: true, style: { border: { fg: 'yellow' }, bg: 'black' },
@@ -73,13 +77,22 @@ export class ConsentDialog {
       this.box.screen.render();
       return;
     }
-    const file = escapeTags(plain(q.file));
+    const { width, height } = this.room();
+    this.box.width = Math.max(34, Math.min(60, width));
+    // inside the message pane, below its top border: 7 rows when the pane has 9 or more; less (and over the border) below
+    const top = height >= 9 ? 1 : 0;
+    const h = Math.max(4, Math.min(7, height - 1 - top));
+    const inner = h - 2;
+    this.box.top = top;
+    this.box.height = h;
+    this.yes.top = this.no.top = inner - 1;
+    this.text.height = Math.max(1, inner >= 5 ? inner - 2 : inner - 1);
+    const file = escapeTags(elideMiddle(plain(q.file), Math.max(8, (this.box.width as number) - 24)));
     const more = this.queue.waiting ? `\n{yellow-fg}${this.queue.waiting} more question(s) waiting{/yellow-fg}` : '';
     this.text.setContent(
       `Download #${q.id} {bold}${file}{/bold} is paused at ${percent(q.received, q.size)}% ` +
       `(${formatBytes(q.received)} of ${formatBytes(q.size)}). Continue?${more}`,
     );
-    this.box.width = Math.max(34, Math.min(60, this.room()));
     this.box.show();
     this.box.setFront();
     this.box.screen.render();

@@ -228,7 +228,7 @@ export class Controller {
       this.ui.messages.system('nobody else is online');
       return;
     }
-    this.ui.messages.system('pick who to write to in Online: Enter or click a name (Esc: back)');
+    this.ui.messages.system('pick who to write to: Enter or click a name in Online');
     this.ui.online.startPicking();
   }
 

@@ -7,6 +7,7 @@
 //   +- Message to all ---------------------------------+   input line
 //    F1 Help  F2 Online  F3 Files  ...                      button row
 //    server | nick | connection | transfers               status bar
+// Below MIN_WIDTH_FOR_SIDE columns the side panels are hidden, below MIN_HEIGHT_FOR_TRANSFERS rows the transfers panel.
 import blessed from 'neo-blessed';
 import type { Widgets } from 'neo-blessed';
 import type { FileEntry } from '../machines/frames.js';
@@ -75,6 +76,12 @@ export function buildLayout(screen: Widgets.Screen, h: LayoutHandlers): Ui {
   const side = blessed.box({ parent: screen, top: 0, right: 0, width: SIDE_WIDTH, height: `100%-${f.bottom}` });
   const online = new OnlinePane(side, { top: 0, left: 0, width: '100%', height: '50%' }, h.pickName);
   const files = new FilesPane(side, { top: '50%', left: 0, width: '100%', height: '50%' }, h.pickFile);
+  const split = () => { // Online takes the top half, Files the rest (an odd row too: no blank row below them)
+    const rows = Math.max(2, (screen.height as number) - fit(screen.width as number, screen.height as number).bottom);
+    online.list.height = Math.floor(rows / 2);
+    files.list.top = Math.floor(rows / 2);
+    files.list.height = rows - Math.floor(rows / 2);
+  };
   const model = new TransfersModel();
   const transfers = new TransfersPane(screen, { bottom: 5, left: 0, width: '100%', height: TRANSFERS_HEIGHT }, model);
   const input = new InputLine({
@@ -84,7 +91,10 @@ export function buildLayout(screen: Widgets.Screen, h: LayoutHandlers): Ui {
   const buttons = new ButtonRow(screen, h.actions);
   const status = new StatusBar(screen);
   const sideShown = () => !side.hidden;
-  const dialog = new ConsentDialog(screen, h.answer, () => (screen.width as number) - (sideShown() ? SIDE_WIDTH : 0) - 4);
+  const dialog = new ConsentDialog(screen, h.answer, () => {
+    const g = fit(screen.width as number, screen.height as number);
+    return { width: (screen.width as number) - (g.side ? SIDE_WIDTH : 0) - 4, height: (screen.height as number) - g.bottom };
+  });
   const ring = () => [
     input.box, ...dialog.focusables, messages.log, online.list, files.list, transfers.box, ...buttons.buttons,
   ] as Widgets.BlessedElement[];
@@ -94,6 +104,7 @@ export function buildLayout(screen: Widgets.Screen, h: LayoutHandlers): Ui {
     messages.log.height = `100%-${g.bottom}`;
     side.height = `100%-${g.bottom}`;
     if (g.side) side.show(); else side.hide();
+    split();
     if (g.transfers) transfers.box.show(); else transfers.box.hide();
     // the focus never stays on a pane that went away
     const focused = screen.focused as Widgets.BlessedElement | undefined;

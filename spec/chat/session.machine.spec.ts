@@ -115,9 +115,9 @@ describe('session machine', () => {
 
     it('closes at the hello deadline: bye hello-timeout, close; ends without a leave when the socket closes', () => {
       const t = setup({ helloTimeoutMs: 1000 });
-      t.clock.increment(999);
+      t.actor.send({ type: 'tick', now: 999 });
       expect(t.state()).to.equal('handshake');
-      t.clock.increment(1);
+      t.actor.send({ type: 'tick', now: 1000 });
       expect(t.state()).to.equal('closing');
       expect(t.last()).to.deep.equal({ type: 'bye', reason: 'hello-timeout' });
       expect(t.port.closes).to.deep.equal(['hello-timeout']);
@@ -130,7 +130,7 @@ describe('session machine', () => {
     it('a welcome cancels the hello deadline', () => {
       const t = setup({ helloTimeoutMs: 1000 });
       t.hello();
-      t.clock.increment(5000);
+      t.actor.send({ type: 'tick', now: 5000 });
       expect(t.state()).to.equal('chatting');
       expect(t.port.closes).to.deep.equal([]);
     });
@@ -321,11 +321,13 @@ describe('session machine', () => {
       expect(t.port.sent.filter((f) => f.type === 'ping')).to.deep.equal([]);
     });
 
-    it('ticks do nothing in the handshake (the hello deadline rules there)', () => {
-      const t = setup({ pingEveryMs: 10, limits: { idleMs: 10 } });
-      t.actor.send({ type: 'tick', now: 100000 });
+    it('in the handshake a tick checks only the hello deadline: no ping, no idle timeout before it', () => {
+      const t = setup({ pingEveryMs: 10, helloTimeoutMs: 100000, limits: { idleMs: 10 } });
+      t.actor.send({ type: 'tick', now: 99999 });
       expect(t.state()).to.equal('handshake');
       expect(t.port.sent).to.deep.equal([]);
+      t.actor.send({ type: 'tick', now: 100000 });
+      expect(t.last()).to.deep.equal({ type: 'bye', reason: 'hello-timeout' });
     });
   });
 });

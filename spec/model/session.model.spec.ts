@@ -55,7 +55,7 @@ class ModelPort implements SessionPort {
   ended(): void { this.ends++; }
 }
 
-type LabelledEvent = SessionEvent & { label: string; tick?: 'idle' | 'ping' };
+type LabelledEvent = SessionEvent & { label: string; tick?: 'idle' | 'ping' | 'hello' };
 const ctxOf = (s: Snap) => s.context as SessionContext;
 const clock = (c: SessionContext) => Math.max(c.lastHeard, c.lastPing, c.bucket.at);
 const frame = (label: string, f: ClientFrame, now: number): LabelledEvent => ({ type: 'frame', frame: f, now, label });
@@ -78,6 +78,7 @@ function events(s: Snap): EventObject[] {
     frame('pong', { type: 'pong' }, now),
     frame('bye', { type: 'bye' }, now),
     { type: 'bad', code: 'bad-json', message: 'a line must hold one JSON object', now, label: 'bad line' },
+    { type: 'tick', now: c.openedAt + c.cfg.helloTimeoutMs, label: 'tick(hello deadline)', tick: 'hello' },
     { type: 'tick', now: c.lastHeard + c.cfg.limits.idleMs + 1, label: 'tick(idle)', tick: 'idle' },
     { type: 'tick', now: Math.max(c.lastHeard, c.lastPing) + c.cfg.pingEveryMs, label: 'tick(ping due)', tick: 'ping' },
     { type: 'socket.closed', reason: 'gone', label: 'socket closed' },
@@ -223,7 +224,8 @@ describe('model: session machine', function () {
             else if (ev.type === 'tick') {
               // the server's keepalive timer runs every 5 s: deliver the tick it would, at the time it would matter
               const c = real!.getSnapshot().context;
-              const now = ev.tick === 'idle' ? c.lastHeard + c.cfg.limits.idleMs + 1 : Math.max(c.lastHeard, c.lastPing) + c.cfg.pingEveryMs;
+              const now = ev.tick === 'hello' ? c.openedAt + c.cfg.helloTimeoutMs
+                : ev.tick === 'idle' ? c.lastHeard + c.cfg.limits.idleMs + 1 : Math.max(c.lastHeard, c.lastPing) + c.cfg.pingEveryMs;
               real!.send({ type: 'tick', now });
             } else if (ev.type === 'shutdown') real!.send({ type: 'shutdown', reason: ev.reason }); // what MessengerServer.stop() sends
             // else: the hello deadline, which the server's own timer fires

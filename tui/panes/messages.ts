@@ -37,9 +37,6 @@ export class MessagesPane {
     };
   }
 
-  /** The tagged source lines held (oldest first). */
-  get source(): readonly string[] { return this.lines; }
-
   private atBottom(): boolean {
     const s = this.log as unknown as ScrollState;
     const visible = Math.max(1, (this.log.height as number) - s.iheight);

@@ -28,7 +28,9 @@ export class OnlinePane {
       const n = this.names[(this.list as unknown as { getItemIndex(e: unknown): number }).getItemIndex(el)];
       if (n) this.pick(n);
     });
-    this.list.on('blur', () => this.stopPicking());
+    // blessed emits blur even when the list is focused again (as its item click handler does): only a real loss
+    // of the focus ends the picking
+    this.list.on('blur', () => { if (this.list.screen.focused !== this.list) this.stopPicking(); });
   }
 
   private pick(name: string): void {

@@ -23,7 +23,7 @@ export class TransfersPane {
   }
 
   draw(): void {
-    const width = Math.max(20, (typeof this.box.width === 'number' ? this.box.width : 80) - 2);
+    const width = Math.max(20, (typeof this.box.width === 'number' ? this.box.width : 80) - 3); // borders, one spare column
     const rows = this.model.list().reverse(); // newest first
     this.box.setContent(rows.length
       ? rows.map((t) => `{${COLORS[t.state]}-fg}${escapeTags(transferLine(t, plain(t.file), width))}{/}`).join('\n')
