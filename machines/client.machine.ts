@@ -128,7 +128,14 @@ export const clientMachine = setup({
         rename: { target: 'handshaking', actions: ['clearReason', 'rename'] },
         // leaving after a refusal: the refusal stays the reason
         quit: { target: 'closing', actions: 'sendBye' },
-        'socket.closed': { target: 'closed', actions: 'noteReason' },
+        // the server's hello deadline ran out while a person chose another name: connect again with it
+        'socket.closed': 'refusedOffline',
+      },
+    },
+    refusedOffline: {
+      on: {
+        rename: { target: 'connecting', actions: 'rename' },
+        quit: 'closed',
       },
     },
     online: {
