@@ -7,12 +7,10 @@ import type { ClientFrame, ServerFrame } from './frames.js';
 export const MAX_LINE_BYTES = 65536;
 export const MAX_TEXT_CHARS = 4000;
 export const MAX_NAME_CHARS = 24;
-export const MAX_FILE_NAME_CHARS = 255;
 
 export class FrameError extends MessengerError {}
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
-const NL = 0x0a;
 
 type Fields = Record<string, unknown>;
 type Check = (o: Fields) => ClientFrame;
@@ -96,4 +94,3 @@ export function decodeServerFrame(line: Uint8Array): ServerFrame {
   return value as ServerFrame;
 }
 
-export { NL };

@@ -116,7 +116,7 @@ export class MessengerServer implements ConnectionHost {
   }
 
   transfer(conn: Connection, frame: Extract<ClientFrame, { type: 'get' | 'consent' | 'stop' }>, name: string): void {
-    this.transfers.handle(conn, frame, name, conn.socket.remoteAddress ?? '');
+    this.transfers.handle(conn, frame, name);
   }
 
   ended(conn: Connection, name: string | null, reason: string): void {

@@ -78,7 +78,7 @@ export class TransfersHost {
 
   get active(): number { return this.live.size; }
 
-  handle(conn: Connection, frame: ControlFrame, name: string, _addr: string): void {
+  handle(conn: Connection, frame: ControlFrame, name: string): void {
     if (frame.type === 'get') { void this.request(conn, frame, name); return; }
     const t = this.live.get(frame.id);
     if (!t || t.conn !== conn) {
@@ -225,8 +225,6 @@ class ServerTransfer implements SenderIO {
     this.actor.start();
     host.scheduler.add(this);
   }
-
-  get holdAt(): number | null { return this.core.heldComplete || this.host.opts.halfway <= 0 ? null : Math.floor(this.file.size * this.host.opts.halfway); }
 
   offer(ref: string | undefined, resumed: boolean): void {
     const holdAt = this.host.opts.halfway > 0 ? Math.floor(this.file.size * this.host.opts.halfway) : 0;
