@@ -54,6 +54,7 @@ export const clientMachine = setup({
   guards: {
     isWelcome: ({ event }) => event.type === 'frame' && event.frame.type === 'welcome',
     isRefusal: ({ event }) => event.type === 'frame' && event.frame.type === 'error' && REFUSALS.has(event.frame.code),
+    refusedForName: ({ context }) => context.reason === 'name-taken' || context.reason === 'invalid-name',
     isServerBye: ({ event }) => event.type === 'frame' && event.frame.type === 'bye',
     shouldRetry: ({ context }) => context.reconnect && (context.everOnline || context.attempts > 0)
       && (!context.toldBye || (context.retryAfterShutdown && context.reason === 'server-shutdown') || context.attempts > 0),
@@ -129,7 +130,10 @@ export const clientMachine = setup({
         // leaving after a refusal: the refusal stays the reason
         quit: { target: 'closing', actions: 'sendBye' },
         // the server's hello deadline ran out while a person chose another name: connect again with it
-        'socket.closed': 'refusedOffline',
+        'socket.closed': [
+          { guard: 'refusedForName', target: 'refusedOffline' },
+          { target: 'closed' },
+        ],
       },
     },
     refusedOffline: {

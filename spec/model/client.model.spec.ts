@@ -42,6 +42,7 @@ const EVENTS: Array<EventObject & { label: string }> = [
   { type: 'socket.closed', reason: 'connection closed by the server', label: 'socket closed' } as EventObject & { label: string },
   { type: 'frame', frame: welcome, label: 'welcome' } as EventObject & { label: string },
   { type: 'frame', frame: { type: 'error', code: 'name-taken', message: 'taken' }, label: 'error(name-taken)' } as EventObject & { label: string },
+  { type: 'frame', frame: { type: 'error', code: 'too-many-connections', message: 'full' }, label: 'error(too-many-connections)' } as EventObject & { label: string },
   { type: 'frame', frame: { type: 'error', code: 'rate-limited', message: 'slow down' }, label: 'error(rate-limited)' } as EventObject & { label: string },
   { type: 'frame', frame: { type: 'bye', reason: 'server-shutdown' }, label: 'bye' } as EventObject & { label: string },
   { type: 'rename', name: 'ann2', label: 'rename' } as EventObject & { label: string },
@@ -51,7 +52,7 @@ const EVENTS: Array<EventObject & { label: string }> = [
 const ctxOf = (s: Snap) => s.context as ClientContext;
 const serializeState = (s: Snap) => {
   const c = ctxOf(s);
-  return JSON.stringify([s.value, Math.min(c.attempts, 2), c.everOnline, c.toldBye, c.name]);
+  return JSON.stringify([s.value, Math.min(c.attempts, 2), c.everOnline, c.toldBye, c.name, s.matches('refused') ? c.reason : '']);
 };
 
 function checkInvariants(s: Snap, port: ModelPort): void {
