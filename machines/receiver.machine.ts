@@ -118,11 +118,8 @@ export const receiverMachine = setup({
   states: {
     connecting: {
       entry: 'sendHello',
-      after: { connectTimeout: { target: 'failed', actions: 'failNeverResumed' } },
       on: {
         data: { target: 'receiving', actions: 'noteData' },
-        // the answer did not get through (refused): the question stands
-        ask: { target: 'awaitingConsent', actions: 'tellConsent' },
         complete: 'verifying',
         tick: [
           { guard: 'neverConnected', target: 'failed', actions: 'failNeverConnected' },
