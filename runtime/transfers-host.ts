@@ -189,6 +189,8 @@ class ServerTransfer implements SenderIO {
   readonly core: SenderCore;
   private peer: { address: string; port: number } | null = null;
   private readonly startedAt = performance.now();
+  /** Byte offset of the halfway question, or null when this download has none. */
+  readonly holdAt: number | null;
   private done = false;
   private pathClosed = false;
   /** The last word to the client (stopped, error): sent once the port is back in the pool. */
@@ -207,11 +209,13 @@ class ServerTransfer implements SenderIO {
   ) {
     const { opts } = host;
     const now = performance.now();
-    const holdAt = opts.halfway > 0 ? Math.floor(file.size * opts.halfway) : null;
+    const at = opts.halfway > 0 ? Math.floor(file.size * opts.halfway) : 0;
+    // no question when the point is 0, the end, or already behind the resume offset
+    this.holdAt = at > startOffset && at < file.size ? at : null;
     const maxDatagram = opts.chunk + DATA_OVERHEAD_BYTES;
     this.core = new SenderCore({
       size: file.size, chunk: opts.chunk, startOffset, now, cc: opts.cc, maxDatagram,
-      holdAt: holdAt !== null && holdAt > startOffset && holdAt < file.size ? holdAt : null,
+      holdAt: this.holdAt,
       initialCredit: startOffset + 64 * maxDatagram,
     });
     this.actor = createActor(senderMachine, {
@@ -227,11 +231,10 @@ class ServerTransfer implements SenderIO {
   }
 
   offer(ref: string | undefined, resumed: boolean): void {
-    const holdAt = this.host.opts.halfway > 0 ? Math.floor(this.file.size * this.host.opts.halfway) : 0;
     this.conn.send({
       type: 'offer', id: this.id, file: this.file.name, size: this.file.size, sha256: this.sha256,
       port: this.host.advertised(this.port), token: this.token.toString('hex'), offset: this.startOffset,
-      chunk: this.host.opts.chunk, halfway: holdAt > this.startOffset && holdAt < this.file.size ? holdAt : 0, resumed,
+      chunk: this.host.opts.chunk, halfway: this.holdAt ?? 0, resumed,
       ...(ref !== undefined ? { ref } : {}),
     });
     this.host.log.info({ id: this.id, name: this.name, file: this.file.name, size: this.file.size, port: this.port, offset: this.startOffset }, 'transfer offered');
