@@ -1,0 +1,41 @@
+// Every duration of the system, with its default, in one place. Machines take these as inputs (so a test or a flag
+// can change them); the runtime passes them in; docs/PROTOCOL.md and README quote them.
+export const TIMING = {
+  // ---- server session
+  /** A connection that has not said hello this long is closed (`hello-timeout`). */
+  helloTimeoutMs: 10_000,
+  /** The server pings a session silent this long. */
+  pingEveryMs: 20_000,
+  /** A session silent this long is closed (`idle-timeout`); advertised to clients in `welcome.limits.idleMs`. */
+  idleMs: 60_000,
+  /** How often the server's one session timer runs keepalive for every connection. */
+  sessionTickMs: 5_000,
+  // ---- client connection
+  /** The client gives up on a server that has not welcomed it this long after the socket opened. */
+  handshakeTimeoutMs: 15_000,
+  /** After its bye, the client waits this long for the server to close the socket, then closes it itself. */
+  closeGraceMs: 2_000,
+  /** Reconnect backoff: the first wait, doubling up to the maximum. */
+  backoffBaseMs: 250,
+  maxBackoffMs: 10_000,
+  // ---- server transfer (sender)
+  /** A client silent this long (no HELLO or ACK while data is due) fails its download and frees the port. */
+  senderSilentMs: 30_000,
+  /** A halfway question unanswered this long stops the download (partial kept, resumable). */
+  consentTimeoutMs: 10 * 60_000,
+  // ---- client download (receiver)
+  /** HELLO is repeated this often until data flows. */
+  helloEveryMs: 250,
+  /** No data this long after the offer (or after answering yes) fails the download. */
+  connectTimeoutMs: 15_000,
+  /** A server silent this long during a download fails it. */
+  receiverSilentMs: 30_000,
+  /** A progress event at most this often. */
+  progressEveryMs: 500,
+  /** After a stop, data and answers are drained this long before the partial copy is kept. */
+  stopGraceMs: 5_000,
+  /** The client's download timer: ticks for every receiver actor. */
+  downloadTickMs: 100,
+} as const;
+
+export type Timing = { -readonly [K in keyof typeof TIMING]: number };
