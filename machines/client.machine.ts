@@ -2,6 +2,7 @@
 // Sans-I/O: the ClientPort opens sockets and writes frames; socket happenings arrive as events.
 import { assign, setup } from 'xstate';
 import { PROTOCOL_VERSION, type ClientFrame, type ServerFrame } from './frames.js';
+import { TIMING } from './timing.js';
 
 export interface ClientPort {
   open(): void;
@@ -20,7 +21,7 @@ export interface ClientContext {
   name: string;
   reconnect: boolean;
   attempts: number;
-  maxBackoffMs: number;
+  timing: ClientTiming;
   reason: string;
   everOnline: boolean;
   /** The server said bye: its decision to end this session is final (but see retryAfterShutdown). */
@@ -37,19 +38,29 @@ export type ClientMachineEvent =
   | { type: 'rename'; name: string }
   | { type: 'quit' };
 
-export interface ClientInput { port: ClientPort; name: string; reconnect: boolean; maxBackoffMs?: number; retryAfterShutdown?: boolean }
+/** The client's durations (defaults in machines/timing.ts). */
+export interface ClientTiming { handshakeTimeoutMs: number; closeGraceMs: number; backoffBaseMs: number; maxBackoffMs: number }
+
+export const DEFAULT_CLIENT_TIMING: ClientTiming = {
+  handshakeTimeoutMs: TIMING.handshakeTimeoutMs, closeGraceMs: TIMING.closeGraceMs,
+  backoffBaseMs: TIMING.backoffBaseMs, maxBackoffMs: TIMING.maxBackoffMs,
+};
+
+export interface ClientInput { port: ClientPort; name: string; reconnect: boolean; timing?: Partial<ClientTiming>; retryAfterShutdown?: boolean }
 
 const REFUSALS = new Set(['name-taken', 'invalid-name', 'bad-version', 'too-many-connections']);
 
-export function backoffMs(attempts: number, max: number): number {
-  return Math.min(max, 250 * 2 ** Math.min(attempts, 16));
+/** The wait before reconnect attempt `attempts + 1`: doubling from the base, capped. */
+export function backoffMs(attempts: number, t: Pick<ClientTiming, 'backoffBaseMs' | 'maxBackoffMs'>): number {
+  return Math.min(t.maxBackoffMs, t.backoffBaseMs * 2 ** Math.min(attempts, 16));
 }
 
 export const clientMachine = setup({
   types: { context: {} as ClientContext, events: {} as ClientMachineEvent, input: {} as ClientInput },
   delays: {
-    backoff: ({ context }) => backoffMs(context.attempts - 1, context.maxBackoffMs),
-    handshakeDeadline: 15000,
+    backoff: ({ context }) => backoffMs(context.attempts - 1, context.timing),
+    handshakeDeadline: ({ context }) => context.timing.handshakeTimeoutMs,
+    closeGrace: ({ context }) => context.timing.closeGraceMs,
   },
   guards: {
     isWelcome: ({ event }) => event.type === 'frame' && event.frame.type === 'welcome',
@@ -77,51 +88,48 @@ export const clientMachine = setup({
     countAttempt: assign({ attempts: ({ context }) => context.attempts + 1 }),
     clearReason: assign({ reason: '' }),
     noteBye: assign({ toldBye: true }),
-    noteReason: assign({
-      reason: ({ context, event }) => {
-        if (event.type === 'socket.closed') return context.reason || event.reason;
-        if (event.type === 'frame' && event.frame.type === 'bye') return event.frame.reason;
-        if (event.type === 'quit') return 'quit';
-        return context.reason;
-      },
-    }),
-    tellLost: ({ context }) => context.port.lost(context.reason, true, context.attempts, backoffMs(context.attempts - 1, context.maxBackoffMs)),
+    // the first reason a connection ends for stays (a refusal, a bye): the socket closing after it says less
+    noteSocketReason: assign({ reason: ({ context, event }) => (event.type === 'socket.closed' ? context.reason || event.reason : context.reason) }),
+    noteByeReason: assign({ reason: ({ context, event }) => (event.type === 'frame' && event.frame.type === 'bye' ? event.frame.reason : context.reason) }),
+    setReasonQuit: assign({ reason: 'quit' }),
+    setReasonHandshakeTimeout: assign({ reason: 'handshake-timeout' }),
+    tellLost: ({ context }) => context.port.lost(context.reason, true, context.attempts, backoffMs(context.attempts - 1, context.timing)),
     tellClosed: ({ context }) => context.port.closed(context.reason),
   },
 }).createMachine({
   id: 'client',
   context: ({ input }) => ({
     port: input.port, name: input.name, reconnect: input.reconnect, attempts: 0,
-    maxBackoffMs: input.maxBackoffMs ?? 10000, reason: '', everOnline: false, toldBye: false,
+    timing: { ...DEFAULT_CLIENT_TIMING, ...input.timing }, reason: '', everOnline: false, toldBye: false,
     retryAfterShutdown: input.retryAfterShutdown ?? false,
   }),
   initial: 'disconnected',
   states: {
-    disconnected: { on: { connect: 'connecting', quit: { target: 'closed', actions: 'noteReason' } } },
+    disconnected: { on: { connect: 'connecting', quit: { target: 'closed', actions: 'setReasonQuit' } } },
     connecting: {
       entry: ['clearReason', 'openSocket'],
       on: {
         'socket.open': 'handshaking',
         'socket.closed': [
-          { guard: 'shouldRetry', target: 'waiting', actions: ['noteReason', 'countAttempt', 'tellLost'] },
-          { target: 'closed', actions: 'noteReason' },
+          { guard: 'shouldRetry', target: 'waiting', actions: ['noteSocketReason', 'countAttempt', 'tellLost'] },
+          { target: 'closed', actions: 'noteSocketReason' },
         ],
-        quit: { target: 'closed', actions: ['noteReason', 'endSocket'] },
+        quit: { target: 'closed', actions: ['setReasonQuit', 'endSocket'] },
       },
     },
     handshaking: {
       entry: 'sendHello',
-      after: { handshakeDeadline: { target: 'closing', actions: assign({ reason: 'handshake-timeout' }) } },
+      after: { handshakeDeadline: { target: 'closing', actions: 'setReasonHandshakeTimeout' } },
       on: {
         frame: [
           { guard: 'isWelcome', target: 'online', actions: ['markOnline', 'tellOnline'] },
           { guard: 'isRefusal', target: 'refused', actions: ['noteRefusal', 'tellRefused'] },
         ],
         'socket.closed': [
-          { guard: 'shouldRetry', target: 'waiting', actions: ['noteReason', 'countAttempt', 'tellLost'] },
-          { target: 'closed', actions: 'noteReason' },
+          { guard: 'shouldRetry', target: 'waiting', actions: ['noteSocketReason', 'countAttempt', 'tellLost'] },
+          { target: 'closed', actions: 'noteSocketReason' },
         ],
-        quit: { target: 'closing', actions: ['noteReason', 'sendBye'] },
+        quit: { target: 'closing', actions: ['setReasonQuit', 'sendBye'] },
       },
     },
     refused: {
@@ -144,21 +152,21 @@ export const clientMachine = setup({
     },
     online: {
       on: {
-        frame: { guard: 'isServerBye', actions: ['noteReason', 'noteBye'] },
+        frame: { guard: 'isServerBye', actions: ['noteByeReason', 'noteBye'] },
         'socket.closed': [
-          { guard: 'shouldRetry', target: 'waiting', actions: ['noteReason', 'countAttempt', 'tellLost'] },
-          { target: 'closed', actions: 'noteReason' },
+          { guard: 'shouldRetry', target: 'waiting', actions: ['noteSocketReason', 'countAttempt', 'tellLost'] },
+          { target: 'closed', actions: 'noteSocketReason' },
         ],
-        quit: { target: 'closing', actions: ['noteReason', 'sendBye'] },
+        quit: { target: 'closing', actions: ['setReasonQuit', 'sendBye'] },
       },
     },
     waiting: {
       after: { backoff: 'connecting' },
-      on: { quit: { target: 'closed', actions: 'noteReason' } },
+      on: { quit: { target: 'closed', actions: 'setReasonQuit' } },
     },
     closing: {
       entry: 'endSocket',
-      after: { 2000: 'closed' },
+      after: { closeGrace: 'closed' },
       on: { 'socket.closed': 'closed' },
     },
     closed: { type: 'final', entry: 'tellClosed' },

@@ -3,6 +3,7 @@
 // writes, ACKs) happens in the runtime's endpoint; the actor sees coarse events: data flowing, ticks, and the
 // control frames that arrive over TCP. Sans-I/O: the ReceiverIO port acts.
 import { assign, raise, setup } from 'xstate';
+import { TIMING } from './timing.js';
 
 export interface ReceiverIO {
   sendHello(): void;
@@ -27,6 +28,7 @@ export interface ReceiverInput {
   connectTimeoutMs?: number;
   silentMs?: number;
   progressEveryMs?: number;
+  stopGraceMs?: number;
 }
 
 export interface ReceiverContext {
@@ -36,6 +38,7 @@ export interface ReceiverContext {
   connectTimeoutMs: number;
   silentMs: number;
   progressEveryMs: number;
+  stopGraceMs: number;
   startedAt: number;
   lastData: number;
   lastHello: number;
@@ -59,7 +62,7 @@ export type ReceiverEvent =
 
 export const receiverMachine = setup({
   types: { context: {} as ReceiverContext, events: {} as ReceiverEvent, input: {} as ReceiverInput },
-  delays: { stopGrace: 5000, connectTimeout: ({ context }) => context.connectTimeoutMs },
+  delays: { stopGrace: ({ context }) => context.stopGraceMs, connectTimeout: ({ context }) => context.connectTimeoutMs },
   guards: {
     helloDue: ({ context, event }) => event.type === 'tick' && event.now - context.lastHello >= context.helloEveryMs,
     neverConnected: ({ context, event }) => event.type === 'tick' && event.now - context.startedAt > context.connectTimeoutMs,
@@ -80,17 +83,11 @@ export const receiverMachine = setup({
     sendStop: ({ context }) => context.io.sendStop(),
     verify: ({ context }) => context.io.verify(),
     finish: ({ context }) => context.io.finish(),
-    setReason: assign({
-      reason: ({ context, event }) => {
-        switch (event.type) {
-          case 'answer': return event.answer === 'no' ? 'declined' : context.reason;
-          case 'stop': return 'cancelled';
-          case 'server.stopped': return context.reason || event.reason;
-          case 'lost': return event.reason;
-          default: return context.reason;
-        }
-      },
-    }),
+    setReasonDeclined: assign({ reason: 'declined' }),
+    setReasonCancelled: assign({ reason: 'cancelled' }),
+    // the server's stop comes after our own reason (declined, cancelled) when there is one
+    setReasonServerStopped: assign({ reason: ({ context, event }) => (event.type === 'server.stopped' ? context.reason || event.reason : context.reason) }),
+    setReasonLost: assign({ reason: ({ context, event }) => (event.type === 'lost' ? event.reason : context.reason) }),
     keepPartial: ({ context }) => context.io.keepPartial(context.reason || 'stopped'),
     failNeverConnected: ({ context }) => context.io.fail('transfer-failed', 'no data arrived from the server (is UDP blocked?)'),
     failNeverResumed: ({ context }) => context.io.fail('transfer-failed', 'no data arrived after the answer yes'),
@@ -103,17 +100,18 @@ export const receiverMachine = setup({
   id: 'receiver',
   context: ({ input }) => ({
     io: input.io, autoYes: input.autoYes,
-    helloEveryMs: input.helloEveryMs ?? 250, connectTimeoutMs: input.connectTimeoutMs ?? 15000,
-    silentMs: input.silentMs ?? 30000, progressEveryMs: input.progressEveryMs ?? 500,
+    helloEveryMs: input.helloEveryMs ?? TIMING.helloEveryMs, connectTimeoutMs: input.connectTimeoutMs ?? TIMING.connectTimeoutMs,
+    silentMs: input.silentMs ?? TIMING.receiverSilentMs, progressEveryMs: input.progressEveryMs ?? TIMING.progressEveryMs,
+    stopGraceMs: input.stopGraceMs ?? TIMING.stopGraceMs,
     startedAt: input.now, lastData: input.now, lastHello: input.now, lastProgress: input.now, reason: '',
   }),
   initial: 'connecting',
   on: {
     'server.error': { target: '.failed', actions: 'failServer' },
     'io.error': { target: '.failed', actions: ['sendStop', 'failIo'] },
-    lost: { target: '.interrupted', actions: ['setReason', 'keepPartial'] },
-    'server.stopped': { target: '.stopped', actions: ['setReason', 'keepPartial'] },
-    stop: { target: '.stopping', actions: ['setReason', 'sendStop'] },
+    lost: { target: '.interrupted', actions: ['setReasonLost', 'keepPartial'] },
+    'server.stopped': { target: '.stopped', actions: ['setReasonServerStopped', 'keepPartial'] },
+    stop: { target: '.stopping', actions: ['setReasonCancelled', 'sendStop'] },
   },
   states: {
     connecting: {
@@ -145,10 +143,8 @@ export const receiverMachine = setup({
       on: {
         answer: [
           { guard: 'saidYes', target: 'resuming', actions: 'sendAnswer' },
-          { target: 'stopping', actions: ['setReason', 'sendAnswer'] },
+          { target: 'stopping', actions: ['setReasonDeclined', 'sendAnswer'] },
         ],
-        data: {},
-        tick: {},
       },
     },
     resuming: {
@@ -165,14 +161,16 @@ export const receiverMachine = setup({
     },
     stopping: {
       after: { stopGrace: { target: 'stopped', actions: 'keepPartial' } },
-      on: { data: {}, tick: {}, stop: {}, answer: {} },
+      // a second stop changes nothing; data and answers that still arrive are ignored (nothing handles them)
+      on: { stop: {} },
     },
     verifying: {
       entry: 'verify',
       on: {
         verified: { target: 'finished', actions: 'finish' },
         mismatch: { target: 'failed', actions: 'failMismatch' },
-        data: {}, tick: {}, stop: {}, lost: {}, 'server.stopped': {},
+        // every byte is here: a stop, a lost connection or the server's stop no longer change the outcome
+        stop: {}, lost: {}, 'server.stopped': {},
       },
     },
     finished: { type: 'final' },

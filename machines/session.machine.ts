@@ -5,6 +5,7 @@ import { and, assign, not, setup } from 'xstate';
 import { PROTOCOL_VERSION, type ChatLine, type ClientFrame, type Limits, type ServerFrame } from './frames.js';
 import type { ErrorCode } from './errors.js';
 import { checkNickname, nameKey } from './nickname.js';
+import { TIMING } from './timing.js';
 import { fullBucket, hasToken, spend, type Bucket } from './token-bucket.js';
 
 /** What a session may do to the rest of the server: the hub (presence and routing) and the transfers host. */
@@ -48,9 +49,9 @@ export interface SessionConfig {
 }
 
 export const DEFAULT_SESSION_CONFIG: SessionConfig = {
-  limits: { maxLine: 65536, maxText: 4000, ratePerSec: 20, burst: 40, idleMs: 60000 },
-  helloTimeoutMs: 10000,
-  pingEveryMs: 20000,
+  limits: { maxLine: 65536, maxText: 4000, ratePerSec: 20, burst: 40, idleMs: TIMING.idleMs },
+  helloTimeoutMs: TIMING.helloTimeoutMs,
+  pingEveryMs: TIMING.pingEveryMs,
   floodAfter: 100,
 };
 
@@ -171,16 +172,10 @@ export const sessionMachine = setup({
     },
     sendPing: ({ context }) => context.port.send({ type: 'ping' }),
     notePing: assign({ lastPing: ({ context, event }) => (event.type === 'tick' ? event.now : context.lastPing) }),
-    setReason: assign({
-      closeReason: ({ context, event }) => {
-        switch (event.type) {
-          case 'socket.closed': case 'shutdown': return event.reason;
-          case 'tick': return 'idle-timeout';
-          case 'frame': return event.frame.type === 'bye' ? 'quit' : context.closeReason;
-          default: return context.closeReason;
-        }
-      },
-    }),
+    setReasonFromSocket: assign({ closeReason: ({ context, event }) => (event.type === 'socket.closed' ? event.reason : context.closeReason) }),
+    setReasonShutdown: assign({ closeReason: ({ context, event }) => (event.type === 'shutdown' ? event.reason : context.closeReason) }),
+    setReasonQuit: assign({ closeReason: 'quit' }),
+    setReasonIdle: assign({ closeReason: 'idle-timeout' }),
     setHelloTimeout: assign({ closeReason: 'hello-timeout' }),
     setFlood: assign({ closeReason: 'flood' }),
     sayBye: ({ context }) => context.port.send({ type: 'bye', reason: context.closeReason }),
@@ -205,8 +200,8 @@ export const sessionMachine = setup({
   }),
   initial: 'handshake',
   on: {
-    'socket.closed': { target: '.closed', actions: 'setReason' },
-    shutdown: { target: '.closing', actions: 'setReason' },
+    'socket.closed': { target: '.closed', actions: 'setReasonFromSocket' },
+    shutdown: { target: '.closing', actions: 'setReasonShutdown' },
   },
   states: {
     handshake: {
@@ -214,7 +209,7 @@ export const sessionMachine = setup({
         tick: { guard: 'isHelloLate', target: 'closing', actions: 'setHelloTimeout' },
         frame: [
           { guard: 'isFlooding', target: 'closing', actions: 'setFlood' },
-          { guard: 'isBye', target: 'closing', actions: 'setReason' },
+          { guard: 'isBye', target: 'closing', actions: 'setReasonQuit' },
           { guard: not('withinRate'), actions: ['refuseRate', 'countRefused'] },
           { guard: not('isHello'), actions: ['spendToken', 'requireHello', 'countRefused'] },
           { guard: not('helloVersionOk'), actions: ['spendToken', 'refuseVersion', 'countRefused'] },
@@ -233,7 +228,7 @@ export const sessionMachine = setup({
         frame: [
           { guard: 'isFlooding', target: 'closing', actions: 'setFlood' },
           // leaving and answering keepalives are never rate limited
-          { guard: 'isBye', target: 'closing', actions: 'setReason' },
+          { guard: 'isBye', target: 'closing', actions: 'setReasonQuit' },
           { guard: 'isPong', actions: 'noteHeard' },
           // download control is not rate limited: downloads are capped per client by the transfers host, and a
           // chatty client must still be able to answer its halfway question
@@ -252,7 +247,7 @@ export const sessionMachine = setup({
           { actions: ['noteHeard', 'answerBadFrame', 'countRefused'] },
         ],
         tick: [
-          { guard: 'isIdleTooLong', target: 'closing', actions: 'setReason' },
+          { guard: 'isIdleTooLong', target: 'closing', actions: 'setReasonIdle' },
           { guard: 'isPingDue', actions: ['sendPing', 'notePing'] },
         ],
       },
@@ -261,9 +256,8 @@ export const sessionMachine = setup({
       entry: ['sayBye', 'closeSocket'],
       on: {
         'socket.closed': { target: 'closed' },
+        // already closing: a second shutdown changes nothing (frames that still arrive are ignored: nothing handles them)
         shutdown: {},
-        frame: {},
-        bad: {},
       },
     },
     closed: { type: 'final', entry: 'leave' },

@@ -10,6 +10,12 @@ export const TIMING = {
   idleMs: 60_000,
   /** How often the server's one session timer runs keepalive for every connection. */
   sessionTickMs: 5_000,
+  /** A closing session whose peer does not read is cut off after this long. */
+  sessionCloseGraceMs: 2_000,
+  /** A connection refused at accept (too many from one address) is cut off this long after its refusal. */
+  refusalGraceMs: 1_000,
+  /** On shutdown, clients have this long to read their bye and close before they are cut off. */
+  shutdownGraceMs: 3_000,
   // ---- client connection
   /** The client gives up on a server that has not welcomed it this long after the socket opened. */
   handshakeTimeoutMs: 15_000,

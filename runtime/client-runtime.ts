@@ -3,7 +3,8 @@
 import { EventEmitter } from 'node:events';
 import net from 'node:net';
 import { createActor, type Actor, type InspectionEvent } from 'xstate';
-import { clientMachine, type ClientPort } from '../machines/client.machine.js';
+import { clientMachine, type ClientPort, type ClientTiming } from '../machines/client.machine.js';
+import { systemClock, type Clock } from './clock.js';
 import type { ClientEvent } from '../machines/client-events.js';
 import { parseCommand, HELP_TEXT, type Command } from '../machines/commands.js';
 import { decodeServerFrame, encodeFrame, MAX_LINE_BYTES } from '../machines/frame-codec.js';
@@ -28,7 +29,10 @@ export interface ClientOptions {
   reconnect: boolean;
   /** After a server's shutdown bye, keep trying to reconnect (the full-screen client) instead of ending (scripts). */
   retryAfterShutdown?: boolean;
-  maxBackoffMs?: number;
+  /** Handshake deadline, close grace and reconnect backoff (defaults in machines/timing.ts). */
+  timing?: Partial<ClientTiming>;
+  /** Where time comes from (tests move a WarpClock by hand). */
+  clock?: Clock;
   download?: Partial<DownloadsOptions>;
   /** Per actor id, where its transitions go (--inspect). */
   inspect?: (id: string) => ((ev: InspectionEvent) => void) | undefined;
@@ -45,7 +49,8 @@ export class ClientRuntime extends EventEmitter<{ event: [ClientEvent] }> implem
   private welcomed = false;
   private pace: { bucket: Bucket; cfg: BucketConfig } | null = null;
   private paced: ClientFrame[] = [];
-  private paceTimer: NodeJS.Timeout | null = null;
+  private paceTimer: unknown = null;
+  readonly clock: Clock;
   /** Answers still due for /who and /files, oldest first: end of input waits for them. */
   private awaiting: Array<'online' | 'files'> = [];
   private settleWaiters: Array<() => void> = [];
@@ -54,6 +59,7 @@ export class ClientRuntime extends EventEmitter<{ event: [ClientEvent] }> implem
 
   constructor(readonly opts: ClientOptions) {
     super();
+    this.clock = opts.clock ?? systemClock;
     this.closedPromise = new Promise((r) => { this.resolveClosed = r; });
     this.downloads = new Downloads(
       { host: opts.host, dir: opts.downloadsDir, yes: opts.yes, inspect: opts.inspect, ...opts.download },
@@ -66,7 +72,8 @@ export class ClientRuntime extends EventEmitter<{ event: [ClientEvent] }> implem
     );
     this.actor = createActor(clientMachine, {
       id: 'client',
-      input: { port: this, name: opts.name, reconnect: opts.reconnect, maxBackoffMs: opts.maxBackoffMs, retryAfterShutdown: opts.retryAfterShutdown },
+      input: { port: this, name: opts.name, reconnect: opts.reconnect, timing: opts.timing, retryAfterShutdown: opts.retryAfterShutdown },
+      clock: this.clock,
       inspect: opts.inspect?.('client'),
     });
   }
@@ -111,8 +118,8 @@ export class ClientRuntime extends EventEmitter<{ event: [ClientEvent] }> implem
     if ((!this.awaiting.length && !this.paced.length) || !this.socket) return Promise.resolve();
     ms += (this.paced.length / (this.pace?.cfg.ratePerSec ?? 20)) * 1000;
     return new Promise((resolve) => {
-      const t = setTimeout(resolve, ms);
-      this.settleWaiters.push(() => { clearTimeout(t); resolve(); });
+      const t = this.clock.setTimeout(resolve, ms);
+      this.settleWaiters.push(() => { this.clock.clearTimeout(t); resolve(); });
     });
   }
 
@@ -148,7 +155,7 @@ export class ClientRuntime extends EventEmitter<{ event: [ClientEvent] }> implem
 
   private takeToken(): boolean {
     const p = this.pace!;
-    const now = performance.now();
+    const now = this.clock.now();
     if (!hasToken(p.bucket, p.cfg, now)) return false;
     p.bucket = spend(p.bucket, p.cfg, now);
     return true;
@@ -156,7 +163,7 @@ export class ClientRuntime extends EventEmitter<{ event: [ClientEvent] }> implem
 
   private armPace(): void {
     if (this.paceTimer || !this.pace) return;
-    this.paceTimer = setTimeout(() => {
+    this.paceTimer = this.clock.setTimeout(() => {
       this.paceTimer = null;
       while (this.paced.length && this.socket && this.takeToken()) this.socket.write(encodeFrame(this.paced.shift()!));
       if (this.paced.length) this.armPace();
@@ -165,7 +172,7 @@ export class ClientRuntime extends EventEmitter<{ event: [ClientEvent] }> implem
   }
 
   private dropPaced(): void {
-    if (this.paceTimer) { clearTimeout(this.paceTimer); this.paceTimer = null; }
+    if (this.paceTimer) { this.clock.clearTimeout(this.paceTimer); this.paceTimer = null; }
     if (this.paced.length) this.emitEvent({ type: 'error', code: 'not-connected', message: `${this.paced.length} lines were not sent: the connection was lost` });
     this.paced = [];
   }
@@ -207,7 +214,7 @@ export class ClientRuntime extends EventEmitter<{ event: [ClientEvent] }> implem
     // a little under the server's rate, from a bucket a little under its burst (the hello spent a token)
     const rate = Number(w.limits?.ratePerSec), burst = Number(w.limits?.burst);
     this.pace = rate > 0 && burst > 0
-      ? { cfg: { ratePerSec: rate * 0.95, burst: Math.max(1, burst - 2) }, bucket: fullBucket({ ratePerSec: rate * 0.95, burst: Math.max(1, burst - 2) }, performance.now()) }
+      ? { cfg: { ratePerSec: rate * 0.95, burst: Math.max(1, burst - 2) }, bucket: fullBucket({ ratePerSec: rate * 0.95, burst: Math.max(1, burst - 2) }, this.clock.now()) }
       : null;
     this.emitEvent({ type: 'connected', name: w.name, server: `${this.opts.host}:${this.opts.port}`, online: w.online });
     this.downloads.connectionRestored();

@@ -7,9 +7,11 @@ export type { Clock, TimerHandle } from '../machines/clock.js';
 
 const origin = performance.timeOrigin;
 
+/** The real clock. Its timers do not keep the process alive by themselves: each belongs to a socket, a download or
+ *  an actor that does. */
 export const systemClock: Clock = {
   now: () => origin + performance.now(),
-  setTimeout: (fn, ms) => setTimeout(fn, ms),
+  setTimeout: (fn, ms) => setTimeout(fn, ms).unref(),
   clearTimeout: (h) => clearTimeout(h as NodeJS.Timeout | undefined),
 };
 

@@ -5,6 +5,8 @@ import { createActor, type Actor, type InspectionEvent } from 'xstate';
 import { decodeClientFrame, encodeFrame, FrameError } from '../machines/frame-codec.js';
 import type { ClientFrame, ServerFrame } from '../machines/frames.js';
 import { sessionMachine, type HubPort, type SessionConfig, type SessionPort } from '../machines/session.machine.js';
+import { TIMING } from '../machines/timing.js';
+import type { Clock } from './clock.js';
 import { LineSplitter } from './line-splitter.js';
 import { Outbox } from './outbox.js';
 
@@ -12,6 +14,7 @@ export interface ConnectionHost {
   hub: HubPort;
   cfg: SessionConfig;
   maxOutboxBytes: number;
+  readonly clock: Clock;
   listFiles(conn: Connection): void;
   transfer(conn: Connection, frame: Extract<ClientFrame, { type: 'get' | 'consent' | 'stop' }>, name: string): void;
   ended(conn: Connection, name: string | null, reason: string): void;
@@ -35,11 +38,12 @@ export class Connection implements SessionPort {
     this.outbox = new Outbox(socket, host.maxOutboxBytes, () => this.overflow());
     this.splitter = new LineSplitter(host.cfg.limits.maxLine, {
       line: (bytes) => this.onLine(bytes),
-      tooLong: () => this.actor.send({ type: 'bad', code: 'line-too-long', message: `a line is limited to ${host.cfg.limits.maxLine} bytes`, now: Date.now() }),
+      tooLong: () => this.actor.send({ type: 'bad', code: 'line-too-long', message: `a line is limited to ${host.cfg.limits.maxLine} bytes`, now: host.clock.now() }),
     });
     this.actor = createActor(sessionMachine, {
       id: `session-${this.id}`,
-      input: { port: this, cfg: host.cfg, now: Date.now() },
+      input: { port: this, cfg: host.cfg, now: host.clock.now() },
+      clock: host.clock,
       inspect: host.inspect?.(`session-${this.id}`),
     });
     socket.setNoDelay(true);
@@ -53,7 +57,7 @@ export class Connection implements SessionPort {
   get name(): string | null { return this.actor.getSnapshot().context.name; }
 
   private onLine(bytes: Buffer): void {
-    const now = Date.now();
+    const now = this.host.clock.now();
     let frame: ClientFrame;
     try { frame = decodeClientFrame(bytes); }
     catch (e) {
@@ -83,7 +87,7 @@ export class Connection implements SessionPort {
     this.outbox.seal();
     this.socket.end();
     // a peer that never reads cannot hold the socket open
-    setTimeout(() => this.socket.destroy(), 2000).unref();
+    this.host.clock.setTimeout(() => this.socket.destroy(), TIMING.sessionCloseGraceMs);
   }
   listFiles(): void { this.host.listFiles(this); }
   transfer(frame: Extract<ClientFrame, { type: 'get' | 'consent' | 'stop' }>, name: string): void { this.host.transfer(this, frame, name); }

@@ -4,7 +4,9 @@ import net from 'node:net';
 import type { InspectionEvent } from 'xstate';
 import type { ClientFrame } from '../machines/frames.js';
 import { DEFAULT_SESSION_CONFIG, type SessionConfig } from '../machines/session.machine.js';
+import { TIMING } from '../machines/timing.js';
 import { Catalogue } from './catalogue.js';
+import { every, systemClock, type Clock } from './clock.js';
 import { Connection, type ConnectionHost } from './connection.js';
 import { Hub } from './hub.js';
 import type { Logger } from './logger.js';
@@ -22,11 +24,13 @@ export interface ServerOptions {
   tickMs: number;
   transfers: TransfersOptions;
   log: Logger;
+  /** Where time comes from (tests move a WarpClock by hand). */
+  clock?: Clock;
   inspect?: (id: string) => ((ev: InspectionEvent) => void) | undefined;
 }
 
 export const SERVER_DEFAULTS = {
-  host: '127.0.0.1', port: 50000, maxPerAddress: 128, maxConnections: 15000, maxOutboxBytes: 4 << 20, tickMs: 5000,
+  host: '127.0.0.1', port: 50000, maxPerAddress: 128, maxConnections: 15000, maxOutboxBytes: 4 << 20, tickMs: TIMING.sessionTickMs,
 } as const;
 
 export class MessengerServer implements ConnectionHost {
@@ -39,11 +43,14 @@ export class MessengerServer implements ConnectionHost {
   private readonly server: net.Server;
   private readonly conns = new Set<Connection>();
   private readonly perAddress = new Map<string, number>();
-  private tick?: NodeJS.Timeout;
+  private stopTick: (() => void) | null = null;
+  readonly clock: Clock;
+  private allClosed: (() => void) | null = null;
   private readonly log: Logger;
 
   constructor(private readonly opts: ServerOptions) {
     this.log = opts.log;
+    this.clock = opts.clock ?? systemClock;
     this.cfg = { ...DEFAULT_SESSION_CONFIG, ...opts.session, limits: { ...DEFAULT_SESSION_CONFIG.limits, ...opts.session?.limits } };
     this.maxOutboxBytes = opts.maxOutboxBytes;
     this.inspect = opts.inspect;
@@ -68,14 +75,13 @@ export class MessengerServer implements ConnectionHost {
     // handshake checked more often (a quarter of the deadline, at most a second)
     const handshakeEvery = Math.max(20, Math.min(1000, this.cfg.helloTimeoutMs / 4, this.opts.tickMs));
     let sinceKeepalive = 0;
-    this.tick = setInterval(() => {
-      const now = Date.now();
+    this.stopTick = every(this.clock, handshakeEvery, () => {
+      const now = this.clock.now();
       sinceKeepalive += handshakeEvery;
       const all = sinceKeepalive >= this.opts.tickMs;
       if (all) sinceKeepalive = 0;
       for (const c of this.conns) if (all || c.actor.getSnapshot().value === 'handshake') c.actor.send({ type: 'tick', now });
-    }, handshakeEvery);
-    this.tick.unref();
+    });
     this.log.info({ host: this.opts.host, port: this.port, files: this.catalogue.root, udp: this.opts.transfers.ports.join('-'), ...(this.opts.transfers.advertisePorts ? { advertised: this.opts.transfers.advertisePorts.join('-') } : {}), cc: this.opts.transfers.cc, chunk: this.opts.transfers.chunk }, 'listening');
   }
 
@@ -89,7 +95,7 @@ export class MessengerServer implements ConnectionHost {
       this.log.warn({ remote: addr, limit: this.opts.maxPerAddress }, 'refused: too many connections from one address');
       socket.on('error', () => {});
       socket.end(JSON.stringify({ type: 'error', code: 'too-many-connections', message: `at most ${this.opts.maxPerAddress} connections from one address` }) + '\n');
-      setTimeout(() => socket.destroy(), 1000).unref();
+      this.clock.setTimeout(() => socket.destroy(), TIMING.refusalGraceMs);
       return;
     }
     this.perAddress.set(addr, count);
@@ -100,6 +106,7 @@ export class MessengerServer implements ConnectionHost {
       this.conns.delete(conn);
       const n = (this.perAddress.get(addr) ?? 1) - 1;
       if (n <= 0) this.perAddress.delete(addr); else this.perAddress.set(addr, n);
+      if (!this.conns.size) this.allClosed?.();
     });
   }
 
@@ -126,12 +133,18 @@ export class MessengerServer implements ConnectionHost {
 
   /** Tells every client, closes every connection and transfer, stops listening. */
   async stop(reason = 'server-shutdown'): Promise<void> {
-    if (this.tick) clearInterval(this.tick);
+    this.stopTick?.();
+    this.stopTick = null;
     this.server.close();
     for (const c of this.conns) c.actor.send({ type: 'shutdown', reason });
     await this.transfers.stop();
-    const deadline = Date.now() + 3000;
-    while (this.conns.size && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    // each client has a grace period to read its bye and close; those that do not are cut off
+    if (this.conns.size) {
+      await new Promise<void>((resolve) => {
+        const t = this.clock.setTimeout(() => { this.allClosed = null; resolve(); }, TIMING.shutdownGraceMs);
+        this.allClosed = () => { this.allClosed = null; this.clock.clearTimeout(t); resolve(); };
+      });
+    }
     for (const c of this.conns) c.socket.destroy();
   }
 }

@@ -40,7 +40,7 @@ describe('state charts (docs/charts)', () => {
     expect(byName.session!.mmd).to.contain('frame [isTell && recipientOnline]');
     expect(byName.session!.mmd).to.contain('handshake --> closing : tick [isHelloLate]');
     expect(byName.receiver!.mmd).to.contain('after connectTimeout');
-    expect(byName.client!.mmd).to.contain('closing --> closed : after 2000ms');
+    expect(byName.client!.mmd).to.contain('closing --> closed : after closeGrace');
     expect(byName.sender!.mmd).to.contain('windowFull --> sending_windowOpen : always [!windowIsFull]'.replace('windowFull', 'sending_windowFull'));
     expect(byName.receiver!.mmd).to.contain('finished --> [*]');
     for (const m of MACHINES) {

@@ -57,7 +57,7 @@ describe('hostile: faults', function () {
     const [a, b] = hostilePorts(2);
     const args = ['--port', String(port), '--files', files, '--udp-ports', `${a}-${b}`, '--halfway', '0.5'];
     const first = await scope.spawnServer(args);
-    const alice = await scope.online(port, 'alice', { reconnect: true, maxBackoffMs: 500 });
+    const alice = await scope.online(port, 'alice', { reconnect: true, timing: { maxBackoffMs: 500 } });
     alice.command('/get big.bin');
     const asked = await alice.waitForType('consent', () => true, { ms: 10000 });
     first.run.kill('SIGKILL');

@@ -64,7 +64,7 @@ function checkInvariants(s: Snap, port: ModelPort): void {
   if (s.matches('waiting')) {
     const last = port.lostArgs.at(-1)!;
     expect(last.attempt, `attempt counted ${where}`).to.equal(c.attempts);
-    expect(last.inMs, `backoff bounded ${where}`).to.be.at.most(c.maxBackoffMs).and.equal(backoffMs(c.attempts - 1, c.maxBackoffMs));
+    expect(last.inMs, `backoff bounded ${where}`).to.be.at.most(c.timing.maxBackoffMs).and.equal(backoffMs(c.attempts - 1, c.timing));
     expect(c.reconnect, 'only waits when reconnecting').to.equal(true);
   }
   if (s.matches('handshaking')) expect(port.calls.at(-1), `said hello ${where}`).to.equal('send:hello');
@@ -74,7 +74,7 @@ function checkInvariants(s: Snap, port: ModelPort): void {
 
 function runPure(p: ModelPath, reconnect: boolean): void {
   const port = new ModelPort();
-  const actor = createActor(machine, { input: { port, name: 'ann', reconnect, maxBackoffMs: 1000 }, inspect: inspector('client', 'model') });
+  const actor = createActor(machine, { input: { port, name: 'ann', reconnect, timing: { maxBackoffMs: 1000 } }, inspect: inspector('client', 'model') });
   actor.start();
   for (const step of p.steps) {
     actor.send(step.event);
@@ -85,7 +85,7 @@ function runPure(p: ModelPath, reconnect: boolean): void {
 }
 
 const variants = [true, false].map((reconnect) => {
-  const input = () => ({ port: new ModelPort(), name: 'ann', reconnect, maxBackoffMs: 1000 });
+  const input = () => ({ port: new ModelPort(), name: 'ann', reconnect, timing: { maxBackoffMs: 1000 } });
   const all = edgePaths({ machine, input, events: () => EVENTS, serializeState });
   return { reconnect, all, covering: coveringPaths(all, (p) => transitionsOf(machine, input, p)) };
 });
@@ -132,7 +132,7 @@ describe('model: client machine', function () {
     const client = (name: string, port: number, reconnect = false) => {
       const events: ClientEvent[] = [];
       const rt = new ClientRuntime({
-        host: '127.0.0.1', port, name, downloadsDir: dir, yes: false, reconnect, maxBackoffMs: 300,
+        host: '127.0.0.1', port, name, downloadsDir: dir, yes: false, reconnect, timing: { maxBackoffMs: 300 },
         inspect: (id) => (id === 'client' ? inspector('client', 'runtime') : undefined),
       });
       rt.on('event', (e) => events.push(e));
