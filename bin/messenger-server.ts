@@ -4,6 +4,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { TIMING } from '../machines/timing.js';
 import type { CongestionControlName } from '../machines/transport/api.js';
 import { CliError, parseBytes, parseFraction, parseMs, parsePort, parsePortRange } from '../runtime/cli-args.js';
 import { makeInspector } from '../runtime/inspect.js';
@@ -77,14 +78,14 @@ function main(): void {
       session: {
         limits: {
           maxLine: 65536, maxText: 4000, ratePerSec: rate, burst: rate * 2,
-          idleMs: values['idle-timeout'] ? parseMs(values['idle-timeout'] as string, '--idle-timeout') : 60000,
+          idleMs: values['idle-timeout'] ? parseMs(values['idle-timeout'] as string, '--idle-timeout') : TIMING.idleMs,
         },
       },
       transfers: {
         host, ports, advertisePorts: adv,
         halfway: values.halfway !== undefined ? parseFraction(values.halfway as string, '--halfway') : 0.5,
         chunk, cc,
-        silentMs: values['silent-timeout'] ? parseMs(values['silent-timeout'] as string, '--silent-timeout') : 30000,
+        silentMs: values['silent-timeout'] ? parseMs(values['silent-timeout'] as string, '--silent-timeout') : TIMING.senderSilentMs,
         maxPerSession: 4,
         consentTimeoutMs: values['consent-timeout'] ? parseMs(values['consent-timeout'] as string, '--consent-timeout') : undefined,
       },
