@@ -17,17 +17,23 @@ import type { Logger } from './logger.js';
 import type { Schedulable, Scheduler } from './scheduler.js';
 import { DATA_PAYLOAD_AT, TransferEndpoint, type DatagramCounters } from './udp-endpoint.js';
 
+/** How every transfer runs (part of the transfers host's options). */
+export interface ServerTransferSettings {
+  /** Fraction of the file after which the client is asked whether to go on; 0 turns the question off. */
+  halfway: number;
+  /** UDP payload bytes per DATA packet. */
+  chunk: number;
+  cc: CongestionControlName;
+  /** A client silent this long (while data is due) fails its transfer and frees the port (default TIMING.senderSilentMs). */
+  silentMs?: number;
+  /** How long the halfway question waits before the download stops (default TIMING.consentTimeoutMs). */
+  consentTimeoutMs?: number;
+  inspect?: (id: string) => ((ev: InspectionEvent) => void) | undefined;
+}
+
 /** What a transfer needs of the host that runs it. */
 export interface ServerTransferHost {
-  readonly opts: {
-    /** Fraction of the file after which the client is asked whether to go on; 0 turns the question off. */
-    halfway: number;
-    chunk: number;
-    cc: CongestionControlName;
-    silentMs?: number;
-    consentTimeoutMs?: number;
-    inspect?: (id: string) => ((ev: InspectionEvent) => void) | undefined;
-  };
+  readonly opts: ServerTransferSettings;
   readonly clock: Clock;
   readonly log: Logger;
   readonly scheduler: Scheduler;

@@ -4,37 +4,25 @@
 // final state, and that one path closes the socket, returns the port and closes the file.
 import type dgram from 'node:dgram';
 import fs from 'node:fs';
-import type { InspectionEvent } from 'xstate';
 import { MessengerError } from '../machines/errors.js';
 import type { ClientFrame } from '../machines/frames.js';
-import type { CongestionControlName } from '../machines/transport/api.js';
 import type { Catalogue, OpenedFile } from './catalogue.js';
 import { systemClock, type Clock } from './clock.js';
 import type { Connection } from './connection.js';
 import type { Logger } from './logger.js';
 import { PortPool } from './port-pool.js';
 import { Scheduler } from './scheduler.js';
-import { ServerTransfer, type ServerTransferHost } from './server-transfer.js';
+import { ServerTransfer, type ServerTransferHost, type ServerTransferSettings } from './server-transfer.js';
 import { bindTransferSocket, canBind } from './udp-endpoint.js';
 
-export interface TransfersOptions {
+export interface TransfersOptions extends ServerTransferSettings {
   host: string;
   ports: [number, number];
   /** Ports named to clients instead of the pool's own (port forwarding, the link emulator). */
   advertisePorts?: [number, number];
-  /** Fraction of the file after which the client is asked whether to go on; 0 turns the question off. */
-  halfway: number;
-  /** UDP payload bytes per DATA packet. */
-  chunk: number;
-  cc: CongestionControlName;
-  /** A client silent this long (while data is due) fails its transfer and frees the port (default TIMING.senderSilentMs). */
-  silentMs?: number;
   maxPerSession: number;
-  /** How long the halfway question waits before the download stops (default TIMING.consentTimeoutMs). */
-  consentTimeoutMs?: number;
   /** Every transfer timer, deadline and timestamp reads this clock (default the system clock). */
   clock?: Clock;
-  inspect?: (id: string) => ((ev: InspectionEvent) => void) | undefined;
 }
 
 type ControlFrame = Extract<ClientFrame, { type: 'get' | 'consent' | 'stop' }>;
