@@ -15,7 +15,8 @@ export type ClientEvent =
   | { type: 'progress'; id: number; file: string; received: number; size: number; rate: number }
   | {
       type: 'finished'; id: number; file: string; size: number; sha256: string; lastByte?: number; path: string;
-      seconds: number; goodput: number; text: string;
+      /** who downloaded it (the nickname), for the sentence the views word */
+      user: string; seconds: number; goodput: number;
     }
   | { type: 'stopped'; id: number; file: string; received: number; path: string; reason: string }
   | { type: 'error'; code: ErrorCode | string; message: string; file?: string; id?: number }

@@ -1,9 +1,12 @@
 // One actor per download on the server: offered, sending (window open, window full, recovering), paused awaiting
 // consent, finishing, and the endings finished, stopped, cancelled, failed. Per-packet bookkeeping lives in the
-// transport core it owns (machines/transport/sender-core.ts); the actor sees one event per ACK datagram and per
-// scheduler tick, and decides what the transfer is doing. Sans-I/O: the SenderIO port does the sending.
+// transport core it owns (machines/transport/sender-core.ts): the runtime applies each ACK to the core in plain
+// code. The actor sees one `tick` per scheduler turn, an `acked` only when an ACK changed something its guards read,
+// and the control events; it decides what the transfer is doing. Its one delay (the consent deadline) runs on the
+// clock the actor is created with. Sans-I/O: the SenderIO port does the sending.
 import { assign, not, setup } from 'xstate';
-import type { AckInfo, OutgoingData, SenderCoreApi } from './transport/api.js';
+import { TIMING } from './timing.js';
+import type { OutgoingData, SenderCoreApi } from './transport/api.js';
 
 export interface SenderIO {
   /** Puts these DATA packets on the wire now. */
@@ -22,25 +25,35 @@ export interface SenderInput {
   io: SenderIO;
   core: SenderCoreApi;
   now: number;
-  /** A client silent this long (no HELLO or ACK) fails the transfer. */
-  silentMs: number;
+  /** A client silent this long (no HELLO or ACK) fails the transfer (default TIMING.senderSilentMs). */
+  silentMs?: number;
   /** Packets per tick at most (bounds the time one transfer holds the event loop). */
   burst: number;
   /** How long the halfway question may wait for an answer before the download stops (its port is freed, the
-   * partial copy stays resumable): a paused download must not hold a pool port for ever. */
+   * partial copy stays resumable): a paused download must not hold a pool port for ever (default
+   * TIMING.consentTimeoutMs). */
   consentTimeoutMs?: number;
 }
 
-export interface SenderContext extends SenderInput {
+export interface SenderContext {
+  io: SenderIO;
+  core: SenderCoreApi;
+  burst: number;
+  silentMs: number;
+  consentTimeoutMs: number;
   outcome: SenderOutput['outcome'];
+  /** When the client was last heard (HELLO, or the `heardAt` of a tick); a pause counts as heard. */
   lastHeard: number;
   reason: string;
 }
 
 export type SenderEvent =
   | { type: 'hello'; now: number }
-  | { type: 'ack'; ack: AckInfo; now: number }
-  | { type: 'tick'; now: number }
+  /** The runtime applied ACKs to the core and a flag the guards read (complete, heldComplete, windowFull,
+   *  recovering) changed: no transition names it, it makes the actor read them again. */
+  | { type: 'acked' }
+  /** One per scheduler turn; `heardAt` is when the client's last ACK arrived. */
+  | { type: 'tick'; now: number; heardAt?: number }
   | { type: 'consent'; answer: 'yes' | 'no' }
   | { type: 'stop' }
   | { type: 'cancel'; reason: string }
@@ -49,11 +62,9 @@ export type SenderEvent =
 
 export interface SenderOutput { outcome: 'finished' | 'stopped' | 'cancelled' | 'failed'; reason: string; acked: number }
 
-export const DEFAULT_CONSENT_TIMEOUT_MS = 10 * 60_000;
-
 export const senderMachine = setup({
   delays: {
-    consentDeadline: ({ context }) => context.consentTimeoutMs ?? DEFAULT_CONSENT_TIMEOUT_MS,
+    consentDeadline: ({ context }) => context.consentTimeoutMs,
   },
   types: {
     context: {} as SenderContext,
@@ -62,7 +73,7 @@ export const senderMachine = setup({
     output: {} as SenderOutput,
   },
   guards: {
-    isSilent: ({ context, event }) => event.type === 'tick' && event.now - context.lastHeard > context.silentMs,
+    isSilent: ({ context, event }) => event.type === 'tick' && event.now - Math.max(context.lastHeard, event.heardAt ?? -Infinity) > context.silentMs,
     heldComplete: ({ context }) => context.core.heldComplete,
     allAcked: ({ context }) => context.core.complete,
     windowIsFull: ({ context }) => context.core.windowFull,
@@ -70,8 +81,9 @@ export const senderMachine = setup({
     saidYes: ({ event }) => event.type === 'consent' && event.answer === 'yes',
   },
   actions: {
-    noteHeard: assign({ lastHeard: ({ context, event }) => ('now' in event ? Math.max(context.lastHeard, event.now) : context.lastHeard) }),
-    applyAck: ({ context, event }) => { if (event.type === 'ack') context.core.onAck(event.ack, event.now); },
+    noteHello: assign({ lastHeard: ({ context, event }) => (event.type === 'hello' ? Math.max(context.lastHeard, event.now) : context.lastHeard) }),
+    // while a person thinks, the client's silence does not count against it
+    notePausedTick: assign({ lastHeard: ({ context, event }) => (event.type === 'tick' ? Math.max(context.lastHeard, event.now) : context.lastHeard) }),
     transmit: ({ context, event }) => {
       if (event.type !== 'tick') return;
       context.core.onTimer(event.now);
@@ -82,40 +94,34 @@ export const senderMachine = setup({
     askConsent: ({ context }) => context.io.ask(context.core.ackedBytes),
     closePath: ({ context }) => context.io.closePath(),
     sendComplete: ({ context }) => context.io.complete(),
-    setReason: assign({
-      reason: ({ context, event }) => {
-        switch (event.type) {
-          case 'consent': return event.answer === 'no' ? 'declined' : context.reason;
-          case 'stop': return 'cancelled by the client';
-          case 'cancel': return event.reason;
-          case 'fail': return `${event.code}: ${event.message}`;
-          case 'tick': return 'the client went silent';
-          default: return context.reason;
-        }
-      },
-    }),
-    setConsentTimeout: assign({ reason: 'consent-timeout' }),
+    setReasonDeclined: assign({ reason: 'declined' }),
+    setReasonClientStopped: assign({ reason: 'cancelled by the client' }),
+    setReasonCancelled: assign({ reason: ({ context, event }) => (event.type === 'cancel' ? event.reason : context.reason) }),
+    setReasonFailed: assign({ reason: ({ context, event }) => (event.type === 'fail' ? `${event.code}: ${event.message}` : context.reason) }),
+    setReasonSilent: assign({ reason: 'the client went silent' }),
+    setReasonConsentTimeout: assign({ reason: 'consent-timeout' }),
     tellStopped: ({ context }) => context.io.stopped(context.reason, context.core.ackedBytes),
-    tellFailed: ({ context, event }) => {
-      if (event.type === 'fail') context.io.failed(event.code, event.message);
-      else context.io.failed('transfer-failed', `download failed: ${context.reason}`);
-    },
+    tellFailed: ({ context, event }) => { if (event.type === 'fail') context.io.failed(event.code, event.message); },
+    tellSilent: ({ context }) => context.io.failed('transfer-failed', `download failed: ${context.reason}`),
   },
 }).createMachine({
   id: 'sender',
-  context: ({ input }) => ({ ...input, outcome: 'failed', lastHeard: input.now, reason: '' }),
+  context: ({ input }) => ({
+    io: input.io, core: input.core, burst: input.burst,
+    silentMs: input.silentMs ?? TIMING.senderSilentMs, consentTimeoutMs: input.consentTimeoutMs ?? TIMING.consentTimeoutMs,
+    outcome: 'failed', lastHeard: input.now, reason: '',
+  }),
   initial: 'offered',
   on: {
-    cancel: { target: '.cancelled', actions: 'setReason' },
-    fail: { target: '.failed', actions: ['setReason', 'tellFailed'] },
+    cancel: { target: '.cancelled', actions: 'setReasonCancelled' },
+    fail: { target: '.failed', actions: ['setReasonFailed', 'tellFailed'] },
   },
   states: {
     offered: {
       on: {
-        hello: { target: 'sending', actions: 'noteHeard' },
-        tick: { guard: 'isSilent', target: 'failed', actions: ['setReason', 'tellFailed'] },
-        stop: { target: 'stopped', actions: ['setReason', 'tellStopped'] },
-        consent: {},
+        hello: { target: 'sending', actions: 'noteHello' },
+        tick: { guard: 'isSilent', target: 'failed', actions: ['setReasonSilent', 'tellSilent'] },
+        stop: { target: 'stopped', actions: ['setReasonClientStopped', 'tellStopped'] },
       },
     },
     sending: {
@@ -125,14 +131,12 @@ export const senderMachine = setup({
         { guard: 'heldComplete', target: 'pausedAwaitingConsent' },
       ],
       on: {
-        hello: { actions: 'noteHeard' },
-        ack: { actions: ['noteHeard', 'applyAck'] },
+        hello: { actions: 'noteHello' },
         tick: [
-          { guard: 'isSilent', target: 'failed', actions: ['setReason', 'tellFailed'] },
+          { guard: 'isSilent', target: 'failed', actions: ['setReasonSilent', 'tellSilent'] },
           { actions: 'transmit' },
         ],
-        stop: { target: 'stopped', actions: ['setReason', 'tellStopped'] },
-        consent: {},
+        stop: { target: 'stopped', actions: ['setReasonClientStopped', 'tellStopped'] },
       },
       states: {
         windowOpen: {
@@ -154,17 +158,16 @@ export const senderMachine = setup({
     },
     pausedAwaitingConsent: {
       entry: 'askConsent',
-      after: { consentDeadline: { target: 'stopped', actions: ['setConsentTimeout', 'tellStopped'] } },
+      after: { consentDeadline: { target: 'stopped', actions: ['setReasonConsentTimeout', 'tellStopped'] } },
       on: {
         consent: [
           { guard: 'saidYes', target: 'sending', actions: 'allowAll' },
-          { target: 'stopped', actions: ['setReason', 'tellStopped'] },
+          { target: 'stopped', actions: ['setReasonDeclined', 'tellStopped'] },
         ],
-        // late ACKs still count; the client's silence does not (a person may take their time)
-        ack: { actions: ['noteHeard', 'applyAck'] },
-        hello: { actions: 'noteHeard' },
-        tick: { actions: 'noteHeard' },
-        stop: { target: 'stopped', actions: ['setReason', 'tellStopped'] },
+        // late ACKs still count (the runtime applies them); the client's silence does not (a person may take their time)
+        hello: { actions: 'noteHello' },
+        tick: { actions: 'notePausedTick' },
+        stop: { target: 'stopped', actions: ['setReasonClientStopped', 'tellStopped'] },
       },
     },
     finishing: {
@@ -173,7 +176,7 @@ export const senderMachine = setup({
       on: {
         'path.closed': { target: 'finished', actions: 'sendComplete' },
         // every byte is delivered: a late cancel changes nothing, the client still hears "complete"
-        cancel: {}, stop: {}, consent: {}, ack: {}, tick: {}, hello: {},
+        cancel: {},
       },
     },
     finished: { type: 'final', entry: assign({ outcome: 'finished' as const }) },

@@ -29,6 +29,10 @@ export const TIMING = {
   senderSilentMs: 30_000,
   /** A halfway question unanswered this long stops the download (partial kept, resumable). */
   consentTimeoutMs: 10 * 60_000,
+  /** A sender with nothing to send still gets a scheduler turn this often (its silent-client check). */
+  senderHousekeepingMs: 250,
+  /** A pool port that could not be bound is skipped this long before it is tried again. */
+  portBenchMs: 5_000,
   // ---- client download (receiver)
   /** HELLO is repeated this often until data flows. */
   helloEveryMs: 250,

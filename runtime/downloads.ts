@@ -1,17 +1,15 @@
-// The client's downloads: requests sent over TCP, and for each offer a receiver actor bound to a UDP socket and a
-// partial file. Datagrams are handled here (decode, receiver core, write at offset, ACK); the actor gets coarse
-// events and decides. One timer per client drives every download's ticks.
-import crypto from 'node:crypto';
-import dgram from 'node:dgram';
-import fs from 'node:fs';
-import { createActor, type Actor, type InspectionEvent } from 'xstate';
-import type { ClientEvent } from '../machines/client-events.js';
+// The client's downloads: requests sent over TCP, the check of each offer (machines/offer.ts), and for each
+// accepted offer a ClientDownload (runtime/client-download.ts). One timer per client, on the injected clock, drives
+// every download's ticks.
+import type { InspectionEvent } from 'xstate';
 import { localBaseName } from '../machines/file-name.js';
 import type { ClientFrame, ServerFrame, TransferServerFrame } from '../machines/frames.js';
-import { receiverMachine, type ReceiverIO } from '../machines/receiver.machine.js';
-import { decodePacket, encodeAck, encodeClose, encodeHello, type Packet } from '../machines/transport/packet-codec.js';
-import { ReceiverCore } from '../machines/transport/receiver-core.js';
-import { dropPartialMeta, partialDir, partPath, placeFinished, readPartial, sha256File, writePartial } from './download-files.js';
+import { checkOffer, type OfferFrame } from '../machines/offer.js';
+import { TIMING } from '../machines/timing.js';
+import { ClientDownload, type ClientDownloadHost, type DownloadsLink } from './client-download.js';
+import { every, systemClock, type Clock } from './clock.js';
+import { readPartial } from './download-files.js';
+
 
 export interface DownloadsOptions {
   host: string;
@@ -20,30 +18,23 @@ export interface DownloadsOptions {
   /** Receiver window (flow-control credit beyond the contiguous prefix), bytes. */
   window: number;
   tickMs: number;
+  /** Every download timer, deadline and timestamp reads this clock (default the system clock). */
+  clock?: Clock;
   inspect?: (id: string) => ((ev: InspectionEvent) => void) | undefined;
 }
 
-export interface DownloadsLink {
-  send(f: ClientFrame): boolean;
-  emit(e: ClientEvent): void;
-  /** The address the TCP connection reached: datagrams go there. */
-  serverAddress(): string;
-  userName(): string;
-}
-
-const SOCKET_BUFFER_BYTES = 4 << 20;
-const DEFAULTS = { window: 64 << 20, tickMs: 100 };
-type Offer = Extract<TransferServerFrame, { type: 'offer' }>;
+const DEFAULTS = { window: 64 << 20, tickMs: TIMING.downloadTickMs };
 
 let nextRef = 1;
 
-export class Downloads {
+export class Downloads implements ClientDownloadHost {
   readonly opts: DownloadsOptions;
+  readonly clock: Clock;
   private readonly requests = new Map<string, { file: string; base: string | null; offset?: number; sha256?: string }>();
   private readonly active = new Map<number, ClientDownload>();
   /** Files whose download the connection loss interrupted: asked for again after reconnecting. */
   private readonly interrupted = new Set<string>();
-  private timer: NodeJS.Timeout | null = null;
+  private stopTicks: (() => void) | null = null;
   private idleWaiters: Array<() => void> = [];
   private closed = false;
   /** End of input: nobody is left to answer a halfway question, so later ones are answered no. */
@@ -51,6 +42,7 @@ export class Downloads {
 
   constructor(opts: Partial<DownloadsOptions> & Pick<DownloadsOptions, 'host' | 'dir' | 'yes'>, readonly link: DownloadsLink) {
     this.opts = { ...DEFAULTS, ...opts };
+    this.clock = opts.clock ?? systemClock;
   }
 
   get pending(): number { return this.requests.size + this.active.size; }
@@ -119,24 +111,21 @@ export class Downloads {
     return false;
   }
 
-  private onOffer(f: Offer): void {
+  private onOffer(f: OfferFrame): void {
     const req = typeof f.ref === 'string' ? this.requests.get(f.ref) : undefined;
     if (f.ref !== undefined) this.requests.delete(String(f.ref));
-    const base = localBaseName(String(f.file));
-    const valid = base !== null && Number.isSafeInteger(f.size) && f.size >= 0 && Number.isSafeInteger(f.offset) && f.offset >= 0 && f.offset <= f.size
-      && /^[0-9a-f]{64}$/.test(String(f.sha256)) && /^[0-9a-f]{16}$/.test(String(f.token)) && Number.isInteger(f.port) && f.port > 0 && f.port < 65536;
-    if (!req || !valid || this.closed) {
+    const check = checkOffer(f, req ?? {});
+    if (!req || !check.ok || this.closed) {
       this.link.send({ type: 'stop', id: f.id });
-      if (!valid) this.link.emit({ type: 'error', code: 'bad-file-name', message: `refused an offer with an unsafe name or fields: ${JSON.stringify(String(f.file)).slice(0, 80)}` });
+      // an offer nobody asked for is refused quietly, unless its fields are unsafe
+      if (!check.ok && (req || check.code === 'bad-file-name')) {
+        this.link.emit({ type: 'error', code: check.code, message: check.message, ...(check.code === 'bad-file-name' ? {} : { file: f.file }) });
+      }
       this.checkIdle();
       return;
     }
     try {
-      const resume = f.resumed === true;
-      // a resume is accepted only at exactly the offset and for exactly the file this client asked for
-      if (resume && (f.offset !== req.offset || f.sha256 !== req.sha256)) throw new Error('the server offered a resume this client did not ask for');
-      if (!resume && f.offset !== 0) throw new Error('the server offered to start in the middle of a file');
-      const d = new ClientDownload(this, f, base!, resume);
+      const d = new ClientDownload(this, f, check.base, check.resume);
       this.active.set(f.id, d);
       this.interrupted.delete(f.file);
       this.ensureTimer();
@@ -150,16 +139,16 @@ export class Downloads {
   ended(d: ClientDownload, interrupted: boolean): void {
     this.active.delete(d.id);
     if (interrupted) this.interrupted.add(d.file);
-    if (!this.active.size && this.timer) { clearInterval(this.timer); this.timer = null; }
+    if (!this.active.size && this.stopTicks) { this.stopTicks(); this.stopTicks = null; }
     this.checkIdle();
   }
 
   private ensureTimer(): void {
-    if (this.timer) return;
-    this.timer = setInterval(() => {
-      const now = performance.now();
+    if (this.stopTicks) return;
+    this.stopTicks = every(this.clock, this.opts.tickMs, () => {
+      const now = this.clock.now();
       for (const d of this.active.values()) d.actor.send({ type: 'tick', now });
-    }, this.opts.tickMs);
+    });
   }
 
   connectionLost(): void {
@@ -198,204 +187,5 @@ export class Downloads {
     this.closed = true;
     for (const d of this.list()) d.actor.send({ type: 'lost', reason: 'client closing' });
     this.interrupted.clear();
-  }
-}
-
-/** One download on the client: the receiver actor, its UDP socket, its partial file. */
-export class ClientDownload implements ReceiverIO {
-  readonly id: number;
-  readonly file: string;
-  readonly size: number;
-  readonly actor: Actor<typeof receiverMachine>;
-  readonly core: ReceiverCore;
-  readonly part: string;
-  private readonly token: Buffer;
-  private readonly socket: dgram.Socket;
-  private readonly fd: number;
-  private readonly startedAt = performance.now();
-  private readonly offer: Offer;
-  private ackTimer: NodeJS.Timeout | null = null;
-  private dataSignalled = false;
-  private lastByteFromServer: number | undefined;
-  private closedFd = false;
-  private finalPath = '';
-  spoofed = 0;
-  malformed = 0;
-  /** A halfway question is asked and not answered. */
-  private questionPending = false;
-  private pausedAt: number | null = null;
-  private pausedMs = 0;
-
-  constructor(private readonly host: Downloads, offer: Offer, readonly base: string, resume: boolean) {
-    const { dir } = host.opts;
-    this.offer = offer;
-    this.id = offer.id;
-    this.file = offer.file;
-    this.size = offer.size;
-    this.token = Buffer.from(offer.token, 'hex');
-    fs.mkdirSync(partialDir(dir), { recursive: true });
-    this.part = partPath(dir, base);
-    if (!resume && readPartial(dir, base)) host.link.emit({ type: 'info', text: `the server's ${offer.file} changed since the partial copy: starting over` });
-    this.fd = fs.openSync(this.part, resume ? 'r+' : 'w');
-    if (!resume) fs.ftruncateSync(this.fd, 0);
-    writePartial(dir, base, { file: offer.file, size: offer.size, sha256: offer.sha256, received: resume ? offer.offset : 0 });
-    const now = performance.now();
-    this.core = new ReceiverCore({ size: offer.size, startOffset: resume ? offer.offset : 0, window: host.opts.window, now });
-    const server = host.link.serverAddress();
-    this.socket = dgram.createSocket({ type: server.includes(':') ? 'udp6' : 'udp4', recvBufferSize: SOCKET_BUFFER_BYTES, sendBufferSize: SOCKET_BUFFER_BYTES });
-    this.socket.on('message', (m, r) => this.onDatagram(m, r));
-    this.socket.on('error', (e: NodeJS.ErrnoException) => {
-      // ICMP port unreachable on the connected socket: the server closes its port as soon as every byte is
-      // acknowledged, before "complete" arrives over TCP, so a late ACK meets a closed port. Not fatal: a path that is
-      // really gone is caught by the deadlines and by the TCP connection.
-      if (e.code === 'ECONNREFUSED') return;
-      this.actor.send({ type: 'io.error', message: `UDP: ${e.message}` });
-    });
-    this.actor = createActor(receiverMachine, {
-      id: `download-${this.id}`,
-      input: { io: this, now, autoYes: host.opts.yes },
-      inspect: host.opts.inspect?.(`download-${this.id}`),
-    });
-    this.actor.subscribe({ complete: () => this.cleanup(), error: () => this.cleanup() });
-    host.link.emit({ type: 'download', id: this.id, file: this.file, size: this.size, offset: resume ? offer.offset : 0, path: this.part, resumed: resume });
-    // connect: the kernel then drops datagrams from anywhere but the server's port
-    this.socket.connect(offer.port, server, () => this.actor.start());
-  }
-
-  get awaitingConsent(): boolean { return this.actor.getSnapshot().matches('awaitingConsent'); }
-  get state(): string { return String(this.actor.getSnapshot().value); }
-  get received(): number { return this.core.received; }
-
-  private header(pn = 0) { return { transferId: this.id, token: this.token, pn }; }
-
-  private onDatagram(msg: Buffer, _r: dgram.RemoteInfo): void {
-    let p: Packet;
-    try { p = decodePacket(msg); } catch { this.malformed++; return; }
-    if (p.transferId !== this.id || !crypto.timingSafeEqual(p.token, this.token)) { this.spoofed++; return; }
-    if (p.type !== 'data') return;
-    const now = performance.now();
-    const len = p.payload.length;
-    if (p.offset + len > this.size) { this.malformed++; return; }
-    if (this.core.onData(p.pn, p.offset, len, now) && len > 0) {
-      try { fs.writeSync(this.fd, p.payload, 0, len, p.offset); }
-      catch (e) { this.actor.send({ type: 'io.error', message: `cannot write ${this.part}: ${(e as NodeJS.ErrnoException).code}` }); return; }
-    }
-    if (this.core.ackDue(now)) this.sendAck(now);
-    else this.armAckTimer();
-    if (!this.dataSignalled) {
-      // one actor event per event-loop turn of datagrams, not one per datagram
-      this.dataSignalled = true;
-      setImmediate(() => { this.dataSignalled = false; this.actor.send({ type: 'data', now: performance.now() }); });
-    }
-  }
-
-  private sendAck(now: number): void {
-    if (this.ackTimer) { clearTimeout(this.ackTimer); this.ackTimer = null; }
-    const ack = this.core.makeAck(now);
-    this.socket.send(encodeAck(this.header(), ack));
-  }
-
-  private armAckTimer(): void {
-    if (this.ackTimer) return;
-    const at = this.core.ackDeadline();
-    if (at === null) return;
-    this.ackTimer = setTimeout(() => { this.ackTimer = null; this.sendAck(performance.now()); }, Math.max(1, at - performance.now()));
-  }
-
-  onComplete(f: Extract<TransferServerFrame, { type: 'complete' }>): void {
-    this.lastByteFromServer = typeof f.lastByte === 'number' ? f.lastByte : undefined;
-    this.actor.send({ type: 'complete' });
-  }
-
-  // ---- ReceiverIO
-  sendHello(): void {
-    try { this.socket.send(encodeHello(this.header(), this.core.contiguous, this.host.opts.window)); } catch { /* not connected yet or closed */ }
-  }
-  sendConsent(answer: 'yes' | 'no'): void {
-    this.questionPending = false;
-    // the time a person took to answer is not the transport's: it is left out of time and goodput
-    if (this.pausedAt !== null) { this.pausedMs += performance.now() - this.pausedAt; this.pausedAt = null; }
-    this.host.link.send({ type: 'consent', id: this.id, answer });
-  }
-  sendStop(): void {
-    this.host.link.send({ type: 'stop', id: this.id });
-    try { this.socket.send(encodeClose(this.header(), 0, 'stop')); } catch { /* closed */ }
-  }
-  consentAsked(received: number): void {
-    this.questionPending = true;
-    this.pausedAt = performance.now();
-    this.host.link.emit({ type: 'consent', id: this.id, file: this.file, received, size: this.size });
-    if (this.host.noMoreAnswers && !this.host.opts.yes) {
-      this.host.link.emit({ type: 'info', text: `end of input: answering no to download ${this.id} (${this.file}); /get resumes it later` });
-      setImmediate(() => this.actor.send({ type: 'answer', answer: 'no' }));
-    }
-  }
-  progress(): void {
-    const secs = (performance.now() - this.startedAt - this.pausedMs) / 1000;
-    this.host.link.emit({ type: 'progress', id: this.id, file: this.file, received: this.core.received, size: this.size, rate: secs > 0 ? Math.round((this.core.received - this.offer.offset) / secs) : 0 });
-  }
-
-  verify(): void {
-    if (!this.core.complete) { this.actor.send({ type: 'mismatch', message: `the server said complete at ${this.core.received} of ${this.size} bytes` }); return; }
-    this.closeFd();
-    sha256File(this.part).then(
-      (got) => this.actor.send(got === this.offer.sha256 ? { type: 'verified' } : { type: 'mismatch', message: `SHA-256 ${got} differs from the server's ${this.offer.sha256}` }),
-      (e: Error) => this.actor.send({ type: 'io.error', message: e.message }),
-    );
-  }
-
-  finish(): void {
-    const { dir } = this.host.opts;
-    let lastByte: number | undefined;
-    if (this.size > 0) {
-      const b = Buffer.alloc(1);
-      const fd = fs.openSync(this.part, 'r');
-      try { fs.readSync(fd, b, 0, 1, this.size - 1); } finally { fs.closeSync(fd); }
-      lastByte = b[0]!;
-      if (this.lastByteFromServer !== undefined && this.lastByteFromServer !== lastByte) {
-        this.host.link.emit({ type: 'info', text: `the server named ${this.lastByteFromServer} as the last byte, the file holds ${lastByte}` });
-      }
-    }
-    this.finalPath = placeFinished(dir, this.base);
-    dropPartialMeta(dir, this.base);
-    const seconds = (performance.now() - this.startedAt - this.pausedMs) / 1000;
-    const goodput = seconds > 0 ? Math.round((this.size - this.offer.offset) / seconds) : 0;
-    const user = this.host.link.userName();
-    const text = `User ${user} downloaded 100% out of file. Last byte is: ${lastByte ?? 'none (empty file)'}. `
-      + `${this.file}: ${this.size} bytes, SHA-256 ${this.offer.sha256} verified, ${seconds.toFixed(2)} s, ${(goodput / 1e6).toFixed(1)} MB/s -> ${this.finalPath}`;
-    const ev: ClientEvent = { type: 'finished', id: this.id, file: this.file, size: this.size, sha256: this.offer.sha256, path: this.finalPath, seconds: Number(seconds.toFixed(3)), goodput, text };
-    if (lastByte !== undefined) ev.lastByte = lastByte;
-    this.host.link.emit(ev);
-  }
-
-  keepPartial(reason: string): void {
-    this.closeFd();
-    const received = this.core.contiguous;
-    try { writePartial(this.host.opts.dir, this.base, { file: this.file, size: this.size, sha256: this.offer.sha256, received }); } catch { /* disk trouble: the next /get starts over */ }
-    this.host.link.emit({ type: 'stopped', id: this.id, file: this.file, received, path: this.part, reason });
-  }
-
-  fail(code: string, message: string): void {
-    this.closeFd();
-    try { writePartial(this.host.opts.dir, this.base, { file: this.file, size: this.size, sha256: this.offer.sha256, received: this.core.contiguous }); } catch { /* ignore */ }
-    this.host.link.emit({ type: 'error', code, message, id: this.id, file: this.file });
-  }
-
-  private closeFd(): void {
-    if (this.closedFd) return;
-    this.closedFd = true;
-    try { fs.closeSync(this.fd); } catch { /* already closed */ }
-  }
-
-  private cleanup(): void {
-    if (this.ackTimer) clearTimeout(this.ackTimer);
-    this.closeFd();
-    try { this.socket.close(); } catch { /* closed */ }
-    // a download lost while its question waited is not resumed by itself: that would skip the question
-    const interrupted = this.actor.getSnapshot().matches('interrupted') && !this.questionPending;
-    if (this.questionPending && this.actor.getSnapshot().matches('interrupted')) {
-      this.host.link.emit({ type: 'info', text: `download ${this.id} (${this.file}) was waiting for your answer when the connection was lost; /get ${this.file} resumes it` });
-    }
-    this.host.ended(this, interrupted);
   }
 }

@@ -4,6 +4,7 @@ import readline from 'node:readline';
 import type { Readable, Writable } from 'node:stream';
 import type { ClientEvent } from '../machines/client-events.js';
 import type { ClientRuntime } from './client-runtime.js';
+import { finishedText } from './finished-text.js';
 
 const REFUSALS = new Set(['name-taken', 'invalid-name', 'bad-version', 'too-many-connections']);
 
@@ -34,7 +35,7 @@ export function formatEvent(ev: ClientEvent, opts: { autoYes?: boolean } = {}): 
     case 'download': return `* download ${ev.id}: ${v(ev.file)}, ${ev.size} bytes${ev.resumed ? `, resuming at ${ev.offset}` : ''} -> ${ev.path}`;
     case 'consent': return `? download ${ev.id} (${v(ev.file)}) is at ${ev.received} of ${ev.size} bytes: ${opts.autoYes ? 'continuing (--yes)' : 'continue? /yes or /no'}`;
     case 'progress': return `* ${v(ev.file)}: ${ev.received}/${ev.size} bytes (${ev.size ? Math.floor((100 * ev.received) / ev.size) : 100}%)`;
-    case 'finished': return `* ${v(ev.text)}`;
+    case 'finished': return `* ${v(finishedText(ev))}`;
     case 'stopped': return `* download ${ev.id} (${v(ev.file)}) stopped at ${ev.received} bytes (${v(ev.reason)}); partial file kept at ${v(ev.path)}`;
     case 'error': return `! ${v(ev.code)}: ${v(ev.message)}`;
     case 'disconnected': return `* disconnected (${v(ev.reason)})`;
@@ -48,7 +49,7 @@ export function runLineClient(client: ClientRuntime, input: Readable, output: Wr
   let connected = false;
   let refusal: string | null = null;
   client.on('event', (ev) => {
-    output.write((json ? JSON.stringify(ev) : formatEvent(ev, { autoYes: client.opts.yes })) + '\n');
+    output.write((json ? JSON.stringify(ev.type === 'finished' ? { ...ev, text: finishedText(ev) } : ev) : formatEvent(ev, { autoYes: client.opts.yes })) + '\n');
     if (ev.type === 'connected') connected = true;
     // a refused nickname ends line mode: a script has no one to ask for another
     if (ev.type === 'error' && !connected && REFUSALS.has(String(ev.code))) { refusal = String(ev.code); void client.quit(); }

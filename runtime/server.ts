@@ -59,7 +59,7 @@ export class MessengerServer implements ConnectionHost {
       left: (name, reason) => this.log.info({ name, reason, online: this.hub.size }, 'left'),
     });
     this.catalogue = new Catalogue(opts.filesDir);
-    this.transfers = new TransfersHost(this.catalogue, { inspect: opts.inspect, ...opts.transfers }, this.log);
+    this.transfers = new TransfersHost(this.catalogue, { inspect: opts.inspect, clock: this.clock, ...opts.transfers }, this.log);
     this.server = net.createServer({ noDelay: true }, (s) => this.accept(s));
     this.server.maxConnections = opts.maxConnections;
   }

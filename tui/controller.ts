@@ -6,6 +6,7 @@ import type { ClientEvent } from '../machines/client-events.js';
 import { parseCommand, HELP_TEXT, type Command } from '../machines/commands.js';
 import type { FileEntry } from '../machines/frames.js';
 import type { ClientRuntime } from '../runtime/client-runtime.js';
+import { finishedText } from '../runtime/finished-text.js';
 import { colorNick } from './colors.js';
 import { complete, partialWord } from './completion.js';
 import { formatBytes } from './format.js';
@@ -116,7 +117,7 @@ export class Controller {
         break;
       case 'finished':
         dialog.drop(ev.id);
-        messages.system(`{green-fg}${safe(ev.text)}{/green-fg}`); // the text names the last byte, size and SHA-256
+        messages.system(`{green-fg}${safe(finishedText(ev))}{/green-fg}`); // the text names the last byte, size and SHA-256
         break;
       case 'stopped':
         dialog.drop(ev.id);

@@ -1,6 +1,7 @@
 // What the transfers panel shows: one row per download, built from the runtime's events. Pure (the clock is
 // passed in); no protocol logic: it only records what the events say.
 import type { ClientEvent } from '../machines/client-events.js';
+import { finishedText } from '../runtime/finished-text.js';
 
 export type TransferState = 'starting' | 'running' | 'consent' | 'paused' | 'done' | 'stopped' | 'failed';
 
@@ -63,7 +64,7 @@ export class TransfersModel {
       }
       case 'finished': {
         const t = this.ensure(ev.id, ev.file, ev.size, now);
-        Object.assign(t, { state: 'done', received: ev.size, size: ev.size, note: ev.text, path: ev.path, updatedAt: now });
+        Object.assign(t, { state: 'done', received: ev.size, size: ev.size, note: finishedText(ev), path: ev.path, updatedAt: now });
         // the runtime's goodput (bytes moved over the transfer's own time, the halfway wait left out), never a figure
         // of ours from wall time or the last progress rate; none when it gives none
         t.rate = Number.isFinite(ev.goodput) && ev.goodput > 0 ? ev.goodput : 0;

@@ -1,8 +1,9 @@
 // Model-based tests of the transfer machines: sender (machines/sender.machine.ts) and receiver
 // (machines/receiver.machine.ts).
 // 1. Pure paths (xstate/graph): the sender's guards read its transport core, so the model gives it a fake core held
-//    in its context whose flags (window full, recovering, halfway held, complete) the generated ACK and tick events
-//    toggle; the receiver runs as is. Both with recording IO ports and invariants in every state.
+//    in its context whose flags (window full, recovering, halfway held, complete) the generated ticks toggle (the
+//    runtime applies ACKs to the core in plain code; the actor reads the flags on its next event); the receiver runs
+//    as is. Both with recording IO ports and invariants in every state.
 // 2. The real SenderCore (machines/transport/sender-core.ts) under the real sender machine, against an in-memory
 //    receiver (the real ReceiverCore) over a lossy, credit-limited link: every poll() result is checked against the
 //    congestion window and the receiver credit, the halfway hold, and a finished file's bytes (last byte included).
@@ -52,7 +53,6 @@ const withEffect = ({ context, event }: { context: SenderContext; event: EventOb
  *  xstate/graph explores, so the graph sees the flags move). */
 const senderModel = (senderMachine as AnyStateMachine).provide({
   actions: {
-    applyAck: assign({ core: withEffect }),
     transmit: assign({ core: withEffect }),
     allowAll: assign({ core: ({ context }: { context: SenderContext }) => ({ ...context.core, heldComplete: false }) }),
   },
@@ -62,7 +62,8 @@ const SILENT_MS = 3000;
 function senderEvents(s: Snap): Ev[] {
   const c = s.context as SenderContext;
   const now = c.lastHeard;
-  const ack = (label: string, effect: Partial<Flags>): Ev => ({ type: 'ack', ack: { ranges: [], ackDelayMs: 0, maxData: 0, contiguous: 0 }, now, effect, label } as Ev);
+  // ACKs change the core between ticks; the tick that follows sees the change
+  const ack = (label: string, effect: Partial<Flags>): Ev => ({ type: 'tick', now, effect, label } as Ev);
   return [
     { type: 'hello', now, label: 'hello' } as Ev,
     ack('ack(window opens)', { windowFull: false }),
@@ -180,6 +181,8 @@ const receiverVariants = [false, true].map((autoYes) => {
 
 // ------------------------------------------------------------------------------------------------ real SenderCore
 
+const flagsOf = (c: SenderCore) => `${c.complete}${c.heldComplete}${c.windowFull}${c.recovering}`;
+
 interface SimResult { outcome: string; bytes: Buffer; states: Set<string>; polls: number }
 
 /** The real sender machine and SenderCore against an in-memory receiver over a link that drops some packets. */
@@ -196,6 +199,7 @@ function simulate(o: { size: number; chunk: number; window: number; holdAt: numb
   let allowed = o.holdAt === null;
   let polls = 0;
   let pathClosing = false;
+  let heardAt: number | undefined;
   const io: SenderIO = {
     transmit: (packets) => {
       for (const p of packets as OutgoingPacket[]) {
@@ -229,8 +233,15 @@ function simulate(o: { size: number; chunk: number; window: number; holdAt: numb
       if (rc.onData(d.p.pn, d.p.offset, d.p.len, now)) file.copy(got, d.p.offset, d.p.offset, d.p.offset + d.p.len);
     }
     if (rc.ackDue(now)) acks.push({ at: now + 5, ack: rc.makeAck(now) });
-    for (const a of acks.filter((x) => x.at <= now)) { acks.splice(acks.indexOf(a), 1); sender.send({ type: 'ack', ack: a.ack, now }); }
-    sender.send({ type: 'tick', now });
+    // as the runtime does: ACKs applied to the core in plain code, an `acked` only when a flag the guards read moved
+    for (const a of acks.filter((x) => x.at <= now)) {
+      acks.splice(acks.indexOf(a), 1);
+      const before = flagsOf(core);
+      core.onAck(a.ack, now);
+      heardAt = now;
+      if (flagsOf(core) !== before) sender.send({ type: 'acked' });
+    }
+    sender.send({ type: 'tick', now, heardAt });
     polls++;
   }
   const out = sender.getSnapshot().output as { outcome: string } | undefined;

@@ -8,6 +8,7 @@ import dgram from 'node:dgram';
 import fs from 'node:fs';
 import path from 'node:path';
 import { encodeAck, encodeClose, encodeData, encodeHello } from '../../machines/transport/packet-codec.js';
+import type { TransferEndpoint } from '../../runtime/udp-endpoint.js';
 import { RawClient } from '../helpers/raw.js';
 import { content, delay, expectIntact, get, listDir, poolFull, TransferScope, UdpBlock, waitEnding } from './harness.js';
 
@@ -42,7 +43,8 @@ describe('transfer/hostile: spoofed datagrams', function () {
     const dl = await c.waitForType('download', () => true, { since, ms: 5000 });
     await c.waitForType('progress', (e) => e.received > 0, { since, ms: 10000 });
     const d = c.rt.downloads.list()[0]!;
-    const token = (d as unknown as { token: Buffer }).token;
+    const endpoint = (d as unknown as { endpoint: TransferEndpoint }).endpoint;
+    const token = endpoint.header().token;
     expect(token.length).to.equal(8);
     const id = dl.id;
     const wrongToken = crypto.randomBytes(8);
@@ -63,7 +65,7 @@ describe('transfer/hostile: spoofed datagrams', function () {
       await send(corrupt);
       await send(Buffer.alloc(0));                                                               // empty datagram
       // straight at the client's socket too (connected to the server's port: the kernel filters these)
-      const clientPort = (d as unknown as { socket: dgram.Socket }).socket.address().port;
+      const clientPort = endpoint.socket.address().port;
       await send(encodeData({ transferId: id, token, pn: 10_000 + i }, 0, Buffer.alloc(1000, 0xee)), clientPort);
     }
 

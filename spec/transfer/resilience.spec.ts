@@ -5,6 +5,7 @@
 import { expect } from 'chai';
 import fs from 'node:fs';
 import { Connection } from '../../runtime/connection.js';
+import type { TransferEndpoint } from '../../runtime/udp-endpoint.js';
 import { spawnClient, type ChildRun } from '../helpers/proc.js';
 import { content, delay, expectIntact, poolFull, TransferScope, UdpBlock, waitEnding } from './harness.js';
 
@@ -68,7 +69,7 @@ describe('transfer/resilience', function () {
     await c.waitForType('progress', (e) => e.received > 0, { since, ms: 10000 });
     const [d] = c.rt.downloads.list();
     // the TCP connection stays up; only the UDP side goes quiet: nothing the client sends leaves any more
-    const sock = (d as unknown as { socket: import('node:dgram').Socket }).socket;
+    const sock = (d as unknown as { endpoint: TransferEndpoint }).endpoint.socket;
     let muted = 0;
     sock.send = (() => { muted++; }) as typeof sock.send;
     const t0 = Date.now();

@@ -171,7 +171,7 @@ describe('tui/transfers-model', () => {
     m.apply({ type: 'progress', id: 1, file: 'f.bin', received: 900, size: 1000, rate: 400 }, 3000);
     expect(m.get(1)?.rate).to.equal(400);
     m.apply({
-      type: 'finished', id: 1, file: 'f.bin', size: 1000, sha256: 'ab', lastByte: 65, path: '/d/f.bin', seconds: 2, goodput: 500, text: 'done',
+      type: 'finished', id: 1, file: 'f.bin', size: 1000, sha256: 'ab', lastByte: 65, path: '/d/f.bin', seconds: 2, goodput: 500, user: 'ann',
     }, 4000);
     expect(m.get(1)).to.include({ state: 'done', received: 1000, lastByte: 65 });
     expect(m.running).to.equal(0);
@@ -211,7 +211,7 @@ describe('tui/transfers-model', () => {
   it('shows the runtime\'s goodput on a finished download, never a rate of its own', () => {
     const m = new TransfersModel();
     const fin = (id: number, goodput: number) => m.apply({
-      type: 'finished', id, file: 'f.bin', size: 4_000_000, sha256: 'ab', path: '/d/f.bin', seconds: 8, goodput, text: 'done',
+      type: 'finished', id, file: 'f.bin', size: 4_000_000, sha256: 'ab', path: '/d/f.bin', seconds: 8, goodput, user: 'ann',
     }, 60_000);
     m.apply({ type: 'download', id: 1, file: 'f.bin', size: 4_000_000, offset: 0, path: 'p', resumed: false }, 0);
     m.apply({ type: 'progress', id: 1, file: 'f.bin', received: 1_000_000, size: 4_000_000, rate: 9_999_999 }, 1000);
