@@ -3,6 +3,7 @@
 // writes, ACKs) happens in the runtime's endpoint; the actor sees coarse events: data flowing, ticks, and the
 // control frames that arrive over TCP. Sans-I/O: the ReceiverIO port acts.
 import { assign, raise, setup } from 'xstate';
+import type { ErrorCode } from './errors.js';
 
 export interface ReceiverIO {
   sendHello(): void;
@@ -16,7 +17,7 @@ export interface ReceiverIO {
   finish(): void;
   /** Keeps the partial file (resumable) and reports it. */
   keepPartial(reason: string): void;
-  fail(code: string, message: string): void;
+  fail(code: ErrorCode, message: string): void;
 }
 
 export interface ReceiverInput {
@@ -52,7 +53,7 @@ export type ReceiverEvent =
   | { type: 'verified' }
   | { type: 'mismatch'; message: string }
   | { type: 'server.stopped'; reason: string }
-  | { type: 'server.error'; code: string; message: string }
+  | { type: 'server.error'; code: ErrorCode; message: string }
   | { type: 'stop' }
   | { type: 'lost'; reason: string }
   | { type: 'io.error'; message: string };

@@ -3,6 +3,7 @@
 // transport core it owns (machines/transport/sender-core.ts); the actor sees one event per ACK datagram and per
 // scheduler tick, and decides what the transfer is doing. Sans-I/O: the SenderIO port does the sending.
 import { assign, not, setup } from 'xstate';
+import type { ErrorCode } from './errors.js';
 import type { AckInfo, OutgoingData, SenderCoreApi } from './transport/api.js';
 
 export interface SenderIO {
@@ -15,7 +16,7 @@ export interface SenderIO {
   /** Tell the client over TCP, with the hash and the last byte (after the port is back in the pool). */
   complete(): void;
   stopped(reason: string, received: number): void;
-  failed(code: string, message: string): void;
+  failed(code: ErrorCode, message: string): void;
 }
 
 export interface SenderInput {
@@ -44,7 +45,7 @@ export type SenderEvent =
   | { type: 'consent'; answer: 'yes' | 'no' }
   | { type: 'stop' }
   | { type: 'cancel'; reason: string }
-  | { type: 'fail'; code: string; message: string }
+  | { type: 'fail'; code: ErrorCode; message: string }
   | { type: 'path.closed' };
 
 export interface SenderOutput { outcome: 'finished' | 'stopped' | 'cancelled' | 'failed'; reason: string; acked: number }

@@ -4,6 +4,7 @@
 import { and, assign, not, setup } from 'xstate';
 import { PROTOCOL_VERSION, type ChatLine, type ClientFrame, type Limits, type ServerFrame } from './frames.js';
 import type { ErrorCode } from './errors.js';
+import { DEFAULT_LIMITS, LIMITS } from './limits.js';
 import { checkNickname, nameKey } from './nickname.js';
 import { fullBucket, hasToken, spend, type Bucket } from './token-bucket.js';
 
@@ -48,10 +49,10 @@ export interface SessionConfig {
 }
 
 export const DEFAULT_SESSION_CONFIG: SessionConfig = {
-  limits: { maxLine: 65536, maxText: 4000, ratePerSec: 20, burst: 40, idleMs: 60000 },
+  limits: { ...DEFAULT_LIMITS },
   helloTimeoutMs: 10000,
   pingEveryMs: 20000,
-  floodAfter: 100,
+  floodAfter: LIMITS.floodAfter,
 };
 
 export interface SessionContext {

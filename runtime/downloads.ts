@@ -6,6 +6,7 @@ import dgram from 'node:dgram';
 import fs from 'node:fs';
 import { createActor, type Actor, type InspectionEvent } from 'xstate';
 import type { ClientEvent } from '../machines/client-events.js';
+import type { ErrorCode } from '../machines/errors.js';
 import { localBaseName } from '../machines/file-name.js';
 import type { ClientFrame, ServerFrame, TransferServerFrame } from '../machines/frames.js';
 import { receiverMachine, type ReceiverIO } from '../machines/receiver.machine.js';
@@ -72,13 +73,15 @@ export class Downloads {
     if (this.link.send(frame)) this.requests.set(ref, { file, base, offset: frame.offset, sha256: frame.sha256 });
   }
 
-  answer(kind: 'yes' | 'no', id?: number): void {
+  /** Answers the question of download `id`, or of the oldest one waiting; the id answered, or null when none was. */
+  answer(kind: 'yes' | 'no', id?: number): number | null {
     const d = id !== undefined ? this.active.get(id) : this.list().find((x) => x.awaitingConsent);
     if (!d || !d.awaitingConsent) {
       this.link.emit({ type: 'error', code: 'no-such-transfer', message: id !== undefined ? `download ${id} is not waiting for an answer` : 'no download is waiting for an answer' });
-      return;
+      return null;
     }
     d.actor.send({ type: 'answer', answer: kind });
+    return d.id;
   }
 
   stop(id?: number): void {
@@ -375,7 +378,7 @@ export class ClientDownload implements ReceiverIO {
     this.host.link.emit({ type: 'stopped', id: this.id, file: this.file, received, path: this.part, reason });
   }
 
-  fail(code: string, message: string): void {
+  fail(code: ErrorCode, message: string): void {
     this.closeFd();
     try { writePartial(this.host.opts.dir, this.base, { file: this.file, size: this.size, sha256: this.offer.sha256, received: this.core.contiguous }); } catch { /* ignore */ }
     this.host.link.emit({ type: 'error', code, message, id: this.id, file: this.file });

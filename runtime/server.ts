@@ -3,6 +3,7 @@
 import net from 'node:net';
 import type { InspectionEvent } from 'xstate';
 import type { ClientFrame } from '../machines/frames.js';
+import { LIMITS } from '../machines/limits.js';
 import { DEFAULT_SESSION_CONFIG, type SessionConfig } from '../machines/session.machine.js';
 import { Catalogue } from './catalogue.js';
 import { Connection, type ConnectionHost } from './connection.js';
@@ -47,7 +48,7 @@ export class MessengerServer implements ConnectionHost {
     this.cfg = { ...DEFAULT_SESSION_CONFIG, ...opts.session, limits: { ...DEFAULT_SESSION_CONFIG.limits, ...opts.session?.limits } };
     this.maxOutboxBytes = opts.maxOutboxBytes;
     this.inspect = opts.inspect;
-    this.hub = new Hub(100, {
+    this.hub = new Hub(LIMITS.history, {
       joined: (name) => this.log.info({ name, online: this.hub.size }, 'joined'),
       left: (name, reason) => this.log.info({ name, reason, online: this.hub.size }, 'left'),
     });
