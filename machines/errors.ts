@@ -73,9 +73,3 @@ export class MessengerError extends Error {
 export function isErrorCode(x: unknown): x is ErrorCode {
   return typeof x === 'string' && Object.hasOwn(ERRORS, x);
 }
-
-/** True for a code the server refuses a hello with (see REFUSAL_CODES); takes any string, as read off the wire. */
-export function isRefusal(code: unknown): code is ErrorCode { return isErrorCode(code) && REFUSAL_CODES.has(code); }
-
-/** True for a refused nickname (see NAME_REFUSAL_CODES). */
-export function isNameRefusal(code: unknown): code is ErrorCode { return isErrorCode(code) && NAME_REFUSAL_CODES.has(code); }

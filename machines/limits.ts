@@ -1,6 +1,6 @@
 // The protocol's version and every limit of the chat protocol, with its default, in one place (durations are in
 // timing.ts). The codec enforces the limits it is given, the session advertises the same ones in `welcome.limits`,
-// the server's flags override them, and docs/PROTOCOL.md quotes them (spec/chat/limits-table.spec.ts checks it).
+// the server's flags override them, and docs/PROTOCOL.md quotes them (spec/chat/protocol-limits.spec.ts checks it).
 import { TIMING } from './timing.js';
 
 /** The wire protocol's version: `hello.v`, `welcome.v`, and the version byte of every transfer datagram. */
