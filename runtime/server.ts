@@ -2,6 +2,7 @@
 // catalogue and the transfers host. One timer drives keepalive for every session.
 import net from 'node:net';
 import type { InspectionEvent } from 'xstate';
+import { encodeFrame } from '../machines/frame-codec.js';
 import type { ClientFrame } from '../machines/frames.js';
 import { LIMITS } from '../machines/limits.js';
 import { DEFAULT_SESSION_CONFIG, type SessionConfig } from '../machines/session.machine.js';
@@ -89,7 +90,7 @@ export class MessengerServer implements ConnectionHost {
     if (this.opts.maxPerAddress > 0 && count > this.opts.maxPerAddress) {
       this.log.warn({ remote: addr, limit: this.opts.maxPerAddress }, 'refused: too many connections from one address');
       socket.on('error', () => {});
-      socket.end(JSON.stringify({ type: 'error', code: 'too-many-connections', message: `at most ${this.opts.maxPerAddress} connections from one address` }) + '\n');
+      socket.end(encodeFrame({ type: 'error', code: 'too-many-connections', message: `at most ${this.opts.maxPerAddress} connections from one address` }));
       setTimeout(() => socket.destroy(), 1000).unref();
       return;
     }
