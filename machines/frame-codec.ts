@@ -95,7 +95,10 @@ export function decodeServerFrame(line: Uint8Array): ServerFrame {
   }
   const o = value as Fields;
   if (o.type === 'error') {
-    if (!isErrorCode(o.code)) throw new FrameError('bad-frame', `server sent an error with an unknown code ${JSON.stringify(String(o.code)).slice(0, 60)}`);
+    if (!isErrorCode(o.code)) {
+      const said = typeof o.message === 'string' ? `: ${o.message.slice(0, 200)}` : '';
+      throw new FrameError('bad-frame', `server sent an error with an unknown code ${JSON.stringify(String(o.code)).slice(0, 60)}${said}`);
+    }
     if (typeof o.message !== 'string') throw new FrameError('bad-frame', 'server sent an error without a message');
   }
   return value as ServerFrame;

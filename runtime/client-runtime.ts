@@ -134,7 +134,7 @@ export class ClientRuntime extends EventEmitter<{ event: [ClientEvent] }> implem
   /** Resolves when every /who and /files sent has its answer (or after `ms`, or when the connection is gone). */
   settled(ms = 5000): Promise<void> {
     if ((!this.awaiting.length && !this.paced.length) || !this.socket) return Promise.resolve();
-    ms += (this.paced.length / (this.pace?.cfg.ratePerSec ?? 20)) * 1000;
+    ms += (this.paced.length / (this.pace?.cfg.ratePerSec ?? LIMITS.ratePerSec)) * 1000;
     return new Promise((resolve) => {
       const t = setTimeout(resolve, ms);
       this.settleWaiters.push(() => { clearTimeout(t); resolve(); });

@@ -136,6 +136,7 @@ describe('frame-codec', () => {
       expect(codeOf(() => decodeServerFrame(enc('{"type":"error","code":"made-up","message":"x"}')))).to.equal('bad-frame');
       expect(codeOf(() => decodeServerFrame(enc('{"type":"error","code":"toString","message":"x"}')))).to.equal('bad-frame');
       expect(codeOf(() => decodeServerFrame(enc('{"type":"error","code":"busy"}')))).to.equal('bad-frame');
+      expect(() => decodeServerFrame(enc('{"type":"error","code":"made-up","message":"the words"}'))).to.throw(/"made-up": the words/);
     });
   });
 
