@@ -5,6 +5,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { TIMING } from '../machines/timing.js';
+import { DEFAULT_LIMITS, LIMITS } from '../machines/limits.js';
 import type { CongestionControlName } from '../machines/transport/api.js';
 import { CliError, parseBytes, parseFraction, parseMs, parsePort, parsePortRange } from '../runtime/cli-args.js';
 import { makeInspector } from '../runtime/inspect.js';
@@ -28,7 +29,7 @@ Options:
   --consent-timeout DURATION  a halfway question unanswered this long stops the download (default 10m)
   --idle-timeout DURATION     a chat connection silent this long is closed (default 60s)
   --max-per-address N         connections allowed from one address (default 128; 0 = no limit)
-  --rate N                    chat frames a second per client, burst 2N (default 20)
+  --rate N                    chat frames a second per client, burst 2N (default ${DEFAULT_LIMITS.ratePerSec})
   --log-json                  log JSON lines instead of readable text
   --log-level LEVEL           trace, debug, info, warn, error (default info)
   --inspect [FILE]            print every actor transition (to FILE, or to stderr with -)
@@ -66,7 +67,7 @@ function main(): void {
     const loopback = host === '127.0.0.1' || host === 'localhost' || host === '::1';
     const chunk = values.chunk ? parseBytes(values.chunk as string, '--chunk') : loopback ? 60000 : 1200;
     if (chunk < 256 || chunk > 65000) throw new CliError('--chunk must be between 256 and 65000 bytes');
-    const rate = values.rate ? Number(values.rate) : 20;
+    const rate = values.rate ? Number(values.rate) : DEFAULT_LIMITS.ratePerSec;
     if (!Number.isInteger(rate) || rate < 1) throw new CliError('--rate must be a positive integer');
     const maxPerAddress = values['max-per-address'] !== undefined ? Number(values['max-per-address']) : SERVER_DEFAULTS.maxPerAddress;
     if (!Number.isInteger(maxPerAddress) || maxPerAddress < 0) throw new CliError('--max-per-address must be a whole number');
@@ -77,7 +78,7 @@ function main(): void {
       maxOutboxBytes: SERVER_DEFAULTS.maxOutboxBytes, tickMs: SERVER_DEFAULTS.tickMs, log, inspect,
       session: {
         limits: {
-          maxLine: 65536, maxText: 4000, ratePerSec: rate, burst: rate * 2,
+          ...DEFAULT_LIMITS, ratePerSec: rate, burst: rate * 2,
           idleMs: values['idle-timeout'] ? parseMs(values['idle-timeout'] as string, '--idle-timeout') : TIMING.idleMs,
         },
       },
@@ -86,7 +87,7 @@ function main(): void {
         halfway: values.halfway !== undefined ? parseFraction(values.halfway as string, '--halfway') : 0.5,
         chunk, cc,
         silentMs: values['silent-timeout'] ? parseMs(values['silent-timeout'] as string, '--silent-timeout') : TIMING.senderSilentMs,
-        maxPerSession: 4,
+        maxPerSession: LIMITS.transfersPerClient,
         consentTimeoutMs: values['consent-timeout'] ? parseMs(values['consent-timeout'] as string, '--consent-timeout') : undefined,
       },
     });

@@ -19,7 +19,7 @@ export type ClientEvent =
       user: string; seconds: number; goodput: number;
     }
   | { type: 'stopped'; id: number; file: string; received: number; path: string; reason: string }
-  | { type: 'error'; code: ErrorCode | string; message: string; file?: string; id?: number }
+  | { type: 'error'; code: ErrorCode; message: string; file?: string; id?: number }
   | { type: 'disconnected'; reason: string }
   // ours
   | { type: 'history'; messages: ChatLine[] }

@@ -2,6 +2,7 @@
 // Sans-I/O: the ClientPort opens sockets and writes frames; socket happenings arrive as events.
 import { assign, setup } from 'xstate';
 import { PROTOCOL_VERSION, type ClientFrame, type ServerFrame } from './frames.js';
+import { isErrorCode, NAME_REFUSAL_CODES, REFUSAL_CODES, type ErrorCode } from './errors.js';
 import { TIMING } from './timing.js';
 
 export interface ClientPort {
@@ -11,7 +12,7 @@ export interface ClientPort {
   end(): void;
   /** The connection became usable (welcome received), or stopped being so. */
   online(welcome: Extract<ServerFrame, { type: 'welcome' }>): void;
-  refused(code: string, message: string): void;
+  refused(code: ErrorCode, message: string): void;
   lost(reason: string, willRetry: boolean, attempt: number, inMs: number): void;
   closed(reason: string): void;
 }
@@ -48,8 +49,6 @@ export const DEFAULT_CLIENT_TIMING: ClientTiming = {
 
 export interface ClientInput { port: ClientPort; name: string; reconnect: boolean; timing?: Partial<ClientTiming>; retryAfterShutdown?: boolean }
 
-const REFUSALS = new Set(['name-taken', 'invalid-name', 'bad-version', 'too-many-connections']);
-
 /** The wait before reconnect attempt `attempts + 1`: doubling from the base, capped. */
 export function backoffMs(attempts: number, t: Pick<ClientTiming, 'backoffBaseMs' | 'maxBackoffMs'>): number {
   return Math.min(t.maxBackoffMs, t.backoffBaseMs * 2 ** Math.min(attempts, 16));
@@ -64,8 +63,8 @@ export const clientMachine = setup({
   },
   guards: {
     isWelcome: ({ event }) => event.type === 'frame' && event.frame.type === 'welcome',
-    isRefusal: ({ event }) => event.type === 'frame' && event.frame.type === 'error' && REFUSALS.has(event.frame.code),
-    refusedForName: ({ context }) => context.reason === 'name-taken' || context.reason === 'invalid-name',
+    isRefusal: ({ event }) => event.type === 'frame' && event.frame.type === 'error' && REFUSAL_CODES.has(event.frame.code),
+    refusedForName: ({ context }) => isErrorCode(context.reason) && NAME_REFUSAL_CODES.has(context.reason),
     isServerBye: ({ event }) => event.type === 'frame' && event.frame.type === 'bye',
     shouldRetry: ({ context }) => context.reconnect && (context.everOnline || context.attempts > 0)
       && (!context.toldBye || (context.retryAfterShutdown && context.reason === 'server-shutdown') || context.attempts > 0),

@@ -1,20 +1,64 @@
-// Stable error codes: they appear on the wire (`error` frames), in `--json` events and in logs. Add freely; never
-// rename one (scripts match on them). docs/PROTOCOL.md lists each with its meaning.
-export const ERROR_CODES = [
+// Stable error codes: they appear on the wire (`error` frames), in `--json` events and in logs. This list is the one
+// definition of every code and its meaning: the codec, machines, runtime and clients take their codes from it, and
+// docs/PROTOCOL.md's table of error codes matches it row for row (spec/chat/errors.spec.ts checks both). Add freely;
+// never rename one (scripts match on them). `refusal`: the server refuses the hello with it (the handshake goes no
+// further); `'name'` when another nickname may be tried.
+const ERRORS = {
   // framing and parsing
-  'line-too-long', 'bad-encoding', 'bad-json', 'bad-frame', 'unknown-type',
+  'line-too-long': { meaning: 'a line over the line limit (`maxLine`)' },
+  'bad-encoding': { meaning: 'a line that is not valid UTF-8' },
+  'bad-json': { meaning: 'a line that is not JSON' },
+  'bad-frame': { meaning: 'JSON that is not an object, has no string `type`, or a field missing, of the wrong type or too long (other than `text`)' },
+  'unknown-type': { meaning: 'a `type` the server does not know' },
   // handshake and names
-  'handshake-required', 'already-online', 'bad-version', 'invalid-name', 'name-taken', 'hello-timeout',
+  'handshake-required': { meaning: 'a frame other than `hello` before the handshake' },
+  'already-online': { meaning: 'a `hello` after the handshake' },
+  'bad-version': { meaning: 'a `hello` with a protocol version `v` the server does not speak', refusal: 'hello' },
+  'invalid-name': { meaning: 'a nickname that breaks the rules', refusal: 'name' },
+  'name-taken': { meaning: 'a nickname already online (case-insensitive)', refusal: 'name' },
+  'hello-timeout': { meaning: 'no completed handshake within the hello deadline' },
   // chat
-  'unknown-user', 'text-too-long', 'rate-limited',
+  'unknown-user': { meaning: '`tell` to a name nobody online has' },
+  'text-too-long': { meaning: '`text` in `say` or `tell` over the text limit (`maxText`)' },
+  'rate-limited': { meaning: 'a frame beyond the rate limit' },
   // files and transfers
-  'no-such-file', 'bad-file-name', 'busy', 'too-many-transfers', 'no-such-transfer', 'transfer-failed',
-  'hash-mismatch', 'file-changed', 'io-error',
+  'no-such-file': { meaning: 'a download of a file that is not shared' },
+  'bad-file-name': { meaning: 'a download name with separators, control characters, or hidden' },
+  'busy': { meaning: 'no UDP port free in the pool' },
+  'too-many-transfers': { meaning: 'too many downloads at once for this client' },
+  'no-such-transfer': { meaning: 'an answer or a stop for a download that is not there (or not waiting for an answer)' },
+  'transfer-failed': { meaning: 'a download could not go on' },
+  'hash-mismatch': { meaning: "the downloaded file's SHA-256 differs from the server's (the client's own check)" },
+  'file-changed': { meaning: 'the shared file changed during the download' },
+  'io-error': { meaning: 'the server could not read the shared folder or file' },
+  'already-downloading': { meaning: 'a `/get` of a file this client is downloading already' },
   // connection
-  'idle-timeout', 'slow-reader', 'server-shutdown', 'too-many-connections', 'flood', 'internal',
-] as const;
+  'idle-timeout': { meaning: 'nothing heard from the client for `idleMs`' },
+  'slow-reader': { meaning: 'the client did not read what it was sent fast enough' },
+  'server-shutdown': { meaning: 'the server is stopping' },
+  'too-many-connections': { meaning: 'too many connections from one address', refusal: 'hello' },
+  'flood': { meaning: 'too many refused frames in a row' },
+  'internal': { meaning: 'a fault in the server' },
+  // the client's own
+  'bad-command': { meaning: 'a typed command the client does not understand' },
+  'not-connected': { meaning: 'a command while the client is not connected, or lines left unsent when the connection was lost' },
+} as const satisfies Record<string, { meaning: string; refusal?: 'hello' | 'name' }>;
 
-export type ErrorCode = (typeof ERROR_CODES)[number];
+export type ErrorCode = keyof typeof ERRORS;
+
+/** Every code, in the order of docs/PROTOCOL.md's table. */
+export const ERROR_CODES = Object.keys(ERRORS) as readonly ErrorCode[];
+
+/** What a code means, in one line (docs/PROTOCOL.md quotes it). */
+export function errorMeaning(code: ErrorCode): string { return ERRORS[code].meaning; }
+
+const refusal = (code: ErrorCode): 'hello' | 'name' | undefined => (ERRORS[code] as { refusal?: 'hello' | 'name' }).refusal;
+
+/** The codes with which the server refuses a hello: the handshake ends there (another name may be tried for some). */
+export const REFUSAL_CODES: ReadonlySet<ErrorCode> = new Set(ERROR_CODES.filter((c) => refusal(c) !== undefined));
+
+/** The refusals of a nickname: a person may try another name on the same connection. */
+export const NAME_REFUSAL_CODES: ReadonlySet<ErrorCode> = new Set(ERROR_CODES.filter((c) => refusal(c) === 'name'));
 
 /** An error with a stable code, for everything that can go wrong because of input or the network. */
 export class MessengerError extends Error {
@@ -27,5 +71,5 @@ export class MessengerError extends Error {
 }
 
 export function isErrorCode(x: unknown): x is ErrorCode {
-  return typeof x === 'string' && (ERROR_CODES as readonly string[]).includes(x);
+  return typeof x === 'string' && Object.hasOwn(ERRORS, x);
 }

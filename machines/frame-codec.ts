@@ -1,19 +1,20 @@
 // Bytes <-> frames for the TCP control protocol. Pure: no sockets. Every refusal is a FrameError with a stable
 // code, so that the session can answer it and go on. Lines are split upstream (runtime/line-splitter.ts); this
-// module sees one complete line without its newline.
-import { MessengerError } from './errors.js';
+// module sees one complete line without its newline. The limits it enforces are the ones it is given: the server
+// passes the limits it advertises in `welcome` (machines/limits.ts holds the defaults).
+import { isErrorCode, MessengerError } from './errors.js';
 import type { ClientFrame, ServerFrame } from './frames.js';
+import { DEFAULT_LIMITS, LIMITS, type Limits } from './limits.js';
 
-export const MAX_LINE_BYTES = 65536;
-export const MAX_TEXT_CHARS = 4000;
-export const MAX_NAME_CHARS = 24;
+/** The limits the decoder checks: a line's bytes and a message's characters. */
+export type CodecLimits = Pick<Limits, 'maxLine' | 'maxText'>;
 
 export class FrameError extends MessengerError {}
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 
 type Fields = Record<string, unknown>;
-type Check = (o: Fields) => ClientFrame;
+type Check = (o: Fields, limits: CodecLimits) => ClientFrame;
 
 const isInt = (x: unknown, min = 0, max = Number.MAX_SAFE_INTEGER): x is number =>
   typeof x === 'number' && Number.isInteger(x) && x >= min && x <= max;
@@ -34,16 +35,16 @@ function int(o: Fields, key: string, type: string, optional = false): number | u
 }
 
 const CHECKS: Record<string, Check> = {
-  hello: (o) => ({ type: 'hello', v: int(o, 'v', 'hello')!, name: str(o, 'name', 'hello', 256)! }),
-  say: (o) => ({ type: 'say', text: str(o, 'text', 'say', MAX_TEXT_CHARS)! }),
-  tell: (o) => ({ type: 'tell', to: str(o, 'to', 'tell', 256)!, text: str(o, 'text', 'tell', MAX_TEXT_CHARS)! }),
+  hello: (o) => ({ type: 'hello', v: int(o, 'v', 'hello')!, name: str(o, 'name', 'hello', LIMITS.maxNameField)! }),
+  say: (o, l) => ({ type: 'say', text: str(o, 'text', 'say', l.maxText)! }),
+  tell: (o, l) => ({ type: 'tell', to: str(o, 'to', 'tell', LIMITS.maxNameField)!, text: str(o, 'text', 'tell', l.maxText)! }),
   who: () => ({ type: 'who' }),
   files: () => ({ type: 'files' }),
   get: (o) => {
-    const f: ClientFrame = { type: 'get', file: str(o, 'file', 'get', 4096)! };
+    const f: ClientFrame = { type: 'get', file: str(o, 'file', 'get', LIMITS.maxFileField)! };
     const offset = int(o, 'offset', 'get', true);
     const sha256 = str(o, 'sha256', 'get', 64, true);
-    const ref = str(o, 'ref', 'get', 64, true);
+    const ref = str(o, 'ref', 'get', LIMITS.maxRef, true);
     if (sha256 !== undefined && !/^[0-9a-f]{64}$/.test(sha256)) throw new FrameError('bad-frame', 'get: "sha256" must be 64 hex digits');
     if (offset !== undefined) f.offset = offset;
     if (sha256 !== undefined) f.sha256 = sha256;
@@ -61,9 +62,9 @@ const CHECKS: Record<string, Check> = {
   bye: () => ({ type: 'bye' }),
 };
 
-/** Parses one line (without its newline) into a client frame, or throws a FrameError. */
-export function decodeClientFrame(line: Uint8Array): ClientFrame {
-  if (line.length > MAX_LINE_BYTES) throw new FrameError('line-too-long', `a line is limited to ${MAX_LINE_BYTES} bytes`);
+/** Parses one line (without its newline) into a client frame within `limits`, or throws a FrameError. */
+export function decodeClientFrame(line: Uint8Array, limits: CodecLimits = DEFAULT_LIMITS): ClientFrame {
+  if (line.length > limits.maxLine) throw new FrameError('line-too-long', `a line is limited to ${limits.maxLine} bytes`);
   let text: string;
   try { text = utf8.decode(line); } catch { throw new FrameError('bad-encoding', 'a line must be valid UTF-8'); }
   let value: unknown;
@@ -73,7 +74,7 @@ export function decodeClientFrame(line: Uint8Array): ClientFrame {
   if (typeof o.type !== 'string') throw new FrameError('bad-frame', 'a frame needs a string field "type"');
   const check = Object.hasOwn(CHECKS, o.type) ? CHECKS[o.type] : undefined;
   if (!check) throw new FrameError('unknown-type', `unknown frame type "${o.type.slice(0, 40)}"`);
-  return check(o);
+  return check(o, limits);
 }
 
 /** One frame as one line of bytes, newline included: encode once, write to many. */
@@ -82,7 +83,8 @@ export function encodeFrame(frame: ServerFrame | ClientFrame): Buffer {
 }
 
 // ---- the client side: server frames are parsed more leniently (unknown types are passed on, not refused), but
-// never trusted: the client runtime checks the fields it uses.
+// never trusted: the client runtime checks the fields it uses. An `error` frame must carry a known code (so that no
+// undocumented code reaches a script) and a string message.
 export function decodeServerFrame(line: Uint8Array): ServerFrame {
   let text: string;
   try { text = utf8.decode(line); } catch { throw new FrameError('bad-encoding', 'server sent invalid UTF-8'); }
@@ -90,6 +92,14 @@ export function decodeServerFrame(line: Uint8Array): ServerFrame {
   try { value = JSON.parse(text); } catch { throw new FrameError('bad-json', 'server sent a line that is not JSON'); }
   if (value === null || typeof value !== 'object' || Array.isArray(value) || typeof (value as Fields).type !== 'string') {
     throw new FrameError('bad-frame', 'server sent a frame without a type');
+  }
+  const o = value as Fields;
+  if (o.type === 'error') {
+    if (!isErrorCode(o.code)) {
+      const said = typeof o.message === 'string' ? `: ${o.message.slice(0, 200)}` : '';
+      throw new FrameError('bad-frame', `server sent an error with an unknown code ${JSON.stringify(String(o.code)).slice(0, 60)}${said}`);
+    }
+    if (typeof o.message !== 'string') throw new FrameError('bad-frame', 'server sent an error without a message');
   }
   return value as ServerFrame;
 }

@@ -1,8 +1,10 @@
 // The TCP control protocol: newline-delimited JSON, one object per line (docs/PROTOCOL.md). These are the typed
 // frames after decoding; machines/frame-codec.ts turns bytes into them and back.
 import type { ErrorCode } from './errors.js';
+import type { Limits } from './limits.js';
 
-export const PROTOCOL_VERSION = 1;
+// defined with the limits, in one place; here too because every frame's reader needs them
+export { PROTOCOL_VERSION, type Limits } from './limits.js';
 
 export interface FileEntry { name: string; size: number }
 export interface ChatLine { from: string; text: string; ts: number }
@@ -24,8 +26,6 @@ export type ClientFrame =
 export type ClientFrameType = ClientFrame['type'];
 
 // ---- server -> client
-export interface Limits { maxLine: number; maxText: number; ratePerSec: number; burst: number; idleMs: number }
-
 export type ServerFrame =
   | { type: 'welcome'; v: number; name: string; server: string; limits: Limits; online: string[] }
   | { type: 'history'; messages: ChatLine[] }

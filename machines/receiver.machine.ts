@@ -4,6 +4,7 @@
 // control frames that arrive over TCP. Sans-I/O: the ReceiverIO port acts.
 import { assign, raise, setup } from 'xstate';
 import { TIMING } from './timing.js';
+import type { ErrorCode } from './errors.js';
 
 export interface ReceiverIO {
   sendHello(): void;
@@ -17,7 +18,7 @@ export interface ReceiverIO {
   finish(): void;
   /** Keeps the partial file (resumable) and reports it. */
   keepPartial(reason: string): void;
-  fail(code: string, message: string): void;
+  fail(code: ErrorCode, message: string): void;
 }
 
 export interface ReceiverInput {
@@ -55,7 +56,7 @@ export type ReceiverEvent =
   | { type: 'verified' }
   | { type: 'mismatch'; message: string }
   | { type: 'server.stopped'; reason: string }
-  | { type: 'server.error'; code: string; message: string }
+  | { type: 'server.error'; code: ErrorCode; message: string }
   | { type: 'stop' }
   | { type: 'lost'; reason: string }
   | { type: 'io.error'; message: string };

@@ -5,6 +5,7 @@
 // and the control events; it decides what the transfer is doing. Its one delay (the consent deadline) runs on the
 // clock the actor is created with. Sans-I/O: the SenderIO port does the sending.
 import { assign, not, setup } from 'xstate';
+import type { ErrorCode } from './errors.js';
 import { TIMING } from './timing.js';
 import type { OutgoingData, SenderCoreApi } from './transport/api.js';
 
@@ -18,7 +19,7 @@ export interface SenderIO {
   /** Tell the client over TCP, with the hash and the last byte (after the port is back in the pool). */
   complete(): void;
   stopped(reason: string, received: number): void;
-  failed(code: string, message: string): void;
+  failed(code: ErrorCode, message: string): void;
 }
 
 export interface SenderInput {
@@ -57,7 +58,7 @@ export type SenderEvent =
   | { type: 'consent'; answer: 'yes' | 'no' }
   | { type: 'stop' }
   | { type: 'cancel'; reason: string }
-  | { type: 'fail'; code: string; message: string }
+  | { type: 'fail'; code: ErrorCode; message: string }
   | { type: 'path.closed' };
 
 export interface SenderOutput { outcome: 'finished' | 'stopped' | 'cancelled' | 'failed'; reason: string; acked: number }

@@ -4,6 +4,7 @@
 import { and, assign, not, setup } from 'xstate';
 import { PROTOCOL_VERSION, type ChatLine, type ClientFrame, type Limits, type ServerFrame } from './frames.js';
 import type { ErrorCode } from './errors.js';
+import { DEFAULT_LIMITS, LIMITS } from './limits.js';
 import { checkNickname, nameKey } from './nickname.js';
 import { TIMING } from './timing.js';
 import { fullBucket, hasToken, spend, type Bucket } from './token-bucket.js';
@@ -49,10 +50,10 @@ export interface SessionConfig {
 }
 
 export const DEFAULT_SESSION_CONFIG: SessionConfig = {
-  limits: { maxLine: 65536, maxText: 4000, ratePerSec: 20, burst: 40, idleMs: TIMING.idleMs },
+  limits: { ...DEFAULT_LIMITS },
   helloTimeoutMs: TIMING.helloTimeoutMs,
   pingEveryMs: TIMING.pingEveryMs,
-  floodAfter: 100,
+  floodAfter: LIMITS.floodAfter,
 };
 
 export interface SessionContext {

@@ -3,6 +3,7 @@
 import fs from 'node:fs';
 import { createActor, type Actor, type InspectionEvent } from 'xstate';
 import type { ClientEvent } from '../machines/client-events.js';
+import type { ErrorCode } from '../machines/errors.js';
 import type { Clock, TimerHandle } from '../machines/clock.js';
 import type { ClientFrame, TransferServerFrame } from '../machines/frames.js';
 import type { OfferFrame } from '../machines/offer.js';
@@ -212,7 +213,7 @@ export class ClientDownload implements ReceiverIO {
     this.host.link.emit({ type: 'stopped', id: this.id, file: this.file, received, path: this.part, reason });
   }
 
-  fail(code: string, message: string): void {
+  fail(code: ErrorCode, message: string): void {
     this.closeFd();
     try { writePartial(this.host.opts.dir, this.base, { file: this.file, size: this.size, sha256: this.offer.sha256, received: this.core.contiguous }); } catch { /* ignore */ }
     this.host.link.emit({ type: 'error', code, message, id: this.id, file: this.file });

@@ -7,8 +7,10 @@ import { clientMachine, type ClientPort, type ClientTiming } from '../machines/c
 import { systemClock, type Clock } from './clock.js';
 import type { ClientEvent } from '../machines/client-events.js';
 import { parseCommand, HELP_TEXT, type Command } from '../machines/commands.js';
-import { decodeServerFrame, encodeFrame, MAX_LINE_BYTES } from '../machines/frame-codec.js';
+import type { ErrorCode } from '../machines/errors.js';
+import { decodeServerFrame, encodeFrame } from '../machines/frame-codec.js';
 import type { ClientFrame, ServerFrame } from '../machines/frames.js';
+import { LIMITS } from '../machines/limits.js';
 import { Downloads, type DownloadsOptions } from './downloads.js';
 import { LineSplitter } from './line-splitter.js';
 import { fullBucket, hasToken, spend, type Bucket, type BucketConfig } from '../machines/token-bucket.js';
@@ -16,7 +18,18 @@ import { fullBucket, hasToken, spend, type Bucket, type BucketConfig } from '../
 /** Chat frames the client paces to the server's advertised rate, so that a fast script loses nothing. */
 const PACED = new Set<ClientFrame['type']>(['say', 'tell', 'who', 'files']);
 /** Lines waiting for their turn at most; past it the user is told to slow down. */
-const MAX_PACED = 1000;
+const MAX_PACED = LIMITS.clientQueuedLines;
+
+/** The server's answer to a /who or a /files. */
+export type Reply = Extract<ClientEvent, { type: 'online' | 'files' }>;
+
+/** What run() did that a view may want to show (the events say the rest). */
+export interface Ran {
+  /** The download whose halfway question this /yes or /no answered. */
+  answered?: { id: number; answer: 'yes' | 'no' };
+  /** For /who and /files: the answer once it has come, or null when the connection went first. */
+  reply?: Promise<Reply | null>;
+}
 
 export interface ClientOptions {
   host: string;
@@ -51,8 +64,8 @@ export class ClientRuntime extends EventEmitter<{ event: [ClientEvent] }> implem
   private paced: ClientFrame[] = [];
   private paceTimer: unknown = null;
   readonly clock: Clock;
-  /** Answers still due for /who and /files, oldest first: end of input waits for them. */
-  private awaiting: Array<'online' | 'files'> = [];
+  /** Answers still due for /who and /files, oldest first, each with who waits for it: end of input waits for them. */
+  private awaiting: Array<{ type: Reply['type']; reply: (r: Reply | null) => void }> = [];
   private settleWaiters: Array<() => void> = [];
   /** Server time of the newest message to all seen: history after a reconnect starts past it. */
   private lastMessageTs = -Infinity;
@@ -94,20 +107,32 @@ export class ClientRuntime extends EventEmitter<{ event: [ClientEvent] }> implem
   // ---- commands
   command(line: string): void { this.run(parseCommand(line)); }
 
-  run(cmd: Command): void {
+  /** Carries out a command: the one place that does (line mode and the full-screen client both come here). */
+  run(cmd: Command): Ran {
     switch (cmd.kind) {
-      case 'empty': return;
-      case 'invalid': this.emitEvent({ type: 'error', code: 'bad-command', message: cmd.message }); return;
-      case 'help': this.emitEvent({ type: 'help', text: HELP_TEXT }); return;
-      case 'quit': void this.quit(); return;
-      case 'all': this.sendFrame({ type: 'say', text: cmd.text }); return;
-      case 'msg': this.sendFrame({ type: 'tell', to: cmd.to, text: cmd.text }); return;
-      case 'who': if (this.sendFrame({ type: 'who' })) this.awaiting.push('online'); return;
-      case 'files': if (this.sendFrame({ type: 'files' })) this.awaiting.push('files'); return;
-      case 'get': this.downloads.request(cmd.file); return;
-      case 'yes': case 'no': this.downloads.answer(cmd.kind, cmd.id); return;
-      case 'stop': this.downloads.stop(cmd.id); return;
+      case 'empty': return {};
+      case 'invalid': this.emitEvent({ type: 'error', code: 'bad-command', message: cmd.message }); return {};
+      case 'help': this.emitEvent({ type: 'help', text: HELP_TEXT }); return {};
+      case 'quit': void this.quit(); return {};
+      case 'all': this.sendFrame({ type: 'say', text: cmd.text }); return {};
+      case 'msg': this.sendFrame({ type: 'tell', to: cmd.to, text: cmd.text }); return {};
+      case 'who': return { reply: this.ask({ type: 'who' }, 'online') };
+      case 'files': return { reply: this.ask({ type: 'files' }, 'files') };
+      case 'get': this.downloads.request(cmd.file); return {};
+      case 'yes': case 'no': {
+        const id = this.downloads.answer(cmd.kind, cmd.id);
+        return id === null ? {} : { answered: { id, answer: cmd.kind } };
+      }
+      case 'stop': this.downloads.stop(cmd.id); return {};
     }
+  }
+
+  /** Sends a question and waits for its answer (null when it was not sent, or the connection went first). */
+  private ask(frame: ClientFrame, type: Reply['type']): Promise<Reply | null> {
+    return new Promise((reply) => {
+      if (this.sendFrame(frame)) this.awaiting.push({ type, reply });
+      else reply(null);
+    });
   }
 
   /** Another nickname after a refusal. */
@@ -116,16 +141,17 @@ export class ClientRuntime extends EventEmitter<{ event: [ClientEvent] }> implem
   /** Resolves when every /who and /files sent has its answer (or after `ms`, or when the connection is gone). */
   settled(ms = 5000): Promise<void> {
     if ((!this.awaiting.length && !this.paced.length) || !this.socket) return Promise.resolve();
-    ms += (this.paced.length / (this.pace?.cfg.ratePerSec ?? 20)) * 1000;
+    ms += (this.paced.length / (this.pace?.cfg.ratePerSec ?? LIMITS.ratePerSec)) * 1000;
     return new Promise((resolve) => {
       const t = this.clock.setTimeout(resolve, ms);
       this.settleWaiters.push(() => { this.clock.clearTimeout(t); resolve(); });
     });
   }
 
-  private answered(kind: 'online' | 'files' | 'all' | 'none'): void {
-    if (kind === 'all') this.awaiting = [];
-    else if (kind !== 'none') { const i = this.awaiting.indexOf(kind); if (i >= 0) this.awaiting.splice(i, 1); }
+  /** The oldest answer due of that type came (`reply`, or null for a refusal); 'all': every one is lost. */
+  private answered(kind: Reply['type'] | 'all' | 'none', reply: Reply | null = null): void {
+    if (kind === 'all') for (const a of this.awaiting.splice(0)) a.reply(null);
+    else if (kind !== 'none') { const i = this.awaiting.findIndex((a) => a.type === kind); if (i >= 0) this.awaiting.splice(i, 1)[0]!.reply(reply); }
     if (!this.awaiting.length && !this.paced.length) for (const w of this.settleWaiters.splice(0)) w();
   }
 
@@ -179,11 +205,17 @@ export class ClientRuntime extends EventEmitter<{ event: [ClientEvent] }> implem
 
   private emitEvent(ev: ClientEvent): void { this.emit('event', ev); }
 
+  /** An answer to /who or /files: every view sees the event, and the one who asked gets it as the reply. */
+  private reply(ev: Reply): void {
+    this.emitEvent(ev);
+    this.answered(ev.type, ev);
+  }
+
   // ---- ClientPort (called by the machine)
   open(): void {
     const s = net.connect({ host: this.opts.host, port: this.opts.port, noDelay: true });
     this.socket = s;
-    const splitter = new LineSplitter(MAX_LINE_BYTES * 4, {
+    const splitter = new LineSplitter(LIMITS.maxServerLine, {
       line: (bytes) => this.onLine(bytes),
       tooLong: () => this.emitEvent({ type: 'error', code: 'line-too-long', message: 'the server sent an overlong line' }),
     });
@@ -219,7 +251,7 @@ export class ClientRuntime extends EventEmitter<{ event: [ClientEvent] }> implem
     this.emitEvent({ type: 'connected', name: w.name, server: `${this.opts.host}:${this.opts.port}`, online: w.online });
     this.downloads.connectionRestored();
   }
-  refused(code: string, message: string): void {
+  refused(code: ErrorCode, message: string): void {
     this.emitEvent({ type: 'error', code, message });
   }
   lost(reason: string, _retry: boolean, attempt: number, inMs: number): void {
@@ -262,8 +294,8 @@ export class ClientRuntime extends EventEmitter<{ event: [ClientEvent] }> implem
         this.emitEvent(ev);
         return;
       }
-      case 'online': this.answered('online'); this.emitEvent({ type: 'online', names: Array.isArray(f.names) ? f.names.map(String) : [] }); return;
-      case 'files': this.answered('files'); this.emitEvent({ type: 'files', files: Array.isArray(f.files) ? f.files.map((x) => ({ name: String(x.name), size: Number(x.size) })) : [] }); return;
+      case 'online': this.reply({ type: 'online', names: Array.isArray(f.names) ? f.names.map(String) : [] }); return;
+      case 'files': this.reply({ type: 'files', files: Array.isArray(f.files) ? f.files.map((x) => ({ name: String(x.name), size: Number(x.size) })) : [] }); return;
       case 'ping': this.send(f.t === undefined ? { type: 'pong' } : { type: 'pong', t: f.t }); return;
       case 'error':
         if (this.downloads.onError(f)) return;

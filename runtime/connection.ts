@@ -59,7 +59,7 @@ export class Connection implements SessionPort {
   private onLine(bytes: Buffer): void {
     const now = this.host.clock.now();
     let frame: ClientFrame;
-    try { frame = decodeClientFrame(bytes); }
+    try { frame = decodeClientFrame(bytes, this.host.cfg.limits); }
     catch (e) {
       if (e instanceof FrameError) { this.actor.send({ type: 'bad', code: e.code, message: e.message, now }); return; }
       throw e;

@@ -64,13 +64,15 @@ export class Downloads implements ClientDownloadHost {
     if (this.link.send(frame)) this.requests.set(ref, { file, base, offset: frame.offset, sha256: frame.sha256 });
   }
 
-  answer(kind: 'yes' | 'no', id?: number): void {
+  /** Answers the question of download `id`, or of the oldest one waiting; the id answered, or null when none was. */
+  answer(kind: 'yes' | 'no', id?: number): number | null {
     const d = id !== undefined ? this.active.get(id) : this.list().find((x) => x.awaitingConsent);
     if (!d || !d.awaitingConsent) {
       this.link.emit({ type: 'error', code: 'no-such-transfer', message: id !== undefined ? `download ${id} is not waiting for an answer` : 'no download is waiting for an answer' });
-      return;
+      return null;
     }
     d.actor.send({ type: 'answer', answer: kind });
+    return d.id;
   }
 
   stop(id?: number): void {

@@ -3,6 +3,7 @@
 // several servers through a broker would implement; sessions know nothing else of it.
 import { encodeFrame } from '../machines/frame-codec.js';
 import type { ChatLine, ServerFrame } from '../machines/frames.js';
+import { LIMITS } from '../machines/limits.js';
 import { nameKey } from '../machines/nickname.js';
 import type { HubPort, Member } from '../machines/session.machine.js';
 
@@ -17,7 +18,7 @@ export class Hub implements HubPort {
   /** Deliveries made (one per receiver per frame), for benchmarks and logs. */
   deliveries = 0;
 
-  constructor(private readonly historySize = 100, private readonly events: HubEvents = {}) {}
+  constructor(private readonly historySize: number = LIMITS.history, private readonly events: HubEvents = {}) {}
 
   get size(): number { return this.members.size; }
 

@@ -3,10 +3,9 @@
 import readline from 'node:readline';
 import type { Readable, Writable } from 'node:stream';
 import type { ClientEvent } from '../machines/client-events.js';
+import { REFUSAL_CODES } from '../machines/errors.js';
 import type { ClientRuntime } from './client-runtime.js';
 import { finishedText } from './finished-text.js';
-
-const REFUSALS = new Set(['name-taken', 'invalid-name', 'bad-version', 'too-many-connections']);
 
 // Remote text (names, messages, file names, reasons) is shown with control characters made visible, so that no
 // peer can move the cursor, retitle or clear a terminal, or forge a line that looks like an event (an embedded
@@ -52,7 +51,7 @@ export function runLineClient(client: ClientRuntime, input: Readable, output: Wr
     output.write((json ? JSON.stringify(ev.type === 'finished' ? { ...ev, text: finishedText(ev) } : ev) : formatEvent(ev, { autoYes: client.opts.yes })) + '\n');
     if (ev.type === 'connected') connected = true;
     // a refused nickname ends line mode: a script has no one to ask for another
-    if (ev.type === 'error' && !connected && REFUSALS.has(String(ev.code))) { refusal = String(ev.code); void client.quit(); }
+    if (ev.type === 'error' && !connected && REFUSAL_CODES.has(ev.code)) { refusal = ev.code; void client.quit(); }
   });
   const rl = readline.createInterface({ input, crlfDelay: Infinity, terminal: false });
   const queued: string[] = [];

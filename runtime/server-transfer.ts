@@ -2,6 +2,7 @@
 // to the core here, in plain code; the actor gets one `tick` per scheduler turn and an `acked` only when an ACK
 // changed what its guards read. Every ending is the actor reaching a final state, and `finish` is the one place
 // that closes the socket, returns the port and closes the file.
+import type { ErrorCode } from '../machines/errors.js';
 import { TIMING } from '../machines/timing.js';
 import crypto from 'node:crypto';
 import type dgram from 'node:dgram';
@@ -204,9 +205,8 @@ export class ServerTransfer implements SenderIO, Schedulable {
     this.farewell = { type: 'stopped', id: this.id, file: this.file.name, received, reason };
   }
 
-  failed(code: string, message: string): void {
-    const c = (['io-error', 'file-changed', 'transfer-failed'] as const).find((x) => x === code) ?? 'transfer-failed';
-    this.farewell = { type: 'error', code: c, message, id: this.id, file: this.file.name };
+  failed(code: ErrorCode, message: string): void {
+    this.farewell = { type: 'error', code, message, id: this.id, file: this.file.name };
   }
 
   private finish(): void {

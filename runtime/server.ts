@@ -2,7 +2,9 @@
 // catalogue and the transfers host. One timer drives keepalive for every session.
 import net from 'node:net';
 import type { InspectionEvent } from 'xstate';
+import { encodeFrame } from '../machines/frame-codec.js';
 import type { ClientFrame } from '../machines/frames.js';
+import { LIMITS } from '../machines/limits.js';
 import { DEFAULT_SESSION_CONFIG, type SessionConfig } from '../machines/session.machine.js';
 import { TIMING } from '../machines/timing.js';
 import { Catalogue } from './catalogue.js';
@@ -54,7 +56,7 @@ export class MessengerServer implements ConnectionHost {
     this.cfg = { ...DEFAULT_SESSION_CONFIG, ...opts.session, limits: { ...DEFAULT_SESSION_CONFIG.limits, ...opts.session?.limits } };
     this.maxOutboxBytes = opts.maxOutboxBytes;
     this.inspect = opts.inspect;
-    this.hub = new Hub(100, {
+    this.hub = new Hub(LIMITS.history, {
       joined: (name) => this.log.info({ name, online: this.hub.size }, 'joined'),
       left: (name, reason) => this.log.info({ name, reason, online: this.hub.size }, 'left'),
     });
@@ -94,7 +96,7 @@ export class MessengerServer implements ConnectionHost {
     if (this.opts.maxPerAddress > 0 && count > this.opts.maxPerAddress) {
       this.log.warn({ remote: addr, limit: this.opts.maxPerAddress }, 'refused: too many connections from one address');
       socket.on('error', () => {});
-      socket.end(JSON.stringify({ type: 'error', code: 'too-many-connections', message: `at most ${this.opts.maxPerAddress} connections from one address` }) + '\n');
+      socket.end(encodeFrame({ type: 'error', code: 'too-many-connections', message: `at most ${this.opts.maxPerAddress} connections from one address` }));
       this.clock.setTimeout(() => socket.destroy(), TIMING.refusalGraceMs);
       return;
     }

@@ -1,11 +1,12 @@
 // The view over a ClientRuntime: draws its events into the panes and turns keys, clicks and typed lines into
-// runtime commands. No protocol logic: commands go through client.run / client.command, and what is drawn is what
-// the events say.
+// runtime commands. No protocol logic: the runtime carries out every command (client.run), and what is drawn is what
+// its events and run()'s outcome say.
 import type { Widgets } from 'neo-blessed';
 import type { ClientEvent } from '../machines/client-events.js';
 import { parseCommand, HELP_TEXT, type Command } from '../machines/commands.js';
+import { NAME_REFUSAL_CODES } from '../machines/errors.js';
 import type { FileEntry } from '../machines/frames.js';
-import type { ClientRuntime } from '../runtime/client-runtime.js';
+import type { ClientRuntime, Reply } from '../runtime/client-runtime.js';
 import { finishedText } from '../runtime/finished-text.js';
 import { colorNick } from './colors.js';
 import { complete, partialWord } from './completion.js';
@@ -27,8 +28,6 @@ export const KEYS_HELP = [
   '  F10 or Ctrl-C log out. Everything also works with the mouse.',
 ].join('\n');
 
-const RENAMEABLE = new Set(['name-taken', 'invalid-name']);
-
 type Client = Pick<ClientRuntime, 'on' | 'run' | 'rename' | 'quit' | 'name' | 'isOnline'>;
 
 export class Controller {
@@ -36,7 +35,6 @@ export class Controller {
   private client: Client | null = null;
   private recipient: string | null = null;
   private everConnected = false;
-  private filesAsked = false;
   private leaving = false;
   private drawTimer: NodeJS.Timeout | null = null;
   /** Called on a second Ctrl-C while leaving, or a leave before any client exists. */
@@ -83,7 +81,7 @@ export class Controller {
         online.set(ev.online);
         status.set({ name: ev.name, connection: 'online' });
         messages.system(`connected to ${safe(ev.server)} as ${colorNick(ev.name, safe(ev.name))}; ${ev.online.length} online`);
-        this.client?.run({ kind: 'files' });
+        this.client?.run({ kind: 'files' }); // fills the Files list; only a list the user asked for is printed
         break;
       case 'joined':
         online.add(ev.name);
@@ -95,19 +93,8 @@ export class Controller {
         break;
       case 'message': messages.message(ev.from, ev.text, ev.ts || now, ev.to, this.me); break;
       case 'history': messages.history(ev.messages); break;
-      case 'online':
-        online.set(ev.names);
-        messages.system(`online (${ev.names.length}): ${ev.names.map((n) => colorNick(n, safe(n))).join(', ')}`);
-        break;
-      case 'files':
-        files.set(ev.files);
-        if (this.filesAsked) {
-          this.filesAsked = false;
-          messages.system(ev.files.length
-            ? `files (${ev.files.length}): ${ev.files.map((f) => `${safe(f.name)} (${formatBytes(f.size)})`).join(', ')}`
-            : 'the server shares no files');
-        }
-        break;
+      case 'online': online.set(ev.names); break;
+      case 'files': files.set(ev.files); break;
       case 'download':
         messages.system(`download #${ev.id} ${safe(ev.file)} (${formatBytes(ev.size)}) ${ev.resumed ? `resumes at ${formatBytes(ev.offset)}` : 'started'}`);
         break;
@@ -126,7 +113,7 @@ export class Controller {
       case 'error':
         if (ev.id !== undefined) dialog.drop(ev.id);
         messages.error(ev.code, ev.message);
-        if (!this.everConnected && RENAMEABLE.has(String(ev.code))) void this.askAgain(ev.message);
+        if (!this.everConnected && NAME_REFUSAL_CODES.has(ev.code)) void this.askAgain(ev.message);
         break;
       case 'reconnecting':
         online.clear();
@@ -167,36 +154,45 @@ export class Controller {
     else this.run({ kind: 'all', text: line });
   }
 
+  /** Hands a command to the runtime, which carries it out, and shows what it did that no event tells. */
   run(cmd: Command): void {
-    switch (cmd.kind) {
-      case 'quit': this.leave(); return;
-      case 'help': this.help(); return;
-      case 'files': this.filesAsked = true; break;
-      case 'yes': case 'no': {
-        const id = cmd.id ?? this.ui.dialog.queue.current?.id;
-        if (id !== undefined) { this.ui.dialog.drop(id); this.ui.model.answered(id, cmd.kind === 'yes'); this.ui.transfers.draw(); }
-        break;
-      }
+    // leaving is the view's too: its status, and a second Ctrl-C that does not wait
+    if (cmd.kind === 'quit') { this.leave(); return; }
+    if (!this.client) {
+      if (cmd.kind === 'help') this.ui.messages.block(`${HELP_TEXT}\n${KEYS_HELP}`);
+      else this.ui.messages.error('not-connected', 'not connected yet');
+      return;
     }
-    if (!this.client) { this.ui.messages.error('not-connected', 'not connected yet'); return; }
-    this.client.run(cmd);
+    const ran = this.client.run(cmd);
+    if (ran.answered) {
+      const { id, answer } = ran.answered;
+      this.ui.dialog.drop(id);
+      this.ui.model.answered(id, answer === 'yes');
+      this.ui.transfers.draw();
+    }
+    void ran.reply?.then((r) => { if (r) this.showReply(r); });
   }
 
-  private answer(id: number, yes: boolean): void {
-    this.ui.model.answered(id, yes);
-    this.ui.transfers.draw();
-    this.client?.run({ kind: yes ? 'yes' : 'no', id });
+  /** The answer to a /who or /files the user gave: the lists are filled by the events, the answer is printed. */
+  private showReply(r: Reply): void {
+    const { messages } = this.ui;
+    if (r.type === 'online') messages.system(`online (${r.names.length}): ${r.names.map((n) => colorNick(n, safe(n))).join(', ')}`);
+    else {
+      messages.system(r.files.length
+        ? `files (${r.files.length}): ${r.files.map((f) => `${safe(f.name)} (${formatBytes(f.size)})`).join(', ')}`
+        : 'the server shares no files');
+    }
   }
+
+  private answer(id: number, yes: boolean): void { this.run({ kind: yes ? 'yes' : 'no', id }); }
 
   answerCurrent(yes: boolean): void {
     if (this.ui.dialog.open) this.ui.dialog.answer(yes);
     else this.ui.messages.system('no halfway question is waiting');
   }
 
-  help(): void {
-    if (this.client) this.client.run({ kind: 'help' }); // the runtime answers with a help event, drawn with KEYS_HELP
-    else this.ui.messages.block(`${HELP_TEXT}\n${KEYS_HELP}`);
-  }
+  /** The runtime answers with a help event, drawn with KEYS_HELP. */
+  help(): void { this.run({ kind: 'help' }); }
 
   showOnline(): void { this.run({ kind: 'who' }); if (this.ui.sideShown()) this.ui.online.list.focus(); this.screen.render(); }
 

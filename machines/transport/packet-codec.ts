@@ -10,9 +10,10 @@
 // PacketError ('bad-frame'), never another exception.
 import { crc32 } from 'node:zlib';
 import { MessengerError } from '../errors.js';
+// the datagram's version byte is the protocol's version: a hello's `v` covers both halves of the protocol
+import { PROTOCOL_VERSION } from '../limits.js';
 import type { AckInfo } from './api.js';
 
-export const PROTOCOL_VERSION = 1;
 export const PacketType = { Hello: 1, Data: 2, Ack: 3, Close: 4 } as const;
 export type PacketTypeCode = (typeof PacketType)[keyof typeof PacketType];
 

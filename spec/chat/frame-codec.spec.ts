@@ -3,10 +3,12 @@
 import { expect } from 'chai';
 import fc from 'fast-check';
 import { ERROR_CODES } from '../../machines/errors.js';
-import {
-  decodeClientFrame, decodeServerFrame, encodeFrame, FrameError, MAX_LINE_BYTES, MAX_TEXT_CHARS,
-} from '../../machines/frame-codec.js';
+import { decodeClientFrame, decodeServerFrame, encodeFrame, FrameError } from '../../machines/frame-codec.js';
 import type { ClientFrame, ServerFrame } from '../../machines/frames.js';
+import { LIMITS } from '../../machines/limits.js';
+
+const MAX_LINE_BYTES = LIMITS.maxLine;
+const MAX_TEXT_CHARS = LIMITS.maxText;
 
 const enc = (s: string) => Buffer.from(s, 'utf8');
 const decode = (s: string) => decodeClientFrame(enc(s));
@@ -104,6 +106,37 @@ describe('frame-codec', () => {
         expect((e as Error).name).to.equal('MessengerError');
         expect((e as Error).message).to.contain('text');
       }
+    });
+  });
+
+  describe('decodeClientFrame: the limits it is given', () => {
+    const limits = { maxLine: 100, maxText: 10 };
+    it('refuses text over the configured maxText with text-too-long, and accepts exactly maxText', () => {
+      expect(decodeClientFrame(enc(JSON.stringify({ type: 'say', text: 'x'.repeat(10) })), limits)).to.deep.equal({ type: 'say', text: 'x'.repeat(10) });
+      expect(codeOf(() => decodeClientFrame(enc(JSON.stringify({ type: 'say', text: 'x'.repeat(11) })), limits))).to.equal('text-too-long');
+      expect(codeOf(() => decodeClientFrame(enc(JSON.stringify({ type: 'tell', to: 'b', text: 'x'.repeat(11) })), limits))).to.equal('text-too-long');
+    });
+    it('refuses a line over the configured maxLine with line-too-long, naming the limit', () => {
+      const line = enc(JSON.stringify({ type: 'ping', pad: 'a'.repeat(100) }));
+      expect(codeOf(() => decodeClientFrame(line, limits))).to.equal('line-too-long');
+      expect(() => decodeClientFrame(line, limits)).to.throw(/100 bytes/);
+    });
+    it('a larger configured maxText lets through what the default refuses', () => {
+      const line = enc(JSON.stringify({ type: 'say', text: 'x'.repeat(MAX_TEXT_CHARS + 1) }));
+      expect(codeOf(() => decodeClientFrame(line))).to.equal('text-too-long');
+      expect(decodeClientFrame(line, { maxLine: MAX_LINE_BYTES, maxText: MAX_TEXT_CHARS + 1 })).to.deep.include({ type: 'say' });
+    });
+  });
+
+  describe('decodeServerFrame: error frames', () => {
+    it('passes an error frame with a documented code and a message', () => {
+      expect(decodeServerFrame(enc('{"type":"error","code":"busy","message":"all ports taken"}'))).to.deep.equal({ type: 'error', code: 'busy', message: 'all ports taken' });
+    });
+    it('refuses an error frame whose code is not in machines/errors.ts, or without a message, with bad-frame', () => {
+      expect(codeOf(() => decodeServerFrame(enc('{"type":"error","code":"made-up","message":"x"}')))).to.equal('bad-frame');
+      expect(codeOf(() => decodeServerFrame(enc('{"type":"error","code":"toString","message":"x"}')))).to.equal('bad-frame');
+      expect(codeOf(() => decodeServerFrame(enc('{"type":"error","code":"busy"}')))).to.equal('bad-frame');
+      expect(() => decodeServerFrame(enc('{"type":"error","code":"made-up","message":"the words"}'))).to.throw(/"made-up": the words/);
     });
   });
 

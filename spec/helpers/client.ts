@@ -1,11 +1,9 @@
 // A ClientRuntime (the real client runtime, as line mode and the full-screen client use it) with its events logged.
 import type { ClientEvent } from '../../machines/client-events.js';
+import { REFUSAL_CODES } from '../../machines/errors.js';
 import { ClientRuntime, type ClientOptions } from '../../runtime/client-runtime.js';
 import { Recorder, type WaitOptions } from './recorder.js';
 import { makeTempDir, removeDir } from './tmp.js';
-
-/** Error codes that refuse a hello (the client machine's list). */
-export const REFUSALS = new Set(['name-taken', 'invalid-name', 'bad-version', 'too-many-connections']);
 
 export type EventOf<T extends ClientEvent['type']> = Extract<ClientEvent, { type: T }>;
 
@@ -35,7 +33,7 @@ export class TestClient extends Recorder<ClientEvent> {
   /** Starts and waits for `connected` (rejects on a refusal or a disconnect first). */
   async connect(ms = 3000): Promise<EventOf<'connected'>> {
     this.start();
-    const ev = await this.waitFor((e) => e.type === 'connected' || e.type === 'disconnected' || (e.type === 'error' && REFUSALS.has(e.code)), ms);
+    const ev = await this.waitFor((e) => e.type === 'connected' || e.type === 'disconnected' || (e.type === 'error' && REFUSAL_CODES.has(e.code)), ms);
     if (ev.type !== 'connected') throw new Error(`${this.label}: not connected: ${JSON.stringify(ev)}`);
     return ev;
   }

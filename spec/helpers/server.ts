@@ -1,7 +1,7 @@
 // An in-process MessengerServer on 127.0.0.1 with a random free TCP port, a silent logger and a temporary shared
 // folder. Every option can be overridden; session limits may be given in part.
 import { DEFAULT_SESSION_CONFIG, type SessionConfig } from '../../machines/session.machine.js';
-import type { Limits } from '../../machines/frames.js';
+import { LIMITS, type Limits } from '../../machines/limits.js';
 import { makeLogger } from '../../runtime/logger.js';
 import { MessengerServer, SERVER_DEFAULTS, type ServerOptions } from '../../runtime/server.js';
 import type { TransfersOptions } from '../../runtime/transfers-host.js';
@@ -48,7 +48,7 @@ export function serverOptions(o: TestServerOptions = {}): ServerOptions {
       chunk: 60000,
       cc: 'bbr',
       silentMs: 30000,
-      maxPerSession: 4,
+      maxPerSession: LIMITS.transfersPerClient,
       ...transfers,
     },
   };

@@ -6,6 +6,7 @@
 // lines (remote parts escaped once) and renders all of it with setContent, which parses each line exactly once.
 import blessed from 'neo-blessed';
 import type { Widgets } from 'neo-blessed';
+import type { ErrorCode } from '../../machines/errors.js';
 import type { ChatLine } from '../../machines/frames.js';
 import { colorNick } from '../colors.js';
 import { clock } from '../format.js';
@@ -85,7 +86,7 @@ export class MessagesPane {
   /** A notice from the client itself; `text` is tagged and must be safe already. */
   system(text: string): void { this.add(`${this.stamp()} {yellow-fg}*{/yellow-fg} ${text}`); }
 
-  error(code: string, message: string): void {
+  error(code: ErrorCode, message: string): void {
     this.add(`${this.stamp()} {red-fg}! ${safe(code)}: ${safe(message)}{/red-fg}`);
   }
 

@@ -1,0 +1,43 @@
+// The protocol's version and every limit of the chat protocol, with its default, in one place (durations are in
+// timing.ts). The codec enforces the limits it is given, the session advertises the same ones in `welcome.limits`,
+// the server's flags override them, and docs/PROTOCOL.md quotes them (spec/chat/protocol-limits.spec.ts checks it).
+import { TIMING } from './timing.js';
+
+/** The wire protocol's version: `hello.v`, `welcome.v`, and the version byte of every transfer datagram. */
+export const PROTOCOL_VERSION = 1;
+
+/** What the server advertises in `welcome.limits`, and enforces. */
+export interface Limits { maxLine: number; maxText: number; ratePerSec: number; burst: number; idleMs: number }
+
+export const LIMITS = {
+  /** Bytes in one line of the control protocol, newline excluded. */
+  maxLine: 65536,
+  /** Characters (UTF-16 code units) of `text` in `say` and `tell`. */
+  maxText: 4000,
+  /** Frames a second per connection (token bucket refill), and the bucket's size. */
+  ratePerSec: 20,
+  burst: 40,
+  /** Characters of a nickname (code points, after NFC normalisation). */
+  maxNameChars: 24,
+  /** Characters of a name field on the wire (`hello.name`, `tell.to`): longer is `bad-frame`, not `invalid-name`. */
+  maxNameField: 256,
+  /** Characters of `get.file`. */
+  maxFileField: 4096,
+  /** Characters of `get.ref`. */
+  maxRef: 64,
+  /** Refused frames in a row before the connection is closed as a flood. */
+  floodAfter: 100,
+  /** Messages to all kept and replayed to a newcomer. */
+  history: 100,
+  /** Downloads at once per client. */
+  transfersPerClient: 4,
+  /** Bytes in one line from the server, as the client reads it (a `history` or `files` frame is long). */
+  maxServerLine: 4 * 65536,
+  /** Chat lines the client holds back while pacing itself to the server's rate; past it, `rate-limited`. */
+  clientQueuedLines: 1000,
+} as const;
+
+/** The limits a server advertises and enforces unless told otherwise. */
+export const DEFAULT_LIMITS: Readonly<Limits> = {
+  maxLine: LIMITS.maxLine, maxText: LIMITS.maxText, ratePerSec: LIMITS.ratePerSec, burst: LIMITS.burst, idleMs: TIMING.idleMs,
+};

@@ -1,0 +1,50 @@
+// runtime/client-runtime.ts as the one executor of commands: what run() hands back to a view (the reply to a /who or
+// /files, the download whose question a /yes or /no answered), on a real server over real sockets.
+import { expect } from 'chai';
+import { Scope } from '../helpers/scope.js';
+
+describe('client runtime: run()', () => {
+  const scope = new Scope();
+  afterEach(() => scope.dispose());
+
+  it('/files and /who: the reply is the answer the events carry', async () => {
+    const srv = await scope.server({ files: { 'a.txt': 'hello', 'b.bin': 'xy' } });
+    const c = await scope.online(srv.port, 'ann');
+    const since = c.mark();
+    const files = await c.rt.run({ kind: 'files' }).reply;
+    expect(files).to.deep.equal({ type: 'files', files: [{ name: 'a.txt', size: 5 }, { name: 'b.bin', size: 2 }] });
+    expect(c.ofType('files', since)).to.deep.equal([files]);
+    const who = await c.rt.run({ kind: 'who' }).reply;
+    expect(who).to.deep.equal({ type: 'online', names: ['ann'] });
+  });
+
+  it('two questions in a row get their own answers, in order', async () => {
+    const srv = await scope.server({ files: { 'a.txt': 'hello' } });
+    const c = await scope.online(srv.port, 'bea');
+    const [files, who] = await Promise.all([c.rt.run({ kind: 'files' }).reply, c.rt.run({ kind: 'who' }).reply]);
+    expect(files?.type).to.equal('files');
+    expect(who?.type).to.equal('online');
+  });
+
+  it('a question that cannot be sent replies null (with a not-connected error); other commands hand back nothing', async () => {
+    const srv = await scope.server();
+    const c = scope.client(srv.port, 'cid'); // not started: no connection
+    expect(await c.rt.run({ kind: 'who' }).reply).to.equal(null);
+    expect(c.ofType('error').map((e) => e.code)).to.deep.equal(['not-connected']);
+    expect(c.rt.run({ kind: 'empty' })).to.deep.equal({});
+    expect(c.rt.run({ kind: 'invalid', message: 'usage: /msg NAME TEXT' })).to.deep.equal({});
+    expect(c.ofType('error').map((e) => e.code)).to.deep.equal(['not-connected', 'bad-command']);
+  });
+
+  it('/yes answers the waiting question and says which download it was; with none waiting, nothing (no-such-transfer)', async function () {
+    this.timeout(15000);
+    const srv = await scope.server({ files: { 'big.bin': Buffer.alloc(400_000, 7) } });
+    const c = await scope.online(srv.port, 'dee');
+    expect(c.rt.run({ kind: 'yes' })).to.deep.equal({});
+    expect((await c.waitForType('error')).code).to.equal('no-such-transfer');
+    c.rt.run({ kind: 'get', file: 'big.bin' });
+    const asked = await c.waitForType('consent', () => true, 10000);
+    expect(c.rt.run({ kind: 'yes' })).to.deep.equal({ answered: { id: asked.id, answer: 'yes' } });
+    expect((await c.waitForType('finished', () => true, 10000)).file).to.equal('big.bin');
+  });
+});
