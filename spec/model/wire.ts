@@ -13,7 +13,6 @@ export async function until(cond: () => boolean, ms = 2000, every = 3): Promise<
   return true;
 }
 
-export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** What a frame looks like in the expected/observed lists: its type, and an error's code. */
 export function frameTag(f: Frame): string {
