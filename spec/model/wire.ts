@@ -13,7 +13,6 @@ export async function until(cond: () => boolean, ms = 2000, every = 3): Promise<
   return true;
 }
 
-
 /** What a frame looks like in the expected/observed lists: its type, and an error's code. */
 export function frameTag(f: Frame): string {
   return f.type === 'error' ? `error:${String(f.code)}` : String(f.type ?? 'raw');
