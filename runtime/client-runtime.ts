@@ -69,6 +69,7 @@ export class ClientRuntime extends EventEmitter<{ event: [ClientEvent] }> implem
   private settleWaiters: Array<() => void> = [];
   /** Server time of the newest message to all seen: history after a reconnect starts past it. */
   private lastMessageTs = -Infinity;
+  private started = false;
 
   constructor(readonly opts: ClientOptions) {
     super();
@@ -97,6 +98,8 @@ export class ClientRuntime extends EventEmitter<{ event: [ClientEvent] }> implem
   get limits() { return this.serverLimits; }
 
   start(): void {
+    if (this.started) return;
+    this.started = true;
     this.actor.start();
     this.actor.send({ type: 'connect' });
   }
@@ -157,6 +160,9 @@ export class ClientRuntime extends EventEmitter<{ event: [ClientEvent] }> implem
 
   quit(): Promise<string> {
     this.downloads.shutdown();
+    // before start() the actor is not running and would keep the quit in its mailbox (the promise never settled):
+    // start it, still `disconnected`, so that the quit closes it now
+    if (!this.started) { this.started = true; this.actor.start(); }
     this.actor.send({ type: 'quit' });
     return this.closedPromise;
   }

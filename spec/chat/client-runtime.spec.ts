@@ -1,6 +1,10 @@
 // runtime/client-runtime.ts as the one executor of commands: what run() hands back to a view (the reply to a /who or
-// /files, the download whose question a /yes or /no answered), on a real server over real sockets.
+// /files, the download whose question a /yes or /no answered), on a real server over real sockets; and lifecycle edges
+// not covered elsewhere (its connection is proven path by path in spec/model/client.model.spec.ts).
+import os from 'node:os';
 import { expect } from 'chai';
+import type { ClientEvent } from '../../machines/client-events.js';
+import { ClientRuntime } from '../../runtime/client-runtime.js';
 import { Scope } from '../helpers/scope.js';
 
 describe('client runtime: run()', () => {
@@ -46,5 +50,18 @@ describe('client runtime: run()', () => {
     const asked = await c.waitForType('consent', () => true, 10000);
     expect(c.rt.run({ kind: 'yes' })).to.deep.equal({ answered: { id: asked.id, answer: 'yes' } });
     expect((await c.waitForType('finished', () => true, 10000)).file).to.equal('big.bin');
+  });
+});
+
+describe('client runtime: lifecycle', () => {
+  it('quit() before start() settles with "quit", reports one disconnected event, and a later start() does not connect', async () => {
+    const rt = new ClientRuntime({ host: '127.0.0.1', port: 1, name: 'ann', downloadsDir: os.tmpdir(), yes: false, reconnect: false });
+    const events: ClientEvent[] = [];
+    rt.on('event', (e) => events.push(e));
+    expect(await rt.quit()).to.equal('quit');
+    expect(rt.state).to.equal('closed');
+    rt.start();
+    expect(rt.state).to.equal('closed');
+    expect(events.map((e) => e.type)).to.deep.equal(['disconnected']);
   });
 });

@@ -1,25 +1,31 @@
 // Model-based tests of the client machine (machines/client.machine.ts).
 // Pure: every edge of the model graph (xstate/graph, with and without reconnecting) against the machine with a
-// recording ClientPort and invariants in every state. Real: the ClientRuntime (runtime/client-runtime.ts) against a
-// real MessengerServer, a closed port and a TCP listener that never answers, one `it` per path of the model that a
-// user can drive from outside; each checks the runtime's state and the events a user sees.
+// recording ClientPort and invariants in every state. Real: a covering subset of those paths, each against a real
+// ClientRuntime (runtime/client-runtime.ts, its own WarpClock) and a TCP server scripted by the test (the peer):
+// `socket.open` is the server accepting, `socket.closed` the server dropping the socket or refusing the connection,
+// frames are written by the server, `connect` / `rename` / `quit` are the runtime's own start() / rename() / quit(),
+// and the delays (handshake deadline, backoff, close grace) are the clock moved by that much. After each step: the
+// runtime's client state equals the path's, the events it emitted are what the pure run of the same path told its
+// port, and the server received the hellos and byes the pure run sent.
 import net from 'node:net';
 import os from 'node:os';
 import fs from 'node:fs';
 import path from 'node:path';
 import { expect } from 'chai';
 import { createActor, type AnyStateMachine, type EventObject } from 'xstate';
-import { backoffMs, clientMachine, type ClientContext, type ClientPort } from '../../machines/client.machine.js';
+import { backoffMs, clientMachine, DEFAULT_CLIENT_TIMING, type ClientContext, type ClientPort, type ClientTiming } from '../../machines/client.machine.js';
 import type { ClientEvent } from '../../machines/client-events.js';
-import { makeLogger } from '../../runtime/logger.js';
 import { ClientRuntime } from '../../runtime/client-runtime.js';
-import { MessengerServer } from '../../runtime/server.js';
-import { DEFAULT_SESSION_CONFIG, type SessionContext } from '../../machines/session.machine.js';
+import { WarpClock } from '../../runtime/clock.js';
+import { DEFAULT_SESSION_CONFIG } from '../../machines/session.machine.js';
 import { inspector } from './coverage.js';
 import { coveringPaths, edgePaths, stateText, transitionsOf, type ModelPath, type Snap } from './paths.js';
-import { until, Wire } from './wire.js';
+import { until, type Frame } from './wire.js';
 
 const machine = clientMachine as AnyStateMachine;
+/** The machine's durations in these runs: the defaults, with a backoff long enough that real time never fires it
+ *  between two steps (the WarpClock also runs at real speed). */
+const TIMING_IN: ClientTiming = { ...DEFAULT_CLIENT_TIMING, backoffBaseMs: 4000, maxBackoffMs: 8000 };
 
 class ModelPort implements ClientPort {
   calls: string[] = [];
@@ -27,7 +33,7 @@ class ModelPort implements ClientPort {
   closedCalls = 0;
   lostArgs: Array<{ attempt: number; inMs: number }> = [];
   open(): void { this.opened++; this.calls.push('open'); }
-  send(f: { type: string }): void { this.calls.push(`send:${f.type}`); }
+  send(f: { type: string; name?: string }): void { this.calls.push(f.type === 'hello' ? `send:hello:${f.name}` : `send:${f.type}`); }
   end(): void { this.calls.push('end'); }
   online(): void { this.calls.push('online'); }
   refused(code: string): void { this.calls.push(`refused:${code}`); }
@@ -67,14 +73,14 @@ function checkInvariants(s: Snap, port: ModelPort): void {
     expect(last.inMs, `backoff bounded ${where}`).to.be.at.most(c.timing.maxBackoffMs).and.equal(backoffMs(c.attempts - 1, c.timing));
     expect(c.reconnect, 'only waits when reconnecting').to.equal(true);
   }
-  if (s.matches('handshaking')) expect(port.calls.at(-1), `said hello ${where}`).to.equal('send:hello');
+  if (s.matches('handshaking')) expect(port.calls.at(-1), `said hello ${where}`).to.equal(`send:hello:${c.name}`);
   if (s.matches('connecting')) expect(port.calls.at(-1), `opened a socket ${where}`).to.equal('open');
   if (c.toldBye) expect(s.matches('waiting'), 'never reconnects after the server said bye').to.equal(false);
 }
 
 function runPure(p: ModelPath, reconnect: boolean): void {
   const port = new ModelPort();
-  const actor = createActor(machine, { input: { port, name: 'ann', reconnect, timing: { maxBackoffMs: 1000 } }, inspect: inspector('client', 'model') });
+  const actor = createActor(machine, { input: { port, name: 'ann', reconnect, timing: TIMING_IN }, inspect: inspector('client', 'model') });
   actor.start();
   for (const step of p.steps) {
     actor.send(step.event);
@@ -85,9 +91,12 @@ function runPure(p: ModelPath, reconnect: boolean): void {
 }
 
 const variants = [true, false].map((reconnect) => {
-  const input = () => ({ port: new ModelPort(), name: 'ann', reconnect, timing: { maxBackoffMs: 1000 } });
+  const input = () => ({ port: new ModelPort(), name: 'ann', reconnect, timing: TIMING_IN });
   const all = edgePaths({ machine, input, events: () => EVENTS, serializeState });
-  return { reconnect, all, covering: coveringPaths(all, (p) => transitionsOf(machine, input, p)) };
+  const keys = (p: ModelPath) => transitionsOf(machine, input, p);
+  const initial = createActor(machine, { input: input() }).getSnapshot();
+  const runtime = coveringPaths(all.filter((p) => p.steps.every((s, i) => deliverable(i ? p.steps[i - 1].state : initial, s.event))), keys);
+  return { reconnect, all, covering: coveringPaths(all, keys), runtime };
 });
 
 describe('model: client machine', function () {
@@ -103,168 +112,159 @@ describe('model: client machine', function () {
     });
   }
 
-  describe('real ClientRuntime over TCP', () => {
-    const log = makeLogger({ quiet: true });
-    let server: MessengerServer;
-    let dir = '';
-    const sessions = new Map<string, { getSnapshot(): { context: unknown } }>();
-    const runtimes: ClientRuntime[] = [];
-    const listeners: net.Server[] = [];
-
-    before(async () => {
-      dir = fs.mkdtempSync(path.join(os.tmpdir(), 'model-client-'));
-      server = new MessengerServer({
-        host: '127.0.0.1', port: 0, filesDir: dir, maxPerAddress: 0, maxConnections: 1000, maxOutboxBytes: 1 << 20, tickMs: 600000, log,
-        transfers: { host: '127.0.0.1', ports: [59900, 59915], halfway: 0.5, chunk: 60000, cc: 'bbr', silentMs: 3000, maxPerSession: 4 },
-        inspect: (id) => (ev) => { sessions.set(id, ev.actorRef); },
-      });
-      await server.start();
+  for (const v of variants) {
+    describe(`real ClientRuntime against a scripted TCP server, time on a WarpClock, reconnect ${v.reconnect} (${v.runtime.length} covering paths)`, () => {
+      let dir = '';
+      before(() => { dir = fs.mkdtempSync(path.join(os.tmpdir(), 'model-client-')); });
+      after(() => fs.rmSync(dir, { recursive: true, force: true }));
+      for (const p of v.runtime) it(`real: the runtime's client goes ${p.name}`, () => runReal(p, v.reconnect, dir));
     });
-    afterEach(async () => {
-      for (const rt of runtimes.splice(0)) { if (rt.state !== 'closed') { void rt.quit(); await Promise.race([rt.whenClosed(), new Promise((r) => setTimeout(r, 2500))]); } }
-      for (const l of listeners.splice(0)) await new Promise((r) => l.close(r));
-    });
-    after(async () => {
-      await server?.stop();
-      fs.rmSync(dir, { recursive: true, force: true });
-    });
-
-    const client = (name: string, port: number, reconnect = false) => {
-      const events: ClientEvent[] = [];
-      const rt = new ClientRuntime({
-        host: '127.0.0.1', port, name, downloadsDir: dir, yes: false, reconnect, timing: { maxBackoffMs: 300 },
-        inspect: (id) => (id === 'client' ? inspector('client', 'runtime') : undefined),
-      });
-      rt.on('event', (e) => events.push(e));
-      runtimes.push(rt);
-      return { rt, events, has: (t: string) => events.some((e) => e.type === t) };
-    };
-    const expectState = async (rt: ClientRuntime, state: string) => {
-      expect(await until(() => rt.state === state, 3000), `client in ${state} (is ${rt.state})`).to.equal(true);
-    };
-    const dropServerSide = (name: string) => {
-      for (const a of sessions.values()) {
-        const c = a.getSnapshot().context as SessionContext;
-        if (c.name === name) (c.port as unknown as { socket: net.Socket }).socket.destroy();
-      }
-    };
-
-    it('real: connect -> connecting -> handshaking -> online (welcome), quit -> closing -> closed', async () => {
-      const c = client('cm-ann', server.port);
-      c.rt.start();
-      await expectState(c.rt, 'online');
-      expect(c.events.find((e) => e.type === 'connected')).to.include({ name: 'cm-ann' });
-      const reason = await c.rt.quit();
-      expect(reason).to.equal('quit');
-      expect(c.rt.state).to.equal('closed');
-      expect(c.has('disconnected')).to.equal(true);
-    });
-
-    it('real: handshaking -> refused (name-taken) -> rename -> handshaking -> online', async () => {
-      const peer = await Wire.connect(server.port);
-      peer.send({ type: 'hello', v: 1, name: 'cm-taken' });
-      await until(() => peer.frames.some((f) => f.type === 'welcome'));
-      const c = client('cm-taken', server.port);
-      c.rt.start();
-      await expectState(c.rt, 'refused');
-      expect(c.events.find((e) => e.type === 'error')).to.include({ code: 'name-taken' });
-      c.rt.rename('cm-other');
-      await expectState(c.rt, 'online');
-      expect(c.events.find((e) => e.type === 'connected')).to.include({ name: 'cm-other' });
-      peer.destroy();
-    });
-
-    it('real: refused -> quit -> closing -> closed', async () => {
-      const c = client('no spaces', server.port);
-      c.rt.start();
-      await expectState(c.rt, 'refused');
-      expect(c.events.find((e) => e.type === 'error')).to.include({ code: 'invalid-name' });
-      await c.rt.quit();
-      expect(c.rt.state).to.equal('closed');
-    });
-
-    it('real: connecting -> closed when the port is closed (no retry before being online)', async () => {
-      const l = net.createServer();
-      await new Promise<void>((r) => l.listen(0, '127.0.0.1', () => r()));
-      const port = (l.address() as net.AddressInfo).port;
-      await new Promise((r) => l.close(r));
-      const c = client('cm-nobody', port, true);
-      c.rt.start();
-      expect(await c.rt.whenClosed()).to.match(/ECONNREFUSED/);
-      expect(c.events.at(-1)).to.include({ type: 'disconnected' });
-      expect(c.has('reconnecting')).to.equal(false);
-    });
-
-    it('real: online -> socket closed -> waiting -> (backoff) connecting -> handshaking -> online again', async () => {
-      const c = client('cm-lost', server.port, true);
-      c.rt.start();
-      await expectState(c.rt, 'online');
-      dropServerSide('cm-lost');
-      await expectState(c.rt, 'waiting');
-      expect(c.events.find((e) => e.type === 'reconnecting')).to.include({ attempt: 1 });
-      expect(await until(() => c.events.filter((e) => e.type === 'connected').length === 2, 3000), 'back online').to.equal(true);
-      expect(c.rt.state).to.equal('online');
-    });
-
-    it('real: waiting -> quit -> closed', async () => {
-      const c = client('cm-wait', server.port, true);
-      c.rt.start();
-      await expectState(c.rt, 'online');
-      dropServerSide('cm-wait');
-      await expectState(c.rt, 'waiting');
-      await c.rt.quit();
-      expect(c.rt.state).to.equal('closed');
-    });
-
-    it('real: online -> server bye -> socket closed -> closed (no reconnect after a bye)', async () => {
-      const c = client('cm-bye', server.port, true);
-      c.rt.start();
-      await expectState(c.rt, 'online');
-      for (const a of sessions.values()) {
-        const ctx = a.getSnapshot().context as SessionContext;
-        if (ctx.name === 'cm-bye') (a as unknown as { send(e: unknown): void }).send({ type: 'shutdown', reason: 'server-shutdown' });
-      }
-      expect(await c.rt.whenClosed()).to.equal('server-shutdown');
-      expect(c.has('reconnecting')).to.equal(false);
-    });
-
-    it('real: waiting -> connecting -> socket closed -> waiting (the server is gone for a while)', async () => {
-      // a listener that accepts and drops at once: every reconnect attempt fails after having been online
-      const l = net.createServer((s) => s.destroy());
-      listeners.push(l);
-      const c = client('cm-flaky', server.port, true);
-      c.rt.start();
-      await expectState(c.rt, 'online');
-      // point further attempts at the dropping listener
-      await new Promise<void>((r) => l.listen(0, '127.0.0.1', () => r()));
-      (c.rt.opts as { port: number }).port = (l.address() as net.AddressInfo).port;
-      dropServerSide('cm-flaky');
-      expect(await until(() => c.events.filter((e) => e.type === 'reconnecting').length >= 2, 3000), 'retried twice').to.equal(true);
-      const attempts = c.events.filter((e): e is Extract<ClientEvent, { type: 'reconnecting' }> => e.type === 'reconnecting').map((e) => e.attempt);
-      expect(attempts.slice(0, 2)).to.deep.equal([1, 2]);
-    });
-
-    it('real: connecting -> quit -> closed; handshaking -> quit -> closing -> (2 s) closed against a silent server', async function () {
-      this.timeout(8000);
-      const held: net.Socket[] = [];
-      const l = net.createServer({ allowHalfOpen: true }, (s) => { held.push(s); s.on("error", () => {}); }); // accepts, never answers, never closes
-      listeners.push(l);
-      await new Promise<void>((r) => l.listen(0, '127.0.0.1', () => r()));
-      const port = (l.address() as net.AddressInfo).port;
-      const a = client('cm-q1', port);
-      a.rt.start();
-      expect(a.rt.state).to.equal('connecting');
-      await a.rt.quit();
-      expect(a.rt.state).to.equal('closed');
-      const b = client('cm-q2', port);
-      b.rt.start();
-      await expectState(b.rt, 'handshaking');
-      const t0 = Date.now();
-      const closed = b.rt.quit();
-      expect(b.rt.state).to.equal('closing');
-      await closed;
-      expect(Date.now() - t0, 'closing waits for its 2 s deadline').to.be.at.least(1900);
-      for (const s of held) s.destroy();
-    });
-  });
+  }
 });
+
+/** The peer of the client under test: a TCP listener the test scripts (accept or refuse connections, write frames,
+ *  drop sockets). Half-open: the client ending its side does not end the server's. */
+class ScriptedServer {
+  readonly conns: Array<{ socket: net.Socket; frames: Frame[]; ended: boolean }> = [];
+  port = 0;
+  private listener: net.Server | null = null;
+
+  async listen(): Promise<void> {
+    if (this.listener) return;
+    const l = net.createServer({ allowHalfOpen: true, noDelay: true }, (socket) => {
+      const c = { socket, frames: [] as Frame[], ended: false };
+      this.conns.push(c);
+      let buf = '';
+      socket.setEncoding('utf8');
+      socket.on('data', (d: string) => {
+        buf += d;
+        for (let nl = buf.indexOf('\n'); nl >= 0; nl = buf.indexOf('\n')) { c.frames.push(JSON.parse(buf.slice(0, nl)) as Frame); buf = buf.slice(nl + 1); }
+      });
+      socket.on('end', () => { c.ended = true; });
+      socket.on('error', () => {});
+    });
+    await new Promise<void>((resolve, reject) => { l.once('error', reject); l.listen(this.port, '127.0.0.1', () => resolve()); });
+    this.port = (l.address() as net.AddressInfo).port;
+    this.listener = l;
+  }
+
+  /** Stops listening: the next connection attempt is refused (ECONNREFUSED). */
+  async refuse(): Promise<void> {
+    const l = this.listener;
+    this.listener = null;
+    l?.close();
+    await new Promise((r) => setImmediate(r));
+  }
+
+  get current() { return this.conns.filter((c) => !c.socket.destroyed).at(-1); }
+  /** What the client sent, every connection in turn: `hello:NAME` or the frame type. */
+  received(): string[] { return this.conns.flatMap((c) => c.frames.map((f) => (f.type === 'hello' ? `hello:${String(f.name)}` : String(f.type)))); }
+  write(frame: unknown): void { this.current?.socket.write(JSON.stringify(frame) + '\n'); }
+  drop(): void { this.current?.socket.destroy(); }
+  close(): void { void this.refuse(); for (const c of this.conns) c.socket.destroy(); }
+}
+
+/** What the real runtime can be made to do from outside, in the state a step starts from: `connect` is `start()`
+ *  (once); `socket.open` is the scripted server accepting the connection being made; frames and dropped sockets
+ *  need a connection; rename, quit and time passing are always there. */
+function deliverable(from: Snap, e: EventObject): boolean {
+  const has = (...states: string[]) => states.some((x) => from.matches(x));
+  if (e.type === 'connect') return has('disconnected');
+  if (e.type === 'socket.open') return has('connecting');
+  if (e.type === 'socket.closed') return has('connecting', 'handshaking', 'refused', 'online', 'closing');
+  if (e.type === 'frame') return has('handshaking', 'refused', 'online', 'closing');
+  return true;
+}
+
+/** What a user of the runtime sees for what the client machine told its port, as ClientEvents (type and the
+ *  fields that matter). */
+function expectedEvents(calls: string[], lost: Array<{ attempt: number; inMs: number }>, name: string): string[] {
+  const out: string[] = [];
+  let l = 0;
+  for (const c of calls) {
+    if (c === 'online') out.push(`connected:${name}`);
+    else if (c.startsWith('refused:')) out.push(`error:${c.slice('refused:'.length)}`);
+    else if (c === 'lost') { const x = lost[l++]; out.push(`reconnecting:${x.attempt}:${x.inMs}`); }
+    else if (c === 'closed') out.push('disconnected');
+  }
+  return out;
+}
+const eventTag = (e: ClientEvent): string =>
+  e.type === 'connected' ? `connected:${e.name}` : e.type === 'error' ? `error:${e.code}` : e.type === 'reconnecting' ? `reconnecting:${e.attempt}:${e.inMs}` : e.type;
+
+async function runReal(p: ModelPath, reconnect: boolean, dir: string): Promise<void> {
+  const clock = new WarpClock();
+  const server = new ScriptedServer();
+  await server.listen();
+  const rt = new ClientRuntime({
+    host: '127.0.0.1', port: server.port, name: 'ann', downloadsDir: dir, yes: false, reconnect, timing: TIMING_IN, clock,
+    inspect: (id) => (id === 'client' ? inspector('client', 'runtime') : undefined),
+  });
+  const events: ClientEvent[] = [];
+  rt.on('event', (e) => events.push(e));
+  const port = new ModelPort();
+  const pure = createActor(machine, { input: { port, name: 'ann', reconnect, timing: TIMING_IN } });
+  pure.start();
+  const real = () => rt.actor.getSnapshot();
+  try {
+    for (let i = 0; i < p.steps.length; i++) {
+      const ev = p.steps[i].event as EventObject & { label?: string; frame?: Frame; name?: string };
+      // a step into `connecting` makes a connection attempt: the scripted server is listening for it iff the path
+      // has it accepted next, and refuses it otherwise
+      if (p.steps[i].state.matches('connecting')) {
+        if (p.steps[i + 1]?.event.type === 'socket.open') await server.listen(); else await server.refuse();
+      }
+      const eventsFrom = events.length;
+      const twinCalls = port.calls.length;
+      const twinLost = port.lostArgs.length;
+      const stimulusRefused = ev.type === 'socket.closed' && real().matches('connecting');
+      if (ev.type === 'connect') rt.start();
+      else if (ev.type === 'socket.open') { /* the listener accepts the connection under way */ }
+      else if (ev.type === 'socket.closed') { if (!stimulusRefused) server.drop(); /* else: the server refused the connection */ }
+      else if (ev.type === 'frame') {
+        const f = ev.frame!;
+        // a server welcomes the name it was greeted with
+        const hello = server.current?.frames.filter((x) => x.type === 'hello').at(-1);
+        server.write(f.type === 'welcome' ? { ...f, name: hello?.name ?? f.name } : f);
+      } else if (ev.type === 'rename') rt.rename(ev.name!);
+      else if (ev.type === 'quit') void rt.quit();
+      else if (ev.type.startsWith('xstate.after.')) {
+        const c = real().context;
+        const delay = ev.type.split('.')[2];
+        clock.advance(delay === 'backoff' ? backoffMs(c.attempts - 1, c.timing) : delay === 'handshakeDeadline' ? c.timing.handshakeTimeoutMs : c.timing.closeGraceMs);
+      } else throw new Error(`no stimulus for ${ev.type}`);
+      // the reason the runtime gives for a socket that closed: a refused connection says so
+      pure.send(ev.type === 'socket.closed' && stimulusRefused
+        ? { ...ev, reason: `cannot reach 127.0.0.1:${server.port} (ECONNREFUSED): is the server running?` } : ev);
+      const want = pure.getSnapshot();
+      const calls = port.calls.slice(twinCalls);
+      const wantEvents = expectedEvents(calls, port.lostArgs.slice(twinLost), (want.context as ClientContext).name);
+      // an error frame that is not a refusal here is shown to the user as it is (a refusal is reported once)
+      const f = ev.frame;
+      if (f?.type === 'error' && f.re !== 'hello' && !calls.some((c) => c.startsWith('refused:')) && !want.matches('refused')) wantEvents.push(`error:${String(f.code)}`);
+      const wantSent = port.calls.filter((c) => c.startsWith('send:')).map((c) => c.slice('send:'.length));
+      const gotEvents = () => events.slice(eventsFrom).map(eventTag);
+      const closing = want.matches('closing');
+      const settled = await until(() => stateText(real()) === stateText(want) && gotEvents().length >= wantEvents.length
+        && server.received().length >= wantSent.length && (!closing || server.current?.ended === true));
+      const msg = `after ${ev.label ?? ev.type} (model: ${stateText(want)}, runtime: ${stateText(real())})`;
+      expect(stateText(real()), `the runtime's client state ${msg}`).to.equal(stateText(want));
+      expect(gotEvents(), `events the runtime emitted ${msg}`).to.deep.equal(wantEvents);
+      expect(server.received(), `frames the server received ${msg}`).to.deep.equal(wantSent);
+      expect(settled, `settled ${msg}`).to.equal(true);
+      if (closing) expect(server.current?.ended, `the client ended its socket ${msg}`).to.equal(true);
+      if (want.matches('closed')) {
+        expect(await rt.whenClosed(), 'whenClosed gives the reason').to.equal((want.context as ClientContext).reason);
+        expect(events.filter((e) => e.type === 'disconnected'), 'one disconnected event').to.have.length(1);
+      }
+    }
+  } finally {
+    pure.stop();
+    if (real().status === 'active') {
+      void rt.quit();
+      clock.advance(TIMING_IN.closeGraceMs);
+    }
+    server.close();
+    clock.dispose();
+  }
+}

@@ -13,8 +13,6 @@ export async function until(cond: () => boolean, ms = 2000, every = 3): Promise<
   return true;
 }
 
-export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
 /** What a frame looks like in the expected/observed lists: its type, and an error's code. */
 export function frameTag(f: Frame): string {
   return f.type === 'error' ? `error:${String(f.code)}` : String(f.type ?? 'raw');
@@ -23,6 +21,8 @@ export function frameTag(f: Frame): string {
 export class Wire {
   readonly frames: Frame[] = [];
   closed = false;
+  /** The peer ended its side (FIN received). */
+  ended = false;
   private buf = '';
   private constructor(readonly socket: net.Socket) {
     socket.setEncoding('utf8');
@@ -36,12 +36,14 @@ export class Wire {
       }
     });
     socket.on('error', () => {});
+    socket.on('end', () => { this.ended = true; });
     socket.on('close', () => { this.closed = true; });
   }
 
-  static connect(port: number, host = '127.0.0.1'): Promise<Wire> {
+  /** `allowHalfOpen`: the peer ending its side does not end ours (we stay connected until we destroy). */
+  static connect(port: number, host = '127.0.0.1', allowHalfOpen = false): Promise<Wire> {
     return new Promise((resolve, reject) => {
-      const s = net.connect({ port, host, noDelay: true });
+      const s = net.connect({ port, host, noDelay: true, allowHalfOpen });
       s.once('error', reject);
       s.once('connect', () => { s.off('error', reject); resolve(new Wire(s)); });
     });
