@@ -7,6 +7,8 @@ export const ERROR_CODES = [
   'handshake-required', 'already-online', 'bad-version', 'invalid-name', 'name-taken', 'hello-timeout',
   // chat
   'unknown-user', 'text-too-long', 'rate-limited',
+  // history and the store
+  'store-unavailable',
   // files and transfers
   'no-such-file', 'bad-file-name', 'busy', 'too-many-transfers', 'no-such-transfer', 'transfer-failed',
   'hash-mismatch', 'file-changed', 'io-error',

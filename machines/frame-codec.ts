@@ -7,6 +7,10 @@ import type { ClientFrame, ServerFrame } from './frames.js';
 export const MAX_LINE_BYTES = 65536;
 export const MAX_TEXT_CHARS = 4000;
 export const MAX_NAME_CHARS = 24;
+/** Messages one `history` request gets at most. */
+export const MAX_HISTORY_PAGE = 500;
+/** Messages a `history` request without `limit` gets. */
+export const DEFAULT_HISTORY_PAGE = 100;
 
 export class FrameError extends MessengerError {}
 
@@ -39,6 +43,14 @@ const CHECKS: Record<string, Check> = {
   tell: (o) => ({ type: 'tell', to: str(o, 'to', 'tell', 256)!, text: str(o, 'text', 'tell', MAX_TEXT_CHARS)! }),
   who: () => ({ type: 'who' }),
   files: () => ({ type: 'files' }),
+  history: (o) => {
+    const f: ClientFrame = { type: 'history' };
+    const before = int(o, 'before', 'history', true);
+    const limit = int(o, 'limit', 'history', true);
+    if (before !== undefined) f.before = before;
+    if (limit !== undefined) f.limit = limit;
+    return f;
+  },
   get: (o) => {
     const f: ClientFrame = { type: 'get', file: str(o, 'file', 'get', 4096)! };
     const offset = int(o, 'offset', 'get', true);

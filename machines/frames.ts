@@ -5,7 +5,7 @@ import type { ErrorCode } from './errors.js';
 export const PROTOCOL_VERSION = 1;
 
 export interface FileEntry { name: string; size: number }
-export interface ChatLine { from: string; text: string; ts: number }
+export interface ChatLine { from: string; text: string; ts: number; /** its place in the server's history (pages ask for lines before it) */ id?: number }
 
 // ---- client -> server
 export type ClientFrame =
@@ -13,6 +13,8 @@ export type ClientFrame =
   | { type: 'say'; text: string }
   | { type: 'tell'; to: string; text: string }
   | { type: 'who' }
+  /** older history: the newest `limit` (at most MAX_HISTORY_PAGE) messages to all with an id below `before` */
+  | { type: 'history'; before?: number; limit?: number }
   | { type: 'files' }
   | { type: 'get'; file: string; offset?: number; sha256?: string; ref?: string }
   | { type: 'consent'; id: number; answer: 'yes' | 'no' }
@@ -28,7 +30,7 @@ export interface Limits { maxLine: number; maxText: number; ratePerSec: number; 
 
 export type ServerFrame =
   | { type: 'welcome'; v: number; name: string; server: string; limits: Limits; online: string[] }
-  | { type: 'history'; messages: ChatLine[] }
+  | { type: 'history'; messages: ChatLine[]; /** an answer to a `history` request (not the replay at login) */ older?: boolean }
   | { type: 'joined'; name: string }
   | { type: 'left'; name: string; reason: string }
   | { type: 'message'; from: string; text: string; ts: number; to?: string }

@@ -10,6 +10,9 @@ export const TIMING = {
   idleMs: 60_000,
   /** How often the server's one session timer runs keepalive for every connection. */
   sessionTickMs: 5_000,
+  // ---- server store
+  /** How often the server checks that its store file is still there, and applies the history retention. */
+  storeCheckMs: 1_000,
   // ---- client connection
   /** The client gives up on a server that has not welcomed it this long after the socket opened. */
   handshakeTimeoutMs: 15_000,

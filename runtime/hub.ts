@@ -5,6 +5,8 @@ import { encodeFrame } from '../machines/frame-codec.js';
 import type { ChatLine, ServerFrame } from '../machines/frames.js';
 import { nameKey } from '../machines/nickname.js';
 import type { HubPort, Member } from '../machines/session.machine.js';
+import type { HistoryLog } from './store/history-log.js';
+import type { StoredLine } from './store/port.js';
 
 export interface HubEvents {
   joined?(name: string): void;
@@ -13,11 +15,17 @@ export interface HubEvents {
 
 export class Hub implements HubPort {
   private readonly members = new Map<string, { name: string; member: Member }>();
-  private readonly recent: ChatLine[] = [];
+  /** The newest messages to all, oldest first: what a login replays (the store keeps them all). */
+  private readonly recent: StoredLine[] = [];
+  /** Ids for messages when there is no store. */
+  private nextId = 1;
   /** Deliveries made (one per receiver per frame), for benchmarks and logs. */
   deliveries = 0;
 
-  constructor(private readonly historySize = 100, private readonly events: HubEvents = {}) {}
+  /** With a `log`, every message to all is kept in its store before it is delivered. */
+  constructor(private readonly historySize = 100, private readonly events: HubEvents = {}, private readonly log?: HistoryLog) {
+    if (log && historySize > 0) this.recent.push(...log.store.page(historySize));
+  }
 
   get size(): number { return this.members.size; }
 
@@ -40,25 +48,54 @@ export class Hub implements HubPort {
   }
 
   sayAll(from: string, text: string, ts: number): void {
-    this.recent.push({ from, text, ts });
-    if (this.recent.length > this.historySize) this.recent.shift();
-    this.toAll({ type: 'message', from, text, ts });
+    if (!this.log) { this.said({ id: this.nextId++, from, text, ts }); return; }
+    this.log.submit({
+      line: { from, text, ts },
+      deliver: (stored) => this.said(stored!),
+      refuse: (problem) => this.refuse(from, 'say', problem),
+    });
+  }
+
+  private said(line: StoredLine): void {
+    if (this.historySize > 0) {
+      this.recent.push(line);
+      if (this.recent.length > this.historySize) this.recent.shift();
+    }
+    this.toAll({ type: 'message', from: line.from, text: line.text, ts: line.ts });
+  }
+
+  private refuse(from: string, re: string, problem: string): void {
+    const sender = this.members.get(nameKey(from));
+    sender?.member.write(encodeFrame({ type: 'error', code: 'store-unavailable', message: `not sent: the server cannot keep messages now (${problem})`, re }));
   }
 
   tell(from: string, to: string, text: string, ts: number): boolean {
+    if (!this.members.has(nameKey(to))) return false;
+    // behind the messages to all still being written, so that one sender's messages keep their order
+    if (this.log) this.log.submit({ deliver: () => this.told(from, to, text, ts), refuse: () => this.told(from, to, text, ts) });
+    else this.told(from, to, text, ts);
+    return true;
+  }
+
+  private told(from: string, to: string, text: string, ts: number): void {
     const target = this.members.get(nameKey(to));
-    if (!target) return false;
+    if (!target) return;
     const line = encodeFrame({ type: 'message', from, to: target.name, text, ts });
     target.member.write(line);
     this.deliveries++;
     const sender = this.members.get(nameKey(from));
     if (sender && sender !== target) sender.member.write(line);
-    return true;
   }
 
   names(): string[] { return [...this.members.values()].map((m) => m.name); }
 
   history(): ChatLine[] { return this.recent.slice(); }
+
+  historyPage(limit: number, before?: number): ChatLine[] | null {
+    if (limit <= 0) return [];
+    if (!this.log) return this.recent.filter((l) => before === undefined || l.id < before).slice(-limit);
+    try { return this.log.store.page(limit, before); } catch { return null; }
+  }
 
   /** Sends one frame to everyone online. */
   toAll(frame: ServerFrame): void {

@@ -8,6 +8,8 @@ import { Catalogue } from './catalogue.js';
 import { Connection, type ConnectionHost } from './connection.js';
 import { Hub } from './hub.js';
 import type { Logger } from './logger.js';
+import { HistoryKeeper } from './store/history-keeper.js';
+import type { Retention, Store } from './store/port.js';
 import { TransfersHost, type TransfersOptions } from './transfers-host.js';
 
 export interface ServerOptions {
@@ -23,6 +25,11 @@ export interface ServerOptions {
   transfers: TransfersOptions;
   log: Logger;
   inspect?: (id: string) => ((ev: InspectionEvent) => void) | undefined;
+  /** Where history is kept (none: the last messages in memory only); the server closes it when it stops. */
+  store?: Store;
+  /** Messages replayed to a client at login (default 100; 0 for none). */
+  historyReplay?: number;
+  retention?: Retention;
 }
 
 export const SERVER_DEFAULTS = {
@@ -41,16 +48,18 @@ export class MessengerServer implements ConnectionHost {
   private readonly perAddress = new Map<string, number>();
   private tick?: NodeJS.Timeout;
   private readonly log: Logger;
+  private readonly keeper?: HistoryKeeper;
 
   constructor(private readonly opts: ServerOptions) {
     this.log = opts.log;
     this.cfg = { ...DEFAULT_SESSION_CONFIG, ...opts.session, limits: { ...DEFAULT_SESSION_CONFIG.limits, ...opts.session?.limits } };
     this.maxOutboxBytes = opts.maxOutboxBytes;
     this.inspect = opts.inspect;
-    this.hub = new Hub(100, {
+    this.keeper = opts.store ? new HistoryKeeper(opts.store, opts.retention, this.log) : undefined;
+    this.hub = new Hub(opts.historyReplay ?? 100, {
       joined: (name) => this.log.info({ name, online: this.hub.size }, 'joined'),
       left: (name, reason) => this.log.info({ name, reason, online: this.hub.size }, 'left'),
-    });
+    }, this.keeper?.log);
     this.catalogue = new Catalogue(opts.filesDir);
     this.transfers = new TransfersHost(this.catalogue, { inspect: opts.inspect, ...opts.transfers }, this.log);
     this.server = net.createServer({ noDelay: true }, (s) => this.accept(s));
@@ -76,6 +85,7 @@ export class MessengerServer implements ConnectionHost {
       for (const c of this.conns) if (all || c.actor.getSnapshot().value === 'handshake') c.actor.send({ type: 'tick', now });
     }, handshakeEvery);
     this.tick.unref();
+    this.keeper?.start();
     this.log.info({ host: this.opts.host, port: this.port, files: this.catalogue.root, udp: this.opts.transfers.ports.join('-'), ...(this.opts.transfers.advertisePorts ? { advertised: this.opts.transfers.advertisePorts.join('-') } : {}), cc: this.opts.transfers.cc, chunk: this.opts.transfers.chunk }, 'listening');
   }
 
@@ -133,5 +143,6 @@ export class MessengerServer implements ConnectionHost {
     const deadline = Date.now() + 3000;
     while (this.conns.size && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
     for (const c of this.conns) c.socket.destroy();
+    this.keeper?.stop();
   }
 }
