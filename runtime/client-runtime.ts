@@ -8,6 +8,7 @@ import type { ClientEvent } from '../machines/client-events.js';
 import { parseCommand, HELP_TEXT, type Command } from '../machines/commands.js';
 import { decodeServerFrame, encodeFrame, MAX_LINE_BYTES } from '../machines/frame-codec.js';
 import type { ClientFrame, ServerFrame } from '../machines/frames.js';
+import { DEFAULT_HISTORY_PAGE, MAX_HISTORY_PAGE } from '../machines/frame-codec.js';
 import { Downloads, type DownloadsOptions } from './downloads.js';
 import { LineSplitter } from './line-splitter.js';
 import { fullBucket, hasToken, spend, type Bucket, type BucketConfig } from '../machines/token-bucket.js';
@@ -47,10 +48,12 @@ export class ClientRuntime extends EventEmitter<{ event: [ClientEvent] }> implem
   private paced: ClientFrame[] = [];
   private paceTimer: NodeJS.Timeout | null = null;
   /** Answers still due for /who and /files, oldest first: end of input waits for them. */
-  private awaiting: Array<'online' | 'files'> = [];
+  private awaiting: Array<'online' | 'files' | 'history'> = [];
   private settleWaiters: Array<() => void> = [];
   /** Server time of the newest message to all seen: history after a reconnect starts past it. */
   private lastMessageTs = -Infinity;
+  /** The id of the oldest message to all received as history: /history asks for the ones before it. */
+  private oldestId: number | undefined;
 
   constructor(readonly opts: ClientOptions) {
     super();
@@ -97,6 +100,12 @@ export class ClientRuntime extends EventEmitter<{ event: [ClientEvent] }> implem
       case 'msg': this.sendFrame({ type: 'tell', to: cmd.to, text: cmd.text }); return;
       case 'who': if (this.sendFrame({ type: 'who' })) this.awaiting.push('online'); return;
       case 'files': if (this.sendFrame({ type: 'files' })) this.awaiting.push('files'); return;
+      case 'history': {
+        const f: ClientFrame = { type: 'history', limit: Math.min(cmd.count ?? DEFAULT_HISTORY_PAGE, MAX_HISTORY_PAGE) };
+        if (this.oldestId !== undefined) f.before = this.oldestId;
+        if (this.sendFrame(f)) this.awaiting.push('history');
+        return;
+      }
       case 'get': this.downloads.request(cmd.file); return;
       case 'yes': case 'no': this.downloads.answer(cmd.kind, cmd.id); return;
       case 'stop': this.downloads.stop(cmd.id); return;
@@ -116,7 +125,7 @@ export class ClientRuntime extends EventEmitter<{ event: [ClientEvent] }> implem
     });
   }
 
-  private answered(kind: 'online' | 'files' | 'all' | 'none'): void {
+  private answered(kind: 'online' | 'files' | 'history' | 'all' | 'none'): void {
     if (kind === 'all') this.awaiting = [];
     else if (kind !== 'none') { const i = this.awaiting.indexOf(kind); if (i >= 0) this.awaiting.splice(i, 1); }
     if (!this.awaiting.length && !this.paced.length) for (const w of this.settleWaiters.splice(0)) w();
@@ -240,6 +249,12 @@ export class ClientRuntime extends EventEmitter<{ event: [ClientEvent] }> implem
     switch (f.type) {
       case 'history': {
         if (!Array.isArray(f.messages)) return;
+        for (const m of f.messages) if (typeof m.id === 'number' && !(m.id >= (this.oldestId ?? Infinity))) this.oldestId = m.id;
+        if (f.older === true) {
+          this.answered('history');
+          this.emitEvent({ type: 'history', messages: f.messages, older: true });
+          return;
+        }
         // after a reconnect, only what was said while we were away
         const messages = f.messages.filter((m) => Number(m.ts) > this.lastMessageTs);
         if (messages.length) this.emitEvent({ type: 'history', messages });
@@ -263,6 +278,7 @@ export class ClientRuntime extends EventEmitter<{ event: [ClientEvent] }> implem
         // a refused hello is reported by the client machine (ClientPort.refused), once
         if (f.re !== 'hello' && this.state !== 'refused') this.emitEvent({ type: 'error', code: f.code, message: String(f.message) });
         if (f.re === 'files' && f.code === 'io-error') this.answered('files');
+        if (f.re === 'history') this.answered('history');
         return;
       case 'bye': return;
       case 'offer': case 'ask': case 'complete': case 'stopped': this.downloads.onFrame(f); return;

@@ -4,7 +4,7 @@
 import type { Widgets } from 'neo-blessed';
 import type { ClientEvent } from '../machines/client-events.js';
 import { parseCommand, HELP_TEXT, type Command } from '../machines/commands.js';
-import type { FileEntry } from '../machines/frames.js';
+import type { ChatLine, FileEntry } from '../machines/frames.js';
 import type { ClientRuntime } from '../runtime/client-runtime.js';
 import { colorNick } from './colors.js';
 import { complete, partialWord } from './completion.js';
@@ -17,7 +17,7 @@ import { safe } from './sanitize.js';
 export const KEYS_HELP = [
   'Keys:',
   '  Enter sends (to all, or to the person picked with F5); Esc goes back to "to all".',
-  '  Up/Down recall earlier lines; PgUp/PgDn scroll the messages.',
+  '  Up/Down recall earlier lines; PgUp/PgDn scroll the messages (PgUp at the top: older history).',
   '  Tab completes a partial nickname, file name or command, otherwise moves the focus (Shift-Tab back).',
   '  F1 this help; F2 who is online; F3 files; F4 send to all.',
   '  F5 write privately: pick a name in Online (Enter or click), then type; with a name picked, F5 sends what is typed.',
@@ -36,6 +36,9 @@ export class Controller {
   private recipient: string | null = null;
   private everConnected = false;
   private filesAsked = false;
+  /** A page of older history is on its way; the server has none older. */
+  private olderAsked = false;
+  private historyStart = false;
   private leaving = false;
   private drawTimer: NodeJS.Timeout | null = null;
   /** Called on a second Ctrl-C while leaving, or a leave before any client exists. */
@@ -93,7 +96,7 @@ export class Controller {
         messages.system(`${colorNick(ev.name, safe(ev.name))} left${ev.reason ? ` (${safe(ev.reason)})` : ''}`);
         break;
       case 'message': messages.message(ev.from, ev.text, ev.ts || now, ev.to, this.me); break;
-      case 'history': messages.history(ev.messages); break;
+      case 'history': if (ev.older) this.olderArrived(ev.messages); else messages.history(ev.messages); break;
       case 'online':
         online.set(ev.names);
         messages.system(`online (${ev.names.length}): ${ev.names.map((n) => colorNick(n, safe(n))).join(', ')}`);
@@ -195,6 +198,19 @@ export class Controller {
   help(): void {
     if (this.client) this.client.run({ kind: 'help' }); // the runtime answers with a help event, drawn with KEYS_HELP
     else this.ui.messages.block(`${HELP_TEXT}\n${KEYS_HELP}`);
+  }
+
+  /** PgUp with the first line in view: asks the server for the page of history before the oldest line shown. */
+  pageOlder(): void {
+    if (this.olderAsked || this.historyStart || !this.client) return;
+    this.olderAsked = true;
+    this.client.run({ kind: 'history' });
+  }
+
+  private olderArrived(lines: ChatLine[]): void {
+    this.olderAsked = false;
+    if (!lines.length) this.historyStart = true;
+    this.ui.messages.older(lines);
   }
 
   showOnline(): void { this.run({ kind: 'who' }); if (this.ui.sideShown()) this.ui.online.list.focus(); this.screen.render(); }

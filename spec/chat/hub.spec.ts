@@ -70,7 +70,8 @@ describe('hub', () => {
     hub.join('a', new Rec());
     for (let i = 0; i < 5; i++) hub.sayAll('a', `m${i}`, i);
     hub.tell('a', 'a', 'private', 9);
-    expect(hub.history()).to.deep.equal([{ from: 'a', text: 'm2', ts: 2 }, { from: 'a', text: 'm3', ts: 3 }, { from: 'a', text: 'm4', ts: 4 }]);
+    expect(hub.history()).to.deep.equal([{ id: 3, from: 'a', text: 'm2', ts: 2 }, { id: 4, from: 'a', text: 'm3', ts: 3 }, { id: 5, from: 'a', text: 'm4', ts: 4 }]);
+    expect(hub.historyPage(2, 5)).to.deep.equal([{ id: 3, from: 'a', text: 'm2', ts: 2 }, { id: 4, from: 'a', text: 'm3', ts: 3 }]);
     // a copy: changing it does not change the hub
     hub.history().pop();
     expect(hub.history()).to.have.length(3);
