@@ -24,6 +24,7 @@ Options:
   --history N                 messages replayed to a client at login (default 100; 0 for none)
   --history-max COUNT         messages kept in the history (default 100000)
   --history-days D            also forget messages older than D days (default: no age limit)
+  --no-store                  keep no state: history in memory only, lost at exit (for measurements)
   --udp-ports A-B             UDP port pool for downloads (default 55000-55015)
   --udp-advertise-ports A-B   ports named to clients instead of the pool's own (port forwarding, messenger-link)
   --halfway FRACTION          where a download pauses for consent: 0.5 or 50% (default 0.5; 0 turns it off)
@@ -46,7 +47,7 @@ function main(): void {
     ({ values } = parseArgs({
       options: {
         host: { type: 'string' }, port: { type: 'string' }, files: { type: 'string' }, data: { type: 'string' },
-        history: { type: 'string' }, 'history-max': { type: 'string' }, 'history-days': { type: 'string' }, 'udp-ports': { type: 'string' },
+        history: { type: 'string' }, 'history-max': { type: 'string' }, 'history-days': { type: 'string' }, 'no-store': { type: 'boolean' }, 'udp-ports': { type: 'string' },
         'udp-advertise-ports': { type: 'string' }, halfway: { type: 'string' }, chunk: { type: 'string' }, cc: { type: 'string' },
         'silent-timeout': { type: 'string' }, 'consent-timeout': { type: 'string' }, 'idle-timeout': { type: 'string' }, 'max-per-address': { type: 'string' },
         rate: { type: 'string' }, 'log-json': { type: 'boolean' }, 'log-level': { type: 'string' }, inspect: { type: 'string' },
@@ -83,14 +84,14 @@ function main(): void {
     const days = values['history-days'] !== undefined ? Number(values['history-days']) : undefined;
     if (days !== undefined && !(days > 0)) throw new CliError('--history-days must be a positive number');
     const dataDir = (values.data as string | undefined) ?? 'data';
-    let store: SqliteStore;
-    try { store = SqliteStore.open(dataDir); } catch (e) {
+    let store: SqliteStore | undefined;
+    if (!values['no-store']) try { store = SqliteStore.open(dataDir); } catch (e) {
       if (!(e instanceof StoreError)) throw e;
       process.stderr.write(`messenger-server: ${e.message}\n`);
       process.exit(1);
     }
     const log = makeLogger({ json: Boolean(values['log-json']), level: values['log-level'] as string | undefined });
-    log.info({ data: path.resolve(dataDir), messages: store.history.count() }, 'store open');
+    if (store) log.info({ data: path.resolve(dataDir), messages: store.history.count() }, 'store open');
     const inspect = values.inspect !== undefined ? makeInspector(values.inspect as string || '-') : undefined;
     const server = new MessengerServer({
       host, port, filesDir, maxPerAddress, maxConnections: SERVER_DEFAULTS.maxConnections,
@@ -122,7 +123,7 @@ function main(): void {
     process.on('SIGTERM', () => stop('SIGTERM'));
     server.start().catch((e: NodeJS.ErrnoException) => {
       log.fatal({ err: e.message, code: e.code }, 'cannot start');
-      store.close();
+      store?.close();
       process.exit(1);
     });
   } catch (e) {
