@@ -9,6 +9,8 @@ export const MAX_TEXT_CHARS = 4000;
 export const MAX_NAME_CHARS = 24;
 /** Messages one `history` request gets at most. */
 export const MAX_HISTORY_PAGE = 500;
+/** A `history` frame is cut (its oldest lines left out) to stay under this, below what a client accepts in a line. */
+export const MAX_HISTORY_FRAME_BYTES = 192 * 1024;
 /** Messages a `history` request without `limit` gets. */
 export const DEFAULT_HISTORY_PAGE = 100;
 

@@ -1,7 +1,7 @@
 // Presence and routing for one server: who is online under which name, and delivery of chat lines. Each frame is
 // encoded once and the same bytes are queued for every receiver. The interface (HubPort) is what a hub spread over
 // several servers through a broker would implement; sessions know nothing else of it.
-import { encodeFrame } from '../machines/frame-codec.js';
+import { encodeFrame, MAX_HISTORY_FRAME_BYTES } from '../machines/frame-codec.js';
 import type { ChatLine, ServerFrame } from '../machines/frames.js';
 import { nameKey } from '../machines/nickname.js';
 import type { HubPort, Member } from '../machines/session.machine.js';
@@ -89,12 +89,12 @@ export class Hub implements HubPort {
 
   names(): string[] { return [...this.members.values()].map((m) => m.name); }
 
-  history(): ChatLine[] { return this.recent.slice(); }
+  history(): ChatLine[] { return fitting(this.recent); }
 
   historyPage(limit: number, before?: number): ChatLine[] | null {
     if (limit <= 0) return [];
-    if (!this.log) return this.recent.filter((l) => before === undefined || l.id < before).slice(-limit);
-    try { return this.log.store.page(limit, before); } catch { return null; }
+    if (!this.log) return fitting(this.recent.filter((l) => before === undefined || l.id < before).slice(-limit));
+    try { return fitting(this.log.store.page(limit, before)); } catch { return null; }
   }
 
   /** Sends one frame to everyone online. */
@@ -104,4 +104,23 @@ export class Hub implements HubPort {
     for (const m of this.members.values()) m.member.write(line);
     this.deliveries += this.members.size;
   }
+}
+
+/**
+ * The newest of `lines` whose `history` frame stays under MAX_HISTORY_FRAME_BYTES (a copy). The exact size is only
+ * computed when a bound (6 bytes a character, a JSON escape at worst) says the frame could be too big.
+ */
+function fitting(lines: readonly StoredLine[]): StoredLine[] {
+  let bound = 64;
+  for (const l of lines) bound += 6 * (l.from.length + l.text.length) + 64;
+  if (bound <= MAX_HISTORY_FRAME_BYTES) return lines.slice();
+  let bytes = 64;
+  let i = lines.length;
+  while (i > 0) {
+    const b = Buffer.byteLength(JSON.stringify(lines[i - 1])) + 1;
+    if (bytes + b > MAX_HISTORY_FRAME_BYTES) break;
+    bytes += b;
+    i--;
+  }
+  return lines.slice(i);
 }
