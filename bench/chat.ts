@@ -1,4 +1,4 @@
-// npm run bench:chat [-- --quick] [-- --no-ngircd] [-- --no-profile] [-- --no-write] [-- --repeat K]
+// npm run bench:chat [-- --quick] [-- --no-ngircd] [-- --no-profile] [-- --no-write] [-- --repeat K] [-- --store-only]
 //
 // Our chat server against ngIRCd (the anchor, a C IRC server) on loopback, driven by the same load generator:
 // delivered messages per second and server CPU-seconds per million deliveries with N = 10, 50, 200 receivers;
@@ -24,7 +24,7 @@ const log = (s: string) => process.stderr.write(`${s}\n`);
 const { values: args } = parseArgs({
   options: {
     quick: { type: 'boolean' }, 'no-ngircd': { type: 'boolean' }, 'no-profile': { type: 'boolean' }, 'no-write': { type: 'boolean' },
-    repeat: { type: 'string' }, help: { type: 'boolean', short: 'h' },
+    repeat: { type: 'string' }, 'store-only': { type: 'boolean' }, help: { type: 'boolean', short: 'h' },
   },
 });
 if (args.help) {
@@ -34,11 +34,13 @@ if (args.help) {
   --no-ngircd    measure our server alone
   --no-profile   skip the node --cpu-prof run at N = 200
   --no-write     print only; leave docs/BENCHMARKS.md alone
+  --store-only   only the store rows (store on / off, history replay per login); implies --no-write
 `);
   process.exit(0);
 }
 
 const QUICK = Boolean(args.quick);
+const STORE_ONLY = Boolean(args['store-only']);
 const CFG = {
   receivers: [10, 50, 200],
   repeat: args.repeat ? Math.max(1, Number(args.repeat)) : QUICK ? 1 : 3,
@@ -57,6 +59,10 @@ const CFG = {
 };
 
 const PROTO: Record<ServerKind, ProtoName> = { ours: 'ours', ngircd: 'irc' };
+/** Receivers for the store on/off comparison; logins measured for the history replay (rounds x group). */
+const STORE_N = 50;
+const STORE_LOGIN_ROUNDS = QUICK ? 5 : 10;
+const STORE_LOGIN_GROUP = 40;
 
 function ensureBuilt(): void {
   const out = path.join(ROOT, 'dist/bin/messenger-server.js');
@@ -134,8 +140,8 @@ async function main(): Promise<void> {
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-chat-'));
   const gen = new LoadGen(Math.max(CFG.loadWorkers, CFG.idleWorkers));
   const servers: RunningServer[] = [];
-  const start = async (k: ServerKind, extra: string[] = []) => {
-    const s = k === 'ours' ? await startOurs(ROOT, tmp, extra) : await startNgircd(ng!, tmp);
+  const start = async (k: ServerKind, extra: string[] = [], serverArgs: string[] = []) => {
+    const s = k === 'ours' ? await startOurs(ROOT, tmp, extra, serverArgs) : await startNgircd(ng!, tmp);
     servers.push(s);
     return s;
   };
@@ -147,12 +153,13 @@ async function main(): Promise<void> {
   const lat: Record<ServerKind, Map<number, LatencyResult>> = { ours: new Map(), ngircd: new Map() };
   const idle: Record<ServerKind, Map<string, IdleResult>> = { ours: new Map(), ngircd: new Map() };
   let profile: ReturnType<typeof summarizeProfile> | undefined;
+  const store: { on?: LoadResult; off?: LoadResult; loginCpuMs?: Record<'replay100' | 'replay0', number> } = {};
 
   try {
     // ---- saturation and latency, N receivers (the senders are among them)
     const srv: Partial<Record<ServerKind, RunningServer>> = {};
-    for (const k of kinds) srv[k] = await start(k);
-    for (const n of CFG.receivers) {
+    if (!STORE_ONLY) for (const k of kinds) srv[k] = await start(k);
+    for (const n of STORE_ONLY ? [] : CFG.receivers) {
       const joinCpu: Partial<Record<ServerKind, number>> = {};
       for (const k of kinds) {
         const c0 = cpuSeconds(srv[k]!.pid);
@@ -186,10 +193,62 @@ async function main(): Promise<void> {
         await gen.close(`${k}-${n}`);
       }
     }
-    for (const k of kinds) await srv[k]!.stop();
+    for (const k of kinds) await srv[k]?.stop();
+
+    // ---- the store: our server with it (the default) and with --no-store at N = 50, windows interleaved
+    {
+      const n = STORE_N;
+      const on = await start('ours');
+      const off = await start('ours', [], ['--no-store']);
+      await gen.connect('store-on', 'ours', on.port, names(n, 'son'), CFG.loadWorkers);
+      await gen.connect('store-off', 'ours', off.port, names(n, 'soff'), CFG.loadWorkers);
+      const runs: Record<'on' | 'off', { dps: number; mps: number; cpuPerM: number }[]> = { on: [], off: [] };
+      for (let r = 0; r < CFG.repeat; r++) {
+        for (const [k, s] of [['on', on], ['off', off]] as const) {
+          const w = await window(gen, `store-${k}`, s, n);
+          runs[k].push(w);
+          log(`N=${n} store ${k} window ${r + 1}: ${Math.round(w.dps)} deliveries/s, ${w.cpuPerM.toFixed(2)} CPU-s per M`);
+        }
+      }
+      for (const k of ['on', 'off'] as const) {
+        store[k] = { deliveriesPerSec: median(runs[k].map((x) => x.dps)), messagesPerSec: median(runs[k].map((x) => x.mps)), cpuPerM: median(runs[k].map((x) => x.cpuPerM)), joinCpuMs: NaN };
+      }
+      await gen.close('store-on');
+      await gen.close('store-off');
+      await on.stop();
+      await off.stop();
+    }
+
+    // ---- history replay at login: server CPU per login with 100 messages replayed, against --history 0, both
+    // with a full store; small groups log in and out so that presence (quadratic in the room) stays small
+    {
+      const loginCpu = async (history: number): Promise<number> => {
+        const s = await start('ours', [], ['--history', String(history)]);
+        await gen.connect('fill', 'ours', s.port, names(4, 'f'), 1);
+        await gen.load('fill', { senders: 2, mode: 'window', window: 20, rate: 0, textSize: CFG.textSize });
+        await sleep(300);
+        await gen.stopLoad('fill');
+        await waitQuiet(s, 5000);
+        let cpu = 0;
+        for (let r = 0; r < STORE_LOGIN_ROUNDS; r++) {
+          const c0 = cpuSeconds(s.pid);
+          await gen.connect('logins', 'ours', s.port, names(STORE_LOGIN_GROUP, 'h'), CFG.loadWorkers);
+          await waitQuiet(s, 3000);
+          cpu += cpuSeconds(s.pid) - c0;
+          await gen.close('logins');
+          await waitQuiet(s, 3000);
+        }
+        await gen.close('fill');
+        await s.stop();
+        const ms = (cpu * 1000) / (STORE_LOGIN_ROUNDS * STORE_LOGIN_GROUP);
+        log(`login with --history ${history}: ${ms.toFixed(3)} CPU-ms per login`);
+        return ms;
+      };
+      store.loginCpuMs = { replay100: await loginCpu(100), replay0: await loginCpu(0) };
+    }
 
     // ---- idle connections: memory per connection and the cost of N joining at once (each on a fresh server)
-    for (const { count, login } of CFG.idle) {
+    for (const { count, login } of STORE_ONLY ? [] : CFG.idle) {
       const key = `${count}${login ? 'L' : 'C'}`;
       for (const k of kinds) {
         const s = await start(k);
@@ -210,7 +269,7 @@ async function main(): Promise<void> {
     }
 
     // ---- where our time goes at N = 200
-    if (CFG.profile) {
+    if (CFG.profile && !STORE_ONLY) {
       const dir = fs.mkdtempSync(path.join(tmp, 'prof-'));
       const s = await start('ours', ['--cpu-prof', '--cpu-prof-dir', dir]);
       await gen.connect('prof', 'ours', s.port, names(200, 'p'), CFG.loadWorkers);
@@ -250,12 +309,26 @@ async function main(): Promise<void> {
   for (const n of CFG.receivers) rows.push({ label: `join cost, ${n} clients at once`, unit: 'CPU-ms', better: 'lower', digits: 0, ...pick(load, n, (x) => x.joinCpuMs) });
   for (const { count, login } of CFG.idle) if (login) rows.push({ label: `join cost, ${count.toLocaleString('en-US')} clients at once`, unit: 'CPU-s', better: 'lower', ...pick(idle, `${count}L`, (x) => x.joinCpuS) });
 
+  // the store rows: ours only, store on (the default) against --no-store in the same run
+  const storeRows: Row[] = [];
+  if (store.on && store.off) {
+    storeRows.push({ label: `delivered messages/s, N=${STORE_N}, store on (the default)`, unit: '/s', better: 'higher', ours: store.on.deliveriesPerSec });
+    storeRows.push({ label: `delivered messages/s, N=${STORE_N}, store off (--no-store)`, unit: '/s', better: 'higher', ours: store.off.deliveriesPerSec });
+    storeRows.push({ label: `delivered messages/s, N=${STORE_N}, store on / store off`, unit: 'x', better: 'higher', target: '>= 0.8', ours: store.on.deliveriesPerSec / store.off.deliveriesPerSec });
+    storeRows.push({ label: `server CPU per million deliveries, N=${STORE_N}, store on / store off`, unit: 'x', better: 'lower', ours: store.on.cpuPerM / store.off.cpuPerM });
+  }
+  if (store.loginCpuMs) {
+    storeRows.push({ label: 'server CPU per login, 100 messages replayed', unit: 'CPU-ms', better: 'lower', digits: 3, ours: store.loginCpuMs.replay100 });
+    storeRows.push({ label: 'history replay of 100 messages, server CPU per login (the difference to --history 0)', unit: 'CPU-ms', better: 'lower', digits: 3, target: '< 1 ms', ours: store.loginCpuMs.replay100 - store.loginCpuMs.replay0 });
+  }
+  rows.push(...storeRows);
+  if (STORE_ONLY) { process.stdout.write(`\n${textTable(storeRows)}\n`); return; }
   const rates = CFG.receivers.map((n) => `N=${n}: ${kinds.map((k) => `${k === 'ours' ? 'messenger' : 'ngIRCd'} ${Math.round(lat[k].get(n)?.rate ?? NaN)}`).join(', ')}`).join('; ');
   process.stdout.write(`\n${textTable(rows)}\n\nhalf-saturation rates (messages/s): ${rates}\n`);
   if (profile) process.stdout.write(`\nwhere our time goes at N=200 (node --cpu-prof):\n${profile.areas.slice(0, 8).map((a) => `  ${a.pct.toFixed(1).padStart(5)}%  ${a.area}`).join('\n')}\n`);
   process.stdout.write(`\nbench took ${((Date.now() - started) / 1000).toFixed(0)} s\n`);
 
-  if (args['no-write']) return;
+  if (args['no-write'] || STORE_ONLY) return;
   const section = [
     '## Chat',
     '',
@@ -273,6 +346,9 @@ async function main(): Promise<void> {
     'Settings: messenger-server `--max-per-address 0 --rate 100000 --log-level warn`; ngIRCd generated config with',
     '`MaxConnectionsIP = 0`, `MaxConnections = 0`, `MaxPenaltyTime = 0`, `MaxNickLength = 30`, `DNS = no`, `Ident = no`, `PAM = no`.',
     'The machine has 2 cores shared by both servers, the generator and whatever else runs: compare ratios within one run.',
+    `The store rows are ours alone: the default server (history in SQLite in its data folder) against \`--no-store\` at N = ${STORE_N}, windows`,
+    `interleaved; the login rows: ${STORE_LOGIN_ROUNDS} groups of ${STORE_LOGIN_GROUP} clients logging in to a server whose store holds thousands of`,
+    'messages, with `--history 100` and with `--history 0`; the replay cost is the difference of the two, per login.',
     '',
     table(rows),
     '',

@@ -11,6 +11,8 @@ import { CliError, parseBytes, parseFraction, parseMs, parsePort, parsePortRange
 import { makeInspector } from '../runtime/inspect.js';
 import { makeLogger } from '../runtime/logger.js';
 import { MessengerServer, SERVER_DEFAULTS } from '../runtime/server.js';
+import { DEFAULT_RETENTION, StoreError } from '../runtime/store/port.js';
+import { SqliteStore } from '../runtime/store/sqlite/sqlite-store.js';
 
 const USAGE = `Usage: messenger-server [options]
 
@@ -20,6 +22,11 @@ Options:
   --host HOST                 address for the TCP listener and the UDP pool (default 127.0.0.1)
   --port PORT                 TCP port (default 50000)
   --files DIR                 folder whose regular files are shared (default ./files)
+  --data DIR                  where the server keeps its state, history included (default ./data, created)
+  --history N                 messages replayed to a client at login (default 100; 0 for none)
+  --history-max COUNT         messages kept in the history (default 100000)
+  --history-days D            also forget messages older than D days (default: no age limit)
+  --no-store                  keep no state: history in memory only, lost at exit (for measurements)
   --udp-ports A-B             UDP port pool for downloads (default 55000-55015)
   --udp-advertise-ports A-B   ports named to clients instead of the pool's own (port forwarding, messenger-link)
   --halfway FRACTION          where a download pauses for consent: 0.5 or 50% (default 0.5; 0 turns it off)
@@ -42,6 +49,7 @@ function main(): void {
     ({ values } = parseArgs({
       options: {
         host: { type: 'string' }, port: { type: 'string' }, files: { type: 'string' }, 'udp-ports': { type: 'string' },
+        data: { type: 'string' }, history: { type: 'string' }, 'history-max': { type: 'string' }, 'history-days': { type: 'string' }, 'no-store': { type: 'boolean' },
         'udp-advertise-ports': { type: 'string' }, halfway: { type: 'string' }, chunk: { type: 'string' }, cc: { type: 'string' },
         'silent-timeout': { type: 'string' }, 'consent-timeout': { type: 'string' }, 'idle-timeout': { type: 'string' }, 'max-per-address': { type: 'string' },
         rate: { type: 'string' }, 'log-json': { type: 'boolean' }, 'log-level': { type: 'string' }, inspect: { type: 'string' },
@@ -71,11 +79,26 @@ function main(): void {
     if (!Number.isInteger(rate) || rate < 1) throw new CliError('--rate must be a positive integer');
     const maxPerAddress = values['max-per-address'] !== undefined ? Number(values['max-per-address']) : SERVER_DEFAULTS.maxPerAddress;
     if (!Number.isInteger(maxPerAddress) || maxPerAddress < 0) throw new CliError('--max-per-address must be a whole number');
+    const historyReplay = values.history !== undefined ? Number(values.history) : 100;
+    if (!Number.isInteger(historyReplay) || historyReplay < 0 || historyReplay > 10000) throw new CliError('--history must be a whole number from 0 to 10000');
+    const maxCount = values['history-max'] !== undefined ? Number(values['history-max']) : DEFAULT_RETENTION.maxCount;
+    if (!Number.isInteger(maxCount) || maxCount < 0) throw new CliError('--history-max must be a whole number');
+    const days = values['history-days'] !== undefined ? Number(values['history-days']) : undefined;
+    if (days !== undefined && !(days > 0)) throw new CliError('--history-days must be a positive number');
+    const dataDir = (values.data as string | undefined) ?? 'data';
+    let store: SqliteStore | undefined;
+    if (!values['no-store']) try { store = SqliteStore.open(dataDir); } catch (e) {
+      if (!(e instanceof StoreError)) throw e;
+      process.stderr.write(`messenger-server: ${e.message}\n`);
+      process.exit(1);
+    }
     const log = makeLogger({ json: Boolean(values['log-json']), level: values['log-level'] as string | undefined });
+    if (store) log.info({ data: path.resolve(dataDir), messages: store.history.count() }, 'store open');
     const inspect = values.inspect !== undefined ? makeInspector(values.inspect as string || '-') : undefined;
     const server = new MessengerServer({
       host, port, filesDir, maxPerAddress, maxConnections: SERVER_DEFAULTS.maxConnections,
       maxOutboxBytes: SERVER_DEFAULTS.maxOutboxBytes, tickMs: SERVER_DEFAULTS.tickMs, log, inspect,
+      store, historyReplay, retention: days === undefined ? { maxCount } : { maxCount, maxAgeMs: days * 86_400_000 },
       session: {
         limits: {
           ...DEFAULT_LIMITS, ratePerSec: rate, burst: rate * 2,
@@ -102,6 +125,7 @@ function main(): void {
     process.on('SIGTERM', () => stop('SIGTERM'));
     server.start().catch((e: NodeJS.ErrnoException) => {
       log.fatal({ err: e.message, code: e.code }, 'cannot start');
+      store?.close();
       process.exit(1);
     });
   } catch (e) {

@@ -22,7 +22,8 @@ export type ClientEvent =
   | { type: 'error'; code: ErrorCode; message: string; file?: string; id?: number }
   | { type: 'disconnected'; reason: string }
   // ours
-  | { type: 'history'; messages: ChatLine[] }
+  /** `older`: a page asked for with /history (not the replay at login); it may be empty */
+  | { type: 'history'; messages: ChatLine[]; older?: boolean }
   | { type: 'download'; id: number; file: string; size: number; offset: number; path: string; resumed: boolean }
   | { type: 'reconnecting'; attempt: number; inMs: number; reason: string }
   | { type: 'info'; text: string }

@@ -4,6 +4,7 @@ export type Command =
   | { kind: 'msg'; to: string; text: string }
   | { kind: 'who' }
   | { kind: 'files' }
+  | { kind: 'history'; count?: number }
   | { kind: 'get'; file: string }
   | { kind: 'yes'; id?: number }
   | { kind: 'no'; id?: number }
@@ -19,6 +20,7 @@ export const HELP_TEXT = [
   '  /msg NAME TEXT        send TEXT to NAME only',
   '  /who                  who is online',
   '  /files                files the server shares',
+  '  /history [N]          N older messages to all (default 100, at most 500 a time)',
   '  /get FILE             download FILE (resumes a kept partial copy)',
   '  /yes [ID], /no [ID]   answer the halfway question of a download (the oldest one without ID)',
   '  /stop [ID]            cancel a running download (keeps the partial file)',
@@ -48,6 +50,11 @@ export function parseCommand(line: string): Command {
     }
     case 'who': case 'online': return { kind: 'who' };
     case 'files': case 'ls': return { kind: 'files' };
+    case 'history': {
+      const n = optId(rest);
+      if (n === null || n === 0) return { kind: 'invalid', message: 'usage: /history [N] (N from 1 to 500)' };
+      return n === undefined ? { kind: 'history' } : { kind: 'history', count: n };
+    }
     case 'get': case 'download': {
       const file = rest.trim();
       return file ? { kind: 'get', file } : { kind: 'invalid', message: 'usage: /get FILE' };

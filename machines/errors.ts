@@ -21,6 +21,8 @@ const ERRORS = {
   'unknown-user': { meaning: '`tell` to a name nobody online has' },
   'text-too-long': { meaning: '`text` in `say` or `tell` over the text limit (`maxText`)' },
   'rate-limited': { meaning: 'a frame beyond the rate limit' },
+  // history and the store
+  'store-unavailable': { meaning: 'the server cannot keep messages right now (its store failed: disk full, file gone); the message was not sent' },
   // files and transfers
   'no-such-file': { meaning: 'a download of a file that is not shared' },
   'bad-file-name': { meaning: 'a download name with separators, control characters, or hidden' },

@@ -40,6 +40,14 @@ const CHECKS: Record<string, Check> = {
   tell: (o, l) => ({ type: 'tell', to: str(o, 'to', 'tell', LIMITS.maxNameField)!, text: str(o, 'text', 'tell', l.maxText)! }),
   who: () => ({ type: 'who' }),
   files: () => ({ type: 'files' }),
+  history: (o) => {
+    const f: ClientFrame = { type: 'history' };
+    const before = int(o, 'before', 'history', true);
+    const limit = int(o, 'limit', 'history', true);
+    if (before !== undefined) f.before = before;
+    if (limit !== undefined) f.limit = limit;
+    return f;
+  },
   get: (o) => {
     const f: ClientFrame = { type: 'get', file: str(o, 'file', 'get', LIMITS.maxFileField)! };
     const offset = int(o, 'offset', 'get', true);

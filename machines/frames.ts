@@ -7,7 +7,7 @@ import type { Limits } from './limits.js';
 export { PROTOCOL_VERSION, type Limits } from './limits.js';
 
 export interface FileEntry { name: string; size: number }
-export interface ChatLine { from: string; text: string; ts: number }
+export interface ChatLine { from: string; text: string; ts: number; /** its place in the server's history (pages ask for lines before it) */ id?: number }
 
 // ---- client -> server
 export type ClientFrame =
@@ -15,6 +15,8 @@ export type ClientFrame =
   | { type: 'say'; text: string }
   | { type: 'tell'; to: string; text: string }
   | { type: 'who' }
+  /** older history: the newest `limit` (at most LIMITS.historyPageMax) messages to all with an id below `before` */
+  | { type: 'history'; before?: number; limit?: number }
   | { type: 'files' }
   | { type: 'get'; file: string; offset?: number; sha256?: string; ref?: string }
   | { type: 'consent'; id: number; answer: 'yes' | 'no' }
@@ -28,7 +30,7 @@ export type ClientFrameType = ClientFrame['type'];
 // ---- server -> client
 export type ServerFrame =
   | { type: 'welcome'; v: number; name: string; server: string; limits: Limits; online: string[] }
-  | { type: 'history'; messages: ChatLine[] }
+  | { type: 'history'; messages: ChatLine[]; /** an answer to a `history` request (not the replay at login) */ older?: boolean }
   | { type: 'joined'; name: string }
   | { type: 'left'; name: string; reason: string }
   | { type: 'message'; from: string; text: string; ts: number; to?: string }

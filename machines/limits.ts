@@ -27,8 +27,13 @@ export const LIMITS = {
   maxRef: 64,
   /** Refused frames in a row before the connection is closed as a flood. */
   floodAfter: 100,
-  /** Messages to all kept and replayed to a newcomer. */
+  /** Messages to all kept and replayed to a newcomer (`--history N`). */
   history: 100,
+  /** Messages one `history` request gets at most, and without a `limit`. */
+  historyPageMax: 500,
+  historyPageDefault: 100,
+  /** A `history` frame is cut (its oldest lines left out) to stay under this, below what a client accepts in a line. */
+  historyFrameBytes: 192 * 1024,
   /** Downloads at once per client. */
   transfersPerClient: 4,
   /** Bytes in one line from the server, as the client reads it (a `history` or `files` frame is long). */

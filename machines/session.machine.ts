@@ -21,6 +21,8 @@ export interface HubPort {
   tell(from: string, to: string, text: string, ts: number): boolean;
   names(): string[];
   history(): ChatLine[];
+  /** The newest `limit` messages to all with an id below `before`, oldest first; null when the store cannot be read. */
+  historyPage?(limit: number, before?: number): ChatLine[] | null;
 }
 
 /** Whatever the hub can deliver to: one encoded line, queued for the member's socket. */
@@ -102,6 +104,7 @@ export const sessionMachine = setup({
     isTell: ({ event }) => frameIs(event, 'tell'),
     isWho: ({ event }) => frameIs(event, 'who'),
     isFiles: ({ event }) => frameIs(event, 'files'),
+    isHistory: ({ event }) => frameIs(event, 'history'),
     isTransferControl: ({ event }) => frameIs(event, 'get') || frameIs(event, 'consent') || frameIs(event, 'stop'),
     isPing: ({ event }) => frameIs(event, 'ping'),
     isBye: ({ event }) => frameIs(event, 'bye'),
@@ -163,6 +166,13 @@ export const sessionMachine = setup({
       err(context.port, 'unknown-user', `nobody called "${frameIs(event, 'tell') ? event.frame.to : ''}" is online`, 'tell'),
     sendOnline: ({ context }) => context.port.send({ type: 'online', names: context.port.hub.names() }),
     listFiles: ({ context }) => context.port.listFiles(),
+    sendHistoryPage: ({ context, event }) => {
+      if (!frameIs(event, 'history')) return;
+      const limit = Math.min(event.frame.limit ?? LIMITS.historyPageDefault, LIMITS.historyPageMax);
+      const messages = context.port.hub.historyPage?.(limit, event.frame.before) ?? null;
+      if (messages) context.port.send({ type: 'history', messages, older: true });
+      else err(context.port, 'store-unavailable', 'the server cannot read its history now', 'history');
+    },
     forwardTransfer: ({ context, event }) => {
       if (event.type !== 'frame' || !context.name) return;
       const f = event.frame;
@@ -240,6 +250,7 @@ export const sessionMachine = setup({
           { guard: 'isTell', actions: ['spendToken', 'noteHeard', 'refuseUnknownUser'] },
           { guard: 'isWho', actions: ['spendToken', 'noteHeard', 'clearRefused', 'sendOnline'] },
           { guard: 'isFiles', actions: ['spendToken', 'noteHeard', 'clearRefused', 'listFiles'] },
+          { guard: 'isHistory', actions: ['spendToken', 'noteHeard', 'clearRefused', 'sendHistoryPage'] },
           { guard: 'isPing', actions: ['spendToken', 'noteHeard', 'answerPing'] },
           { guard: 'isHello', actions: ['spendToken', 'noteHeard', 'refuseSecondHello'] },
         ],

@@ -16,6 +16,9 @@ export const TIMING = {
   refusalGraceMs: 1_000,
   /** On shutdown, clients have this long to read their bye and close before they are cut off. */
   shutdownGraceMs: 3_000,
+  // ---- server store
+  /** How often the server checks that its store file is still there, and applies the history retention. */
+  storeCheckMs: 1_000,
   // ---- client connection
   /** The client gives up on a server that has not welcomed it this long after the socket opened. */
   handshakeTimeoutMs: 15_000,

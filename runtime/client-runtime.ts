@@ -21,7 +21,7 @@ const PACED = new Set<ClientFrame['type']>(['say', 'tell', 'who', 'files']);
 const MAX_PACED = LIMITS.clientQueuedLines;
 
 /** The server's answer to a /who or a /files. */
-export type Reply = Extract<ClientEvent, { type: 'online' | 'files' }>;
+export type Reply = Extract<ClientEvent, { type: 'online' | 'files' | 'history' }>;
 
 /** What run() did that a view may want to show (the events say the rest). */
 export interface Ran {
@@ -70,6 +70,8 @@ export class ClientRuntime extends EventEmitter<{ event: [ClientEvent] }> implem
   /** Server time of the newest message to all seen: history after a reconnect starts past it. */
   private lastMessageTs = -Infinity;
   private started = false;
+  /** The id of the oldest message to all received as history: /history asks for the ones before it. */
+  private oldestId: number | undefined;
 
   constructor(readonly opts: ClientOptions) {
     super();
@@ -125,6 +127,11 @@ export class ClientRuntime extends EventEmitter<{ event: [ClientEvent] }> implem
       case 'yes': case 'no': {
         const id = this.downloads.answer(cmd.kind, cmd.id);
         return id === null ? {} : { answered: { id, answer: cmd.kind } };
+      }
+      case 'history': {
+        const f: ClientFrame = { type: 'history', limit: Math.min(cmd.count ?? LIMITS.historyPageDefault, LIMITS.historyPageMax) };
+        if (this.oldestId !== undefined) f.before = this.oldestId;
+        return { reply: this.ask(f, 'history') };
       }
       case 'stop': this.downloads.stop(cmd.id); return {};
     }
@@ -285,6 +292,8 @@ export class ClientRuntime extends EventEmitter<{ event: [ClientEvent] }> implem
     switch (f.type) {
       case 'history': {
         if (!Array.isArray(f.messages)) return;
+        for (const m of f.messages) if (typeof m.id === 'number' && !(m.id >= (this.oldestId ?? Infinity))) this.oldestId = m.id;
+        if (f.older === true) { this.reply({ type: 'history', messages: f.messages, older: true }); return; }
         // after a reconnect, only what was said while we were away
         const messages = f.messages.filter((m) => Number(m.ts) > this.lastMessageTs);
         if (messages.length) this.emitEvent({ type: 'history', messages });
@@ -308,6 +317,7 @@ export class ClientRuntime extends EventEmitter<{ event: [ClientEvent] }> implem
         // a refused hello is reported by the client machine (ClientPort.refused), once
         if (f.re !== 'hello' && this.state !== 'refused') this.emitEvent({ type: 'error', code: f.code, message: String(f.message) });
         if (f.re === 'files' && f.code === 'io-error') this.answered('files');
+        if (f.re === 'history') this.answered('history');
         return;
       case 'bye': return;
       case 'offer': case 'ask': case 'complete': case 'stopped': this.downloads.onFrame(f); return;

@@ -6,6 +6,8 @@ import type { ChatLine, ServerFrame } from '../machines/frames.js';
 import { LIMITS } from '../machines/limits.js';
 import { nameKey } from '../machines/nickname.js';
 import type { HubPort, Member } from '../machines/session.machine.js';
+import type { HistoryLog } from './store/history-log.js';
+import type { StoredLine } from './store/port.js';
 
 export interface HubEvents {
   joined?(name: string): void;
@@ -14,11 +16,17 @@ export interface HubEvents {
 
 export class Hub implements HubPort {
   private readonly members = new Map<string, { name: string; member: Member }>();
-  private readonly recent: ChatLine[] = [];
+  /** The newest messages to all, oldest first: what a login replays (the store keeps them all). */
+  private readonly recent: StoredLine[] = [];
+  /** Ids for messages when there is no store. */
+  private nextId = 1;
   /** Deliveries made (one per receiver per frame), for benchmarks and logs. */
   deliveries = 0;
 
-  constructor(private readonly historySize: number = LIMITS.history, private readonly events: HubEvents = {}) {}
+  /** With a `log`, every message to all is kept in its store before it is delivered. */
+  constructor(private readonly historySize: number = LIMITS.history, private readonly events: HubEvents = {}, private readonly log?: HistoryLog) {
+    if (log && historySize > 0) this.recent.push(...log.store.page(historySize));
+  }
 
   get size(): number { return this.members.size; }
 
@@ -41,25 +49,54 @@ export class Hub implements HubPort {
   }
 
   sayAll(from: string, text: string, ts: number): void {
-    this.recent.push({ from, text, ts });
-    if (this.recent.length > this.historySize) this.recent.shift();
-    this.toAll({ type: 'message', from, text, ts });
+    if (!this.log) { this.said({ id: this.nextId++, from, text, ts }); return; }
+    this.log.submit({
+      line: { from, text, ts },
+      deliver: (stored) => this.said(stored!),
+      refuse: (problem) => this.refuse(from, 'say', problem),
+    });
+  }
+
+  private said(line: StoredLine): void {
+    if (this.historySize > 0) {
+      this.recent.push(line);
+      if (this.recent.length > this.historySize) this.recent.shift();
+    }
+    this.toAll({ type: 'message', from: line.from, text: line.text, ts: line.ts });
+  }
+
+  private refuse(from: string, re: string, problem: string): void {
+    const sender = this.members.get(nameKey(from));
+    sender?.member.write(encodeFrame({ type: 'error', code: 'store-unavailable', message: `not sent: the server cannot keep messages now (${problem})`, re }));
   }
 
   tell(from: string, to: string, text: string, ts: number): boolean {
+    if (!this.members.has(nameKey(to))) return false;
+    // behind the messages to all still being written, so that one sender's messages keep their order
+    if (this.log) this.log.submit({ deliver: () => this.told(from, to, text, ts), refuse: () => this.told(from, to, text, ts) });
+    else this.told(from, to, text, ts);
+    return true;
+  }
+
+  private told(from: string, to: string, text: string, ts: number): void {
     const target = this.members.get(nameKey(to));
-    if (!target) return false;
+    if (!target) return;
     const line = encodeFrame({ type: 'message', from, to: target.name, text, ts });
     target.member.write(line);
     this.deliveries++;
     const sender = this.members.get(nameKey(from));
     if (sender && sender !== target) sender.member.write(line);
-    return true;
   }
 
   names(): string[] { return [...this.members.values()].map((m) => m.name); }
 
-  history(): ChatLine[] { return this.recent.slice(); }
+  history(): ChatLine[] { return fitting(this.recent); }
+
+  historyPage(limit: number, before?: number): ChatLine[] | null {
+    if (limit <= 0) return [];
+    if (!this.log) return fitting(this.recent.filter((l) => before === undefined || l.id < before).slice(-limit));
+    try { return fitting(this.log.store.page(limit, before)); } catch { return null; }
+  }
 
   /** Sends one frame to everyone online. */
   toAll(frame: ServerFrame): void {
@@ -68,4 +105,23 @@ export class Hub implements HubPort {
     for (const m of this.members.values()) m.member.write(line);
     this.deliveries += this.members.size;
   }
+}
+
+/**
+ * The newest of `lines` whose `history` frame stays under LIMITS.historyFrameBytes (a copy). The exact size is only
+ * computed when a bound (6 bytes a character, a JSON escape at worst) says the frame could be too big.
+ */
+function fitting(lines: readonly StoredLine[]): StoredLine[] {
+  let bound = 64;
+  for (const l of lines) bound += 6 * (l.from.length + l.text.length) + 64;
+  if (bound <= LIMITS.historyFrameBytes) return lines.slice();
+  let bytes = 64;
+  let i = lines.length;
+  while (i > 0) {
+    const b = Buffer.byteLength(JSON.stringify(lines[i - 1])) + 1;
+    if (bytes + b > LIMITS.historyFrameBytes) break;
+    bytes += b;
+    i--;
+  }
+  return lines.slice(i);
 }

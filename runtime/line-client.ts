@@ -30,7 +30,7 @@ export function formatEvent(ev: ClientEvent, opts: { autoYes?: boolean } = {}): 
     case 'message': return ev.to ? `[${time(ev.ts)}] ${v(ev.from)} -> ${v(ev.to)} (private): ${v(ev.text)}` : `[${time(ev.ts)}] ${v(ev.from)}: ${v(ev.text)}`;
     case 'online': return `* online (${ev.names.length}): ${ev.names.map(v).join(', ')}`;
     case 'files': return ev.files.length ? `* files:\n${ev.files.map((f) => `    ${v(f.name)}  ${f.size} bytes`).join('\n')}` : '* no shared files';
-    case 'history': return ev.messages.map((m) => `[${time(m.ts)}] (history) ${v(m.from)}: ${v(m.text)}`).join('\n');
+    case 'history': return ev.older && !ev.messages.length ? '* no older messages' : ev.messages.map((m) => `[${time(m.ts)}] (history) ${v(m.from)}: ${v(m.text)}`).join('\n');
     case 'download': return `* download ${ev.id}: ${v(ev.file)}, ${ev.size} bytes${ev.resumed ? `, resuming at ${ev.offset}` : ''} -> ${ev.path}`;
     case 'consent': return `? download ${ev.id} (${v(ev.file)}) is at ${ev.received} of ${ev.size} bytes: ${opts.autoYes ? 'continuing (--yes)' : 'continue? /yes or /no'}`;
     case 'progress': return `* ${v(ev.file)}: ${ev.received}/${ev.size} bytes (${ev.size ? Math.floor((100 * ev.received) / ev.size) : 100}%)`;

@@ -12,6 +12,8 @@ import { every, systemClock, type Clock } from './clock.js';
 import { Connection, type ConnectionHost } from './connection.js';
 import { Hub } from './hub.js';
 import type { Logger } from './logger.js';
+import { HistoryKeeper } from './store/history-keeper.js';
+import type { Retention, Store } from './store/port.js';
 import { TransfersHost, type TransfersOptions } from './transfers-host.js';
 
 export interface ServerOptions {
@@ -29,6 +31,11 @@ export interface ServerOptions {
   /** Where time comes from (tests move a WarpClock by hand). */
   clock?: Clock;
   inspect?: (id: string) => ((ev: InspectionEvent) => void) | undefined;
+  /** Where history is kept (none: the last messages in memory only); the server closes it when it stops. */
+  store?: Store;
+  /** Messages replayed to a client at login (default 100; 0 for none). */
+  historyReplay?: number;
+  retention?: Retention;
 }
 
 export const SERVER_DEFAULTS = {
@@ -49,6 +56,7 @@ export class MessengerServer implements ConnectionHost {
   readonly clock: Clock;
   private allClosed: (() => void) | null = null;
   private readonly log: Logger;
+  private readonly keeper?: HistoryKeeper;
 
   constructor(private readonly opts: ServerOptions) {
     this.log = opts.log;
@@ -56,10 +64,11 @@ export class MessengerServer implements ConnectionHost {
     this.cfg = { ...DEFAULT_SESSION_CONFIG, ...opts.session, limits: { ...DEFAULT_SESSION_CONFIG.limits, ...opts.session?.limits } };
     this.maxOutboxBytes = opts.maxOutboxBytes;
     this.inspect = opts.inspect;
-    this.hub = new Hub(LIMITS.history, {
+    this.keeper = opts.store ? new HistoryKeeper(opts.store, opts.retention, this.log) : undefined;
+    this.hub = new Hub(opts.historyReplay ?? LIMITS.history, {
       joined: (name) => this.log.info({ name, online: this.hub.size }, 'joined'),
       left: (name, reason) => this.log.info({ name, reason, online: this.hub.size }, 'left'),
-    });
+    }, this.keeper?.log);
     this.catalogue = new Catalogue(opts.filesDir);
     this.transfers = new TransfersHost(this.catalogue, { inspect: opts.inspect, clock: this.clock, ...opts.transfers }, this.log);
     this.server = net.createServer({ noDelay: true }, (s) => this.accept(s));
@@ -84,6 +93,7 @@ export class MessengerServer implements ConnectionHost {
       if (all) sinceKeepalive = 0;
       for (const c of this.conns) if (all || c.actor.getSnapshot().value === 'handshake') c.actor.send({ type: 'tick', now });
     });
+    this.keeper?.start();
     this.log.info({ host: this.opts.host, port: this.port, files: this.catalogue.root, udp: this.opts.transfers.ports.join('-'), ...(this.opts.transfers.advertisePorts ? { advertised: this.opts.transfers.advertisePorts.join('-') } : {}), cc: this.opts.transfers.cc, chunk: this.opts.transfers.chunk }, 'listening');
   }
 
@@ -148,5 +158,6 @@ export class MessengerServer implements ConnectionHost {
       });
     }
     for (const c of this.conns) c.socket.destroy();
+    this.keeper?.stop();
   }
 }

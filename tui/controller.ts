@@ -5,7 +5,7 @@ import type { Widgets } from 'neo-blessed';
 import type { ClientEvent } from '../machines/client-events.js';
 import { parseCommand, HELP_TEXT, type Command } from '../machines/commands.js';
 import { NAME_REFUSAL_CODES } from '../machines/errors.js';
-import type { FileEntry } from '../machines/frames.js';
+import type { ChatLine, FileEntry } from '../machines/frames.js';
 import type { ClientRuntime, Reply } from '../runtime/client-runtime.js';
 import { finishedText } from '../runtime/finished-text.js';
 import { colorNick } from './colors.js';
@@ -19,7 +19,7 @@ import { safe } from './sanitize.js';
 export const KEYS_HELP = [
   'Keys:',
   '  Enter sends (to all, or to the person picked with F5); Esc goes back to "to all".',
-  '  Up/Down recall earlier lines; PgUp/PgDn scroll the messages.',
+  '  Up/Down recall earlier lines; PgUp/PgDn scroll the messages (PgUp at the top: older history).',
   '  Tab completes a partial nickname, file name or command, otherwise moves the focus (Shift-Tab back).',
   '  F1 this help; F2 who is online; F3 files; F4 send to all.',
   '  F5 write privately: pick a name in Online (Enter or click), then type; with a name picked, F5 sends what is typed.',
@@ -35,6 +35,9 @@ export class Controller {
   private client: Client | null = null;
   private recipient: string | null = null;
   private everConnected = false;
+  /** A page of older history is on its way; the server has none older. */
+  private olderAsked = false;
+  private historyStart = false;
   private leaving = false;
   private drawTimer: NodeJS.Timeout | null = null;
   /** Called on a second Ctrl-C while leaving, or a leave before any client exists. */
@@ -92,7 +95,7 @@ export class Controller {
         messages.system(`${colorNick(ev.name, safe(ev.name))} left${ev.reason ? ` (${safe(ev.reason)})` : ''}`);
         break;
       case 'message': messages.message(ev.from, ev.text, ev.ts || now, ev.to, this.me); break;
-      case 'history': messages.history(ev.messages); break;
+      case 'history': if (ev.older) this.olderArrived(ev.messages); else messages.history(ev.messages); break;
       case 'online': online.set(ev.names); break;
       case 'files': files.set(ev.files); break;
       case 'download':
@@ -176,6 +179,7 @@ export class Controller {
   /** The answer to a /who or /files the user gave: the lists are filled by the events, the answer is printed. */
   private showReply(r: Reply): void {
     const { messages } = this.ui;
+    if (r.type === 'history') return; // older lines are drawn from the event, above the others
     if (r.type === 'online') messages.system(`online (${r.names.length}): ${r.names.map((n) => colorNick(n, safe(n))).join(', ')}`);
     else {
       messages.system(r.files.length
@@ -193,6 +197,20 @@ export class Controller {
 
   /** The runtime answers with a help event, drawn with KEYS_HELP. */
   help(): void { this.run({ kind: 'help' }); }
+
+  /** PgUp with the first line in view: asks the server for the page of history before the oldest line shown. */
+  pageOlder(): void {
+    if (this.olderAsked || this.historyStart || !this.client) return;
+    this.olderAsked = true;
+    // no answer (not sent, refused, the connection gone): PgUp may ask again
+    void this.client.run({ kind: 'history' }).reply?.then((r) => { if (!r) this.olderAsked = false; });
+  }
+
+  private olderArrived(lines: ChatLine[]): void {
+    this.olderAsked = false;
+    if (!lines.length) this.historyStart = true;
+    this.ui.messages.older(lines);
+  }
 
   showOnline(): void { this.run({ kind: 'who' }); if (this.ui.sideShown()) this.ui.online.list.focus(); this.screen.render(); }
 

@@ -18,7 +18,7 @@ export function bindKeys(screen: Widgets.Screen, ctl: Controller): void {
   });
   screen.key(['S-tab'], () => cycle(-1));
   screen.key(['C-c'], () => ctl.leave());
-  screen.key(['pageup'], () => ui.messages.scroll(-1));
+  screen.key(['pageup'], () => { if (ui.messages.atTop()) ctl.pageOlder(); else ui.messages.scroll(-1); });
   screen.key(['pagedown'], () => ui.messages.scroll(1));
   screen.key(['f1'], () => ctl.help());
   screen.key(['f2'], () => ctl.showOnline());

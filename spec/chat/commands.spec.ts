@@ -16,6 +16,7 @@ describe('commands', () => {
     ['/msg  bob   spaced  out', { kind: 'msg', to: 'bob', text: 'spaced  out' }],
     ['/who', { kind: 'who' }], ['/online', { kind: 'who' }], ['/WHO', { kind: 'who' }],
     ['/files', { kind: 'files' }], ['/ls', { kind: 'files' }],
+    ['/history', { kind: 'history' }], ['/history 50', { kind: 'history', count: 50 }],
     ['/get song.mp3', { kind: 'get', file: 'song.mp3' }], ['/download  a b.txt ', { kind: 'get', file: 'a b.txt' }],
     ['/yes', { kind: 'yes' }], ['/y 3', { kind: 'yes', id: 3 }], ['/no', { kind: 'no' }], ['/n 12', { kind: 'no', id: 12 }],
     ['/stop', { kind: 'stop' }], ['/cancel 2', { kind: 'stop', id: 2 }],
@@ -30,6 +31,7 @@ describe('commands', () => {
     for (const [line, frag] of [
       ['/all', '/all TEXT'], ['/all   ', '/all TEXT'], ['/msg', '/msg NAME TEXT'], ['/msg bob', '/msg NAME TEXT'],
       ['/get', '/get FILE'], ['/yes abc', '/yes [ID]'], ['/no -1', '/no [ID]'], ['/frobnicate', 'unknown command /frobnicate'],
+      ['/history 0', '/history [N]'], ['/history x', '/history [N]'],
       ['/', 'unknown command'], ['/ hello', 'unknown command'],
     ] as const) {
       const c = parseCommand(line);

@@ -21,7 +21,7 @@ function codeOf(f: () => unknown): string {
   return 'ok';
 }
 
-const CLIENT_TYPES = ['hello', 'say', 'tell', 'who', 'files', 'get', 'consent', 'stop', 'ping', 'pong', 'bye'];
+const CLIENT_TYPES = ['hello', 'say', 'tell', 'who', 'files', 'history', 'get', 'consent', 'stop', 'ping', 'pong', 'bye'];
 
 describe('frame-codec', () => {
   describe('decodeClientFrame: valid frames', () => {
@@ -33,6 +33,8 @@ describe('frame-codec', () => {
         ['{"type":"tell","to":"bob","text":"psst"}', { type: 'tell', to: 'bob', text: 'psst' }],
         ['{"type":"who"}', { type: 'who' }],
         ['{"type":"files"}', { type: 'files' }],
+        ['{"type":"history"}', { type: 'history' }],
+        ['{"type":"history","before":41,"limit":50}', { type: 'history', before: 41, limit: 50 }],
         ['{"type":"get","file":"a.txt"}', { type: 'get', file: 'a.txt' }],
         [`{"type":"get","file":"a.txt","offset":10,"sha256":"${sha}","ref":"r1"}`, { type: 'get', file: 'a.txt', offset: 10, sha256: sha, ref: 'r1' }],
         ['{"type":"consent","id":3,"answer":"yes"}', { type: 'consent', id: 3, answer: 'yes' }],

@@ -1,5 +1,8 @@
 // runtime/hub.ts: presence and routing, with recording members.
 import { expect } from 'chai';
+import { encodeFrame } from '../../machines/frame-codec.js';
+import { LIMITS } from '../../machines/limits.js';
+const MAX_HISTORY_FRAME_BYTES = LIMITS.historyFrameBytes;
 import { Hub } from '../../runtime/hub.js';
 
 class Rec {
@@ -70,10 +73,23 @@ describe('hub', () => {
     hub.join('a', new Rec());
     for (let i = 0; i < 5; i++) hub.sayAll('a', `m${i}`, i);
     hub.tell('a', 'a', 'private', 9);
-    expect(hub.history()).to.deep.equal([{ from: 'a', text: 'm2', ts: 2 }, { from: 'a', text: 'm3', ts: 3 }, { from: 'a', text: 'm4', ts: 4 }]);
+    expect(hub.history()).to.deep.equal([{ id: 3, from: 'a', text: 'm2', ts: 2 }, { id: 4, from: 'a', text: 'm3', ts: 3 }, { id: 5, from: 'a', text: 'm4', ts: 4 }]);
+    expect(hub.historyPage(2, 5)).to.deep.equal([{ id: 3, from: 'a', text: 'm2', ts: 2 }, { id: 4, from: 'a', text: 'm3', ts: 3 }]);
     // a copy: changing it does not change the hub
     hub.history().pop();
     expect(hub.history()).to.have.length(3);
+  });
+
+  it('history and its pages stay under MAX_HISTORY_FRAME_BYTES, the newest lines kept', () => {
+    const hub = new Hub(100);
+    for (let i = 0; i < 100; i++) hub.sayAll('a', `${i} ${'\u0001'.repeat(3990)}`, i); // 6 bytes a character in JSON
+    const h = hub.history();
+    expect(h.length).to.be.within(5, 10);
+    expect(h.at(-1)!.text.startsWith('99 ')).to.equal(true);
+    expect(encodeFrame({ type: 'history', messages: h }).length).to.be.at.most(MAX_HISTORY_FRAME_BYTES);
+    const page = hub.historyPage(500, h[0]!.id)!;
+    expect(page.at(-1)!.id).to.equal(h[0]!.id! - 1);
+    expect(encodeFrame({ type: 'history', messages: page }).length).to.be.at.most(MAX_HISTORY_FRAME_BYTES);
   });
 
   it('history defaults to 100 messages', () => {

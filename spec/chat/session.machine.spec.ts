@@ -3,6 +3,9 @@
 import { expect } from 'chai';
 import { createActor, SimulatedClock } from 'xstate';
 import type { ChatLine, ClientFrame, ServerFrame } from '../../machines/frames.js';
+import { LIMITS } from '../../machines/limits.js';
+const DEFAULT_HISTORY_PAGE = LIMITS.historyPageDefault;
+const MAX_HISTORY_PAGE = LIMITS.historyPageMax;
 import { nameKey } from '../../machines/nickname.js';
 import { DEFAULT_SESSION_CONFIG, sessionMachine, type HubPort, type Member, type SessionConfig, type SessionPort } from '../../machines/session.machine.js';
 
@@ -22,6 +25,12 @@ class FakeHub implements HubPort {
   tell(from: string, to: string, text: string, ts: number): boolean { this.calls.push(['tell', from, to, text, ts]); return this.isTaken(to); }
   names(): string[] { return [...this.members.values()].map((m) => m.name); }
   history(): ChatLine[] { return this.lines; }
+  pages: [number, number | undefined][] = [];
+  readable = true;
+  historyPage(limit: number, before?: number): ChatLine[] | null {
+    this.pages.push([limit, before]);
+    return this.readable ? this.lines.filter((l) => before === undefined || (l.id ?? 0) < before).slice(-limit) : null;
+  }
 }
 
 class FakePort implements SessionPort {
@@ -169,6 +178,19 @@ describe('session machine', () => {
       t.frame({ type: 'consent', id: 1, answer: 'yes' });
       t.frame({ type: 'stop', id: 1 });
       expect(t.port.transfers).to.deep.equal([[get, 'alice'], [{ type: 'consent', id: 1, answer: 'yes' }, 'alice'], [{ type: 'stop', id: 1 }, 'alice']]);
+    });
+
+    it('answers a history request with a page of older lines, its limit capped at MAX_HISTORY_PAGE', () => {
+      const t = setup();
+      t.hub.lines = [{ id: 1, from: 'bob', text: 'a', ts: 1 }, { id: 2, from: 'bob', text: 'b', ts: 2 }];
+      t.hello();
+      t.frame({ type: 'history', before: 2 });
+      expect(t.last()).to.deep.equal({ type: 'history', messages: [{ id: 1, from: 'bob', text: 'a', ts: 1 }], older: true });
+      t.frame({ type: 'history', limit: 100000 });
+      expect(t.hub.pages).to.deep.equal([[DEFAULT_HISTORY_PAGE, 2], [MAX_HISTORY_PAGE, undefined]]);
+      t.hub.readable = false;
+      t.frame({ type: 'history' });
+      expect(t.last()).to.include({ type: 'error', code: 'store-unavailable', re: 'history' });
     });
 
     it('answers ping with pong (echoing t); a pong gets no answer; a second hello gets already-online', () => {

@@ -1,6 +1,8 @@
 // The real bins as child processes: `messenger-server` and `messenger --plain --json`, started with
 // `node --import tsx` (one process each, so a SIGKILL ends the program itself).
 import { spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import readline from 'node:readline';
 import { fileURLToPath } from 'node:url';
@@ -51,7 +53,10 @@ function node(file: string, args: string[]): ChildProcess {
 
 /** Starts `messenger-server --log-json ARGS` and waits for its "listening" log line (which names the port). */
 export async function spawnServer(args: string[], ms = 15000): Promise<{ run: ChildRun; port: number }> {
-  const run = new ChildRun(node(SERVER_BIN, ['--log-json', ...args]), 'messenger-server');
+  // a data folder of its own (removed when it exits) unless the test names one
+  const data = args.includes('--data') ? null : fs.mkdtempSync(path.join(os.tmpdir(), 'messenger-data-'));
+  const run = new ChildRun(node(SERVER_BIN, ['--log-json', ...(data ? ['--data', data] : []), ...args]), 'messenger-server');
+  if (data) run.child.once('exit', () => fs.rmSync(data, { recursive: true, force: true }));
   const ready = await Promise.race([
     run.waitFor((l) => l.msg === 'listening', ms),
     run.waitEnd(ms).then((why) => { throw new Error(`messenger-server exited (${why}): ${run.stderr.join('\n')}`); }),

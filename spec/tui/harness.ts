@@ -6,7 +6,7 @@ import os from 'node:os';
 import path from 'node:path';
 import * as pty from '@lydell/node-pty';
 import * as xtermModule from '@xterm/headless';
-import { MessengerServer, SERVER_DEFAULTS } from '../../runtime/server.js';
+import { MessengerServer, SERVER_DEFAULTS, type ServerOptions } from '../../runtime/server.js';
 import { makeLogger } from '../../runtime/logger.js';
 import { ClientRuntime } from '../../runtime/client-runtime.js';
 import type { ClientEvent } from '../../machines/client-events.js';
@@ -18,12 +18,13 @@ export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 export const ROOT = path.resolve(import.meta.dirname, '../..');
 
-export async function startServer(files: Record<string, Buffer | string> = {}, udp: [number, number] = [58000, 58015], port = 0) {
+export async function startServer(files: Record<string, Buffer | string> = {}, udp: [number, number] = [58000, 58015], port = 0, extra: Partial<ServerOptions> = {}) {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tui-files-'));
   for (const [name, data] of Object.entries(files)) fs.writeFileSync(path.join(dir, name), data);
   const server = new MessengerServer({
     ...SERVER_DEFAULTS, port, filesDir: dir, log: makeLogger({ quiet: true }),
     transfers: { host: '127.0.0.1', ports: udp, halfway: 0.5, chunk: 60000, cc: 'bbr', silentMs: 30000, maxPerSession: 4 },
+    ...extra,
   });
   await server.start();
   return { server, dir, stop: async () => { await server.stop(); fs.rmSync(dir, { recursive: true, force: true }); } };

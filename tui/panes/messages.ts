@@ -74,13 +74,35 @@ export class MessagesPane {
     this.add(`${this.stamp(ts)} {magenta-fg}[private]{/magenta-fg} ${this.nick(from, me)} -> ${this.nick(to, me)}: ${body}`);
   }
 
+  /** A line of history, dimmed: replayed, not live. */
+  private replayed(m: ChatLine): string {
+    return `{grey-fg}${clock(m.ts)} (history) ${safe(m.from)}: ${safe(m.text)}{/grey-fg}`;
+  }
+
+  /** The replay at login: dimmed lines above a "live" separator. */
   history(lines: ChatLine[]): void {
     if (!lines.length) return;
     this.add(
-      '{grey-fg}--- history: messages sent before you joined ---{/grey-fg}',
-      ...lines.map((m) => `${this.stamp(m.ts)} {grey-fg}(history){/grey-fg} ${colorNick(m.from, safe(m.from))}: ${safe(m.text)}`),
-      '{grey-fg}--- end of history ---{/grey-fg}',
+      '{grey-fg}--- history: messages sent before you joined (PgUp at the top for older ones) ---{/grey-fg}',
+      ...lines.map((m) => this.replayed(m)),
+      '{grey-fg}------------------------------- live -------------------------------{/grey-fg}',
     );
+  }
+
+  /** The first line is in view: PgUp here asks for older history. */
+  atTop(): boolean { return (this.log as unknown as ScrollState).childBase <= 0; }
+
+  /** An older page of history (from /history or PgUp at the top), put above everything, the view kept on it. */
+  older(lines: ChatLine[]): void {
+    const top = lines.length
+      ? lines.map((m) => this.replayed(m))
+      : ['{grey-fg}--- the beginning of the history: nothing older is kept ---{/grey-fg}'];
+    this.lines.unshift(...top);
+    this.follow = false;
+    this.log.setContent(this.lines.join('\n'));
+    const h = Math.max(1, (this.log.height as number) - 2);
+    this.log.scrollTo(Math.max(0, top.length - h));
+    this.log.screen.render();
   }
 
   /** A notice from the client itself; `text` is tagged and must be safe already. */

@@ -1,0 +1,175 @@
+// The embedded store: one SQLite file in the data folder, through better-sqlite3 (synchronous, so a batch is one
+// transaction that ends before the batch is delivered). WAL mode with synchronous=NORMAL: a committed transaction
+// survives the process being killed at any point (it is in the log file the OS already holds).
+import fs from 'node:fs';
+import path from 'node:path';
+import Database from 'better-sqlite3';
+import type { ChatLine } from '../../../machines/frames.js';
+import { StoreError, type HistoryStore, type Retention, type Store, type StoreHealth, type StoredLine } from '../port.js';
+import { MIGRATIONS, SCHEMA_VERSION } from './migrations.js';
+
+export const STORE_FILE = 'messenger.db';
+
+type Db = Database.Database;
+
+interface Row { id: number; sender: string; text: string; ts: number }
+
+function describe(e: unknown): string {
+  const err = e as NodeJS.ErrnoException;
+  return err.code ? `${err.code}: ${err.message}` : String(err.message ?? e);
+}
+
+/** Makes sure `dir` exists and can be read and written (a probe file is written and removed). */
+export function prepareDataFolder(dir: string): void {
+  try { fs.mkdirSync(dir, { recursive: true }); } catch (e) {
+    throw new StoreError('folder', `cannot create the data folder ${dir} (${describe(e)})`);
+  }
+  let st: fs.Stats;
+  try { st = fs.statSync(dir); } catch (e) { throw new StoreError('folder', `cannot read the data folder ${dir} (${describe(e)})`); }
+  if (!st.isDirectory()) throw new StoreError('folder', `the data folder ${dir} is not a folder`);
+  try { fs.readdirSync(dir); } catch (e) { throw new StoreError('folder', `cannot read the data folder ${dir} (${describe(e)})`); }
+  const probe = path.join(dir, `.probe-${process.pid}`);
+  try { fs.writeFileSync(probe, ''); fs.rmSync(probe); } catch (e) {
+    throw new StoreError('folder', `cannot write in the data folder ${dir} (${describe(e)})`);
+  }
+}
+
+/** Runs the migrations a database at `from` still needs, each in its own transaction. */
+export function migrate(db: Db, from: number, to = SCHEMA_VERSION): void {
+  for (let v = from; v < to; v++) {
+    db.transaction(() => {
+      db.exec(MIGRATIONS[v]!);
+      db.pragma(`user_version = ${v + 1}`);
+    })();
+  }
+}
+
+/** Opens the database file, refusing (StoreError) a file that is not a sound SQLite database or is of a newer schema. */
+function openChecked(file: string): Db {
+  let db: Db;
+  try { db = new Database(file); } catch (e) { throw new StoreError('folder', `cannot open the store ${file} (${describe(e)})`); }
+  try {
+    const version = db.pragma('user_version', { simple: true }) as number;
+    const check = db.pragma('quick_check', { simple: true }) as string;
+    if (check !== 'ok') throw new StoreError('corrupt', `the store ${file} is damaged (${check})`);
+    if (version > SCHEMA_VERSION) {
+      throw new StoreError('newer-schema', `the store ${file} has schema version ${version}, newer than this server's ${SCHEMA_VERSION}: run a newer messenger-server`);
+    }
+    db.pragma('journal_mode = WAL');
+    db.pragma('synchronous = NORMAL');
+    migrate(db, version);
+    return db;
+  } catch (e) {
+    db.close();
+    if (e instanceof StoreError) throw e;
+    const code = (e as { code?: string }).code;
+    if (code === 'SQLITE_NOTADB' || code === 'SQLITE_CORRUPT') throw new StoreError('corrupt', `the store ${file} is not a sound database (${describe(e)})`);
+    throw new StoreError('folder', `cannot use the store ${file} (${describe(e)})`);
+  }
+}
+
+class SqliteHistory implements HistoryStore {
+  private insert!: Database.Statement<[string, string, number]>;
+  private before!: Database.Statement<[number, number], Row>;
+  private appendAll!: (lines: readonly ChatLine[]) => StoredLine[];
+
+  constructor(private db: Db) { this.bind(db); }
+
+  bind(db: Db): void {
+    this.db = db;
+    this.insert = db.prepare('INSERT INTO messages (sender, text, ts) VALUES (?, ?, ?)');
+    this.before = db.prepare('SELECT id, sender, text, ts FROM messages WHERE id < ? ORDER BY id DESC LIMIT ?');
+    this.appendAll = db.transaction((lines: readonly ChatLine[]) =>
+      lines.map((l) => ({ id: Number(this.insert.run(l.from, l.text, l.ts).lastInsertRowid), from: l.from, text: l.text, ts: l.ts })));
+  }
+
+  append(lines: readonly ChatLine[]): StoredLine[] {
+    if (!lines.length) return [];
+    try { return this.appendAll(lines); } catch (e) { throw new StoreError('write', `cannot write to the store (${describe(e)})`); }
+  }
+
+  page(limit: number, before?: number): StoredLine[] {
+    if (limit <= 0) return [];
+    const rows = this.before.all(before ?? Number.MAX_SAFE_INTEGER, limit);
+    const out: StoredLine[] = new Array(rows.length);
+    for (let i = 0; i < rows.length; i++) {
+      const r = rows[rows.length - 1 - i]!;
+      out[i] = { id: r.id, from: r.sender, text: r.text, ts: r.ts };
+    }
+    return out;
+  }
+
+  prune(rule: Retention, now: number, chunk: number): number {
+    const bounds = this.db.prepare('SELECT min(id) AS lo, max(id) AS hi FROM messages').get() as { lo: number | null; hi: number | null };
+    if (bounds.lo === null || bounds.hi === null) return 0;
+    let deleted = 0;
+    // the count rule: keep the newest maxCount ids, deleting at most `chunk` of the oldest at a time
+    const keepFrom = bounds.hi - rule.maxCount + 1;
+    if (keepFrom > bounds.lo) {
+      deleted += this.db.prepare('DELETE FROM messages WHERE id < ?').run(Math.min(keepFrom, bounds.lo + chunk)).changes;
+    }
+    // the age rule: among the oldest `chunk` left, the ones older than maxAgeMs
+    if (rule.maxAgeMs !== undefined && deleted < chunk) {
+      deleted += this.db.prepare('DELETE FROM messages WHERE id IN (SELECT id FROM messages ORDER BY id LIMIT ?) AND ts < ?')
+        .run(chunk - deleted, now - rule.maxAgeMs).changes;
+    }
+    return deleted;
+  }
+
+  count(): number { return (this.db.prepare('SELECT count(*) AS n FROM messages').get() as { n: number }).n; }
+}
+
+export class SqliteStore implements Store {
+  readonly history: SqliteHistory;
+  private ino: number;
+  private closed = false;
+
+  private constructor(private db: Db, readonly file: string) {
+    this.history = new SqliteHistory(db);
+    this.ino = fs.statSync(file).ino;
+  }
+
+  /**
+   * Opens (creating on first start) the store in the data folder `dir`. Throws a StoreError, having written
+   * nothing, when the folder cannot be created, read or written, or the file is damaged or of a newer schema.
+   */
+  static open(dir: string): SqliteStore {
+    prepareDataFolder(dir);
+    const file = path.join(dir, STORE_FILE);
+    if (fs.existsSync(file)) {
+      try { fs.accessSync(file, fs.constants.R_OK | fs.constants.W_OK); } catch (e) {
+        throw new StoreError('folder', `cannot read and write the store ${file} (${describe(e)})`);
+      }
+    }
+    return new SqliteStore(openChecked(file), file);
+  }
+
+  check(): StoreHealth {
+    if (this.closed) return { ok: false, problem: 'the store is closed' };
+    let ino: number | null = null;
+    try { ino = fs.statSync(this.file).ino; } catch { /* gone */ }
+    if (ino === this.ino) return { ok: true };
+    // the file was removed (or replaced) under us: the open connection still holds every committed message, so
+    // write them back to the file's place and go on with that copy
+    if (ino !== null) return { ok: false, problem: `the store file ${this.file} was replaced while the server ran` };
+    try {
+      this.db.prepare('VACUUM INTO ?').run(this.file);
+      const db = openChecked(this.file);
+      this.db.close();
+      this.db = db;
+      this.history.bind(db);
+      this.ino = fs.statSync(this.file).ino;
+      return { ok: true, note: `the store file ${this.file} was removed while the server ran: written back from the open database` };
+    } catch (e) {
+      try { fs.rmSync(this.file, { force: true }); } catch { /* a partial copy is not a store */ }
+      return { ok: false, problem: `the store file ${this.file} was removed while the server ran and cannot be written back (${describe(e)})` };
+    }
+  }
+
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    try { this.db.pragma('wal_checkpoint(TRUNCATE)'); } catch { /* closing still checkpoints what it can */ }
+    this.db.close();
+  }
+}
