@@ -62,7 +62,7 @@ export class ClientRuntime extends EventEmitter<{ event: [ClientEvent] }> implem
     this.clock = opts.clock ?? systemClock;
     this.closedPromise = new Promise((r) => { this.resolveClosed = r; });
     this.downloads = new Downloads(
-      { host: opts.host, dir: opts.downloadsDir, yes: opts.yes, inspect: opts.inspect, ...opts.download },
+      { host: opts.host, dir: opts.downloadsDir, yes: opts.yes, inspect: opts.inspect, clock: this.clock, ...opts.download },
       {
         send: (f) => this.sendFrame(f),
         emit: (e) => this.emitEvent(e),

@@ -11,6 +11,7 @@ import type { ClientFrame, ServerFrame, TransferServerFrame } from '../machines/
 import { receiverMachine, type ReceiverIO } from '../machines/receiver.machine.js';
 import { decodePacket, encodeAck, encodeClose, encodeHello, type Packet } from '../machines/transport/packet-codec.js';
 import { ReceiverCore } from '../machines/transport/receiver-core.js';
+import { every, systemClock, type Clock } from './clock.js';
 import { dropPartialMeta, partialDir, partPath, placeFinished, readPartial, sha256File, writePartial } from './download-files.js';
 
 export interface DownloadsOptions {
@@ -20,6 +21,8 @@ export interface DownloadsOptions {
   /** Receiver window (flow-control credit beyond the contiguous prefix), bytes. */
   window: number;
   tickMs: number;
+  /** Where time comes from (tests move a WarpClock by hand). */
+  clock: Clock;
   inspect?: (id: string) => ((ev: InspectionEvent) => void) | undefined;
 }
 
@@ -32,7 +35,7 @@ export interface DownloadsLink {
 }
 
 const SOCKET_BUFFER_BYTES = 4 << 20;
-const DEFAULTS = { window: 64 << 20, tickMs: 100 };
+const DEFAULTS = { window: 64 << 20, tickMs: 100, clock: systemClock };
 type Offer = Extract<TransferServerFrame, { type: 'offer' }>;
 
 let nextRef = 1;
@@ -43,14 +46,14 @@ export class Downloads {
   private readonly active = new Map<number, ClientDownload>();
   /** Files whose download the connection loss interrupted: asked for again after reconnecting. */
   private readonly interrupted = new Set<string>();
-  private timer: NodeJS.Timeout | null = null;
+  private stopTimer: (() => void) | null = null;
   private idleWaiters: Array<() => void> = [];
   private closed = false;
   /** End of input: nobody is left to answer a halfway question, so later ones are answered no. */
   noMoreAnswers = false;
 
   constructor(opts: Partial<DownloadsOptions> & Pick<DownloadsOptions, 'host' | 'dir' | 'yes'>, readonly link: DownloadsLink) {
-    this.opts = { ...DEFAULTS, ...opts };
+    this.opts = { ...DEFAULTS, ...opts, clock: opts.clock ?? DEFAULTS.clock };
   }
 
   get pending(): number { return this.requests.size + this.active.size; }
@@ -150,16 +153,17 @@ export class Downloads {
   ended(d: ClientDownload, interrupted: boolean): void {
     this.active.delete(d.id);
     if (interrupted) this.interrupted.add(d.file);
-    if (!this.active.size && this.timer) { clearInterval(this.timer); this.timer = null; }
+    if (!this.active.size && this.stopTimer) { this.stopTimer(); this.stopTimer = null; }
     this.checkIdle();
   }
 
   private ensureTimer(): void {
-    if (this.timer) return;
-    this.timer = setInterval(() => {
-      const now = performance.now();
+    if (this.stopTimer) return;
+    const { clock } = this.opts;
+    this.stopTimer = every(clock, this.opts.tickMs, () => {
+      const now = clock.now();
       for (const d of this.active.values()) d.actor.send({ type: 'tick', now });
-    }, this.opts.tickMs);
+    });
   }
 
   connectionLost(): void {
@@ -212,9 +216,9 @@ export class ClientDownload implements ReceiverIO {
   private readonly token: Buffer;
   private readonly socket: dgram.Socket;
   private readonly fd: number;
-  private readonly startedAt = performance.now();
+  private readonly startedAt: number;
   private readonly offer: Offer;
-  private ackTimer: NodeJS.Timeout | null = null;
+  private ackTimer: unknown = null;
   private dataSignalled = false;
   private lastByteFromServer: number | undefined;
   private closedFd = false;
@@ -229,6 +233,7 @@ export class ClientDownload implements ReceiverIO {
   constructor(private readonly host: Downloads, offer: Offer, readonly base: string, resume: boolean) {
     const { dir } = host.opts;
     this.offer = offer;
+    this.startedAt = host.opts.clock.now();
     this.id = offer.id;
     this.file = offer.file;
     this.size = offer.size;
@@ -239,7 +244,7 @@ export class ClientDownload implements ReceiverIO {
     this.fd = fs.openSync(this.part, resume ? 'r+' : 'w');
     if (!resume) fs.ftruncateSync(this.fd, 0);
     writePartial(dir, base, { file: offer.file, size: offer.size, sha256: offer.sha256, received: resume ? offer.offset : 0 });
-    const now = performance.now();
+    const now = this.host.opts.clock.now();
     this.core = new ReceiverCore({ size: offer.size, startOffset: resume ? offer.offset : 0, window: host.opts.window, now });
     const server = host.link.serverAddress();
     this.socket = dgram.createSocket({ type: server.includes(':') ? 'udp6' : 'udp4', recvBufferSize: SOCKET_BUFFER_BYTES, sendBufferSize: SOCKET_BUFFER_BYTES });
@@ -254,6 +259,7 @@ export class ClientDownload implements ReceiverIO {
     this.actor = createActor(receiverMachine, {
       id: `download-${this.id}`,
       input: { io: this, now, autoYes: host.opts.yes },
+      clock: host.opts.clock,
       inspect: host.opts.inspect?.(`download-${this.id}`),
     });
     this.actor.subscribe({ complete: () => this.cleanup(), error: () => this.cleanup() });
@@ -273,7 +279,7 @@ export class ClientDownload implements ReceiverIO {
     try { p = decodePacket(msg); } catch { this.malformed++; return; }
     if (p.transferId !== this.id || !crypto.timingSafeEqual(p.token, this.token)) { this.spoofed++; return; }
     if (p.type !== 'data') return;
-    const now = performance.now();
+    const now = this.host.opts.clock.now();
     const len = p.payload.length;
     if (p.offset + len > this.size) { this.malformed++; return; }
     if (this.core.onData(p.pn, p.offset, len, now) && len > 0) {
@@ -285,12 +291,12 @@ export class ClientDownload implements ReceiverIO {
     if (!this.dataSignalled) {
       // one actor event per event-loop turn of datagrams, not one per datagram
       this.dataSignalled = true;
-      setImmediate(() => { this.dataSignalled = false; this.actor.send({ type: 'data', now: performance.now() }); });
+      setImmediate(() => { this.dataSignalled = false; this.actor.send({ type: 'data', now: this.host.opts.clock.now() }); });
     }
   }
 
   private sendAck(now: number): void {
-    if (this.ackTimer) { clearTimeout(this.ackTimer); this.ackTimer = null; }
+    if (this.ackTimer) { this.host.opts.clock.clearTimeout(this.ackTimer); this.ackTimer = null; }
     const ack = this.core.makeAck(now);
     this.socket.send(encodeAck(this.header(), ack));
   }
@@ -299,7 +305,8 @@ export class ClientDownload implements ReceiverIO {
     if (this.ackTimer) return;
     const at = this.core.ackDeadline();
     if (at === null) return;
-    this.ackTimer = setTimeout(() => { this.ackTimer = null; this.sendAck(performance.now()); }, Math.max(1, at - performance.now()));
+    const { clock } = this.host.opts;
+    this.ackTimer = clock.setTimeout(() => { this.ackTimer = null; this.sendAck(clock.now()); }, Math.max(1, at - clock.now()));
   }
 
   onComplete(f: Extract<TransferServerFrame, { type: 'complete' }>): void {
@@ -314,7 +321,7 @@ export class ClientDownload implements ReceiverIO {
   sendConsent(answer: 'yes' | 'no'): void {
     this.questionPending = false;
     // the time a person took to answer is not the transport's: it is left out of time and goodput
-    if (this.pausedAt !== null) { this.pausedMs += performance.now() - this.pausedAt; this.pausedAt = null; }
+    if (this.pausedAt !== null) { this.pausedMs += this.host.opts.clock.now() - this.pausedAt; this.pausedAt = null; }
     this.host.link.send({ type: 'consent', id: this.id, answer });
   }
   sendStop(): void {
@@ -323,7 +330,7 @@ export class ClientDownload implements ReceiverIO {
   }
   consentAsked(received: number): void {
     this.questionPending = true;
-    this.pausedAt = performance.now();
+    this.pausedAt = this.host.opts.clock.now();
     this.host.link.emit({ type: 'consent', id: this.id, file: this.file, received, size: this.size });
     if (this.host.noMoreAnswers && !this.host.opts.yes) {
       this.host.link.emit({ type: 'info', text: `end of input: answering no to download ${this.id} (${this.file}); /get resumes it later` });
@@ -331,7 +338,7 @@ export class ClientDownload implements ReceiverIO {
     }
   }
   progress(): void {
-    const secs = (performance.now() - this.startedAt - this.pausedMs) / 1000;
+    const secs = (this.host.opts.clock.now() - this.startedAt - this.pausedMs) / 1000;
     this.host.link.emit({ type: 'progress', id: this.id, file: this.file, received: this.core.received, size: this.size, rate: secs > 0 ? Math.round((this.core.received - this.offer.offset) / secs) : 0 });
   }
 
@@ -358,7 +365,7 @@ export class ClientDownload implements ReceiverIO {
     }
     this.finalPath = placeFinished(dir, this.base);
     dropPartialMeta(dir, this.base);
-    const seconds = (performance.now() - this.startedAt - this.pausedMs) / 1000;
+    const seconds = (this.host.opts.clock.now() - this.startedAt - this.pausedMs) / 1000;
     const goodput = seconds > 0 ? Math.round((this.size - this.offer.offset) / seconds) : 0;
     const user = this.host.link.userName();
     const text = `User ${user} downloaded 100% out of file. Last byte is: ${lastByte ?? 'none (empty file)'}. `
@@ -388,7 +395,7 @@ export class ClientDownload implements ReceiverIO {
   }
 
   private cleanup(): void {
-    if (this.ackTimer) clearTimeout(this.ackTimer);
+    if (this.ackTimer) this.host.opts.clock.clearTimeout(this.ackTimer);
     this.closeFd();
     try { this.socket.close(); } catch { /* closed */ }
     // a download lost while its question waited is not resumed by itself: that would skip the question
