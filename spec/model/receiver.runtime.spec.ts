@@ -295,6 +295,67 @@ function fillDisk(dir: string): void {
 
 interface Macrostep { event: string; keys: string[]; state: string }
 
+/** A real ClientRuntime on a WarpClock, online with a scripted server, one download of `content` offered under
+ *  `sha256`; the download actor's macrosteps (event, transitions taken, resulting state) are logged. */
+class Harness {
+  readonly server = new ScriptedServer();
+  readonly clock = new WarpClock();
+  readonly token = crypto.randomBytes(8);
+  readonly log: Macrostep[] = [];
+  readonly events: ClientEvent[] = [];
+  rt!: ClientRuntime;
+  readonly part: string;
+  private ref: AnyActorRef | null = null;
+
+  constructor(readonly dir: string, readonly content: Buffer, readonly sha256: string, readonly autoYes: boolean) {
+    this.part = path.join(dir, PARTIAL_DIR, `${FILE}.part`);
+  }
+
+  get actor(): AnyActorRef { return this.ref!; }
+
+  /** Online, /get sent, the offer taken, the first HELLO in. */
+  async open(): Promise<void> {
+    await this.server.start();
+    const cov = inspector('receiver', 'runtime');
+    let pending: string[] = [];
+    this.rt = new ClientRuntime({
+      host: '127.0.0.1', port: this.server.port, name: 'alice', downloadsDir: this.dir, yes: this.autoYes, reconnect: false, clock: this.clock,
+      inspect: (id) => (id.startsWith('download-') ? (ev: InspectionEvent) => {
+        cov(ev);
+        this.ref = ev.actorRef as AnyActorRef;
+        if (ev.type === '@xstate.microstep') for (const t of ev._transitions as AnyTransitionDefinition[]) pending.push(transitionKeyOf(t));
+        if (ev.type === '@xstate.snapshot') { this.log.push({ event: ev.event.type, keys: pending, state: stateText(ev.snapshot as Snap) }); pending = []; }
+      } : undefined),
+    });
+    this.rt.on('event', (e) => this.events.push(e));
+    this.server.offer = (get) => ({
+      type: 'offer', id: TRANSFER_ID, file: FILE, size: this.content.length, sha256: this.sha256, port: this.server.udpPort,
+      token: this.token.toString('hex'), offset: 0, chunk: CHUNK, halfway: 0, resumed: false, ref: get.ref,
+    });
+    this.rt.start();
+    expect(await until(() => this.rt.isOnline), 'online with the scripted server').to.equal(true);
+    this.rt.command(`/get ${FILE}`);
+    expect(await until(() => this.ref !== null && this.server.client !== null), 'the download started and said HELLO on UDP').to.equal(true);
+    const hello = this.server.datagrams.find((d) => d.type === 'hello')!;
+    expect([hello.transferId, hello.token.equals(this.token)], "HELLO carries the offer's id and token").to.deep.equal([TRANSFER_ID, true]);
+  }
+
+  /** This download's events of one type. */
+  of<T extends ClientEvent['type']>(type: T): Array<Extract<ClientEvent, { type: T }>> {
+    return this.events.filter((e) => e.type === type && (e as { id?: number }).id === TRANSFER_ID) as Array<Extract<ClientEvent, { type: T }>>;
+  }
+
+  async close(): Promise<void> {
+    if (this.rt) {
+      this.rt.removeAllListeners();
+      await Promise.race([this.rt.quit(), until(() => false, 2000)]);
+    }
+    this.clock.dispose();
+    await this.server.close();
+    fs.rmSync(this.dir, { recursive: true, force: true });
+  }
+}
+
 describe(`model: receiver paths against the real client runtime and a scripted server (${planned.length} paths)`, function () {
   this.timeout(20000);
   let tiny: string | null = null;
@@ -302,7 +363,7 @@ describe(`model: receiver paths against the real client runtime and a scripted s
 
   before(() => {
     tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'recv-model-'));
-    if (planned.some((p) => stimuli(p.path).includes('disk-full'))) tiny = mountTinyDisk();
+    if (ROOT) tiny = mountTinyDisk();
   });
   after(() => {
     if (tiny) {
@@ -330,49 +391,20 @@ describe(`model: receiver paths against the real client runtime and a scripted s
       if (diskFull && !tiny) this.skip(); // root, but no tmpfs could be mounted
       const model = modelRun(p);
       const { content, sha256 } = planFile(p.path);
-      const token = crypto.randomBytes(8);
-      const dir = fs.mkdtempSync(path.join(diskFull ? tiny! : tmp, 'dl-'));
-      const server = new ScriptedServer();
-      await server.start();
-      server.offer = (get) => ({
-        type: 'offer', id: TRANSFER_ID, file: FILE, size: content.length, sha256, port: server.udpPort, token: token.toString('hex'),
-        offset: 0, chunk: CHUNK, halfway: 0, resumed: false, ref: get.ref,
-      });
-      const clock = new WarpClock();
-      const cov = inspector('receiver', 'runtime');
-      let actor: AnyActorRef | null = null;
-      const log: Macrostep[] = [];
-      let pending: string[] = [];
-      const rt = new ClientRuntime({
-        host: '127.0.0.1', port: server.port, name: 'alice', downloadsDir: dir, yes: p.variant.autoYes, reconnect: false, clock,
-        inspect: (id) => (id.startsWith('download-') ? (ev: InspectionEvent) => {
-          cov(ev);
-          actor = ev.actorRef as AnyActorRef;
-          if (ev.type === '@xstate.microstep') for (const t of ev._transitions as AnyTransitionDefinition[]) pending.push(transitionKeyOf(t));
-          if (ev.type === '@xstate.snapshot') { log.push({ event: ev.event.type, keys: pending, state: stateText(ev.snapshot as Snap) }); pending = []; }
-        } : undefined),
-      });
-      const events: ClientEvent[] = [];
-      rt.on('event', (e) => events.push(e));
-      const of = <T extends ClientEvent['type']>(type: T) => events.filter((e) => e.type === type && (e as { id?: number }).id === TRANSFER_ID) as Array<Extract<ClientEvent, { type: T }>>;
+      const h = new Harness(fs.mkdtempSync(path.join(diskFull ? tiny! : tmp, 'dl-')), content, sha256, p.variant.autoYes);
+      const { server, clock, log, token, part } = h;
       let sentBytes = 0;
       /** The `received` of each ask frame sent. */
       const asked: number[] = [];
       let cursor = 0;
       let onVerifying: (() => void) | null = null;
-      const part = path.join(dir, PARTIAL_DIR, `${FILE}.part`);
 
       try {
-        rt.start();
-        expect(await until(() => rt.isOnline), 'online with the scripted server').to.equal(true);
-        rt.command(`/get ${FILE}`);
-        expect(await until(() => actor !== null && server.client !== null), 'the download started and said HELLO on UDP').to.equal(true);
-        const hello = server.datagrams.find((d) => d.type === 'hello')!;
-        expect([hello.transferId, hello.token.equals(token)], 'HELLO carries the offer\'s id and token').to.deep.equal([TRANSFER_ID, true]);
-        (actor as unknown as AnyActorRef).subscribe((s) => {
+        await h.open();
+        h.actor.subscribe((s) => {
           if (onVerifying && (s as Snap).matches('verifying')) { const f = onVerifying; onVerifying = null; f(); }
         });
-        const ctx = () => (actor as unknown as AnyActorRef).getSnapshot().context as ReceiverContext;
+        const ctx = () => h.actor.getSnapshot().context as ReceiverContext;
         const src = sources(p.path);
         let preApplied = false;
 
@@ -392,14 +424,14 @@ describe(`model: receiver paths against the real client runtime and a scripted s
           } else if (stim === 'advance') {
             cursor = log.length;
             if (ev.type === 'tick') {
-              const at = (receiverEvents((actor as unknown as AnyActorRef).getSnapshot() as Snap).find((e) => e.label === label) as Ev & { now: number }).now;
+              const at = (receiverEvents(h.actor.getSnapshot() as Snap).find((e) => e.label === label) as Ev & { now: number }).now;
               clock.advance(Math.max(0, at - clock.now()) + TIMING.downloadTickMs);
             } else {
               const c = ctx();
               clock.advance((ev.type.includes('connectTimeout') ? c.connectTimeoutMs : c.stopGraceMs) + 1);
             }
           } else if (stim === 'command') {
-            rt.command(ev.type === 'stop' ? '/stop' : `/${(ev as Ev & { answer: string }).answer}`);
+            h.rt.command(ev.type === 'stop' ? '/stop' : `/${(ev as Ev & { answer: string }).answer}`);
           } else if (stim === 'destroy') server.conn!.destroy();
           else if (stim === 'frame') {
             const frame = frameOf(ev, content, sentBytes, sha256);
@@ -411,7 +443,7 @@ describe(`model: receiver paths against the real client runtime and a scripted s
               if (after === 'frame') server.send(frame, frameOf(next!, content, sentBytes, sha256));
               else if (after === 'destroy') { server.send(frame); server.conn!.destroy(); }
               else if (after === 'vanish') { fs.rmSync(part); server.send(frame); }
-              else { onVerifying = () => rt.command('/stop'); server.send(frame); }
+              else { onVerifying = () => h.rt.command('/stop'); server.send(frame); }
             } else server.send(frame);
           }
           // ---- the real actor took the step's transitions, and is where the model is
@@ -432,14 +464,14 @@ describe(`model: receiver paths against the real client runtime and a scripted s
         const end = model.at(-1)!.state;
         if (end.matches('verifying')) {
           // the runtime finishes the hash by itself: the step taken in verifying did not change the outcome
-          expect(await until(() => (actor as unknown as AnyActorRef).getSnapshot().status === 'done'), 'the hash finished').to.equal(true);
-          expect((actor as unknown as AnyActorRef).getSnapshot().value, 'the outcome stands').to.equal(p.path.steps.some((s) => s.event.type === 'mismatch') ? 'failed' : 'finished');
+          expect(await until(() => h.actor.getSnapshot().status === 'done'), 'the hash finished').to.equal(true);
+          expect(h.actor.getSnapshot().value, 'the outcome stands').to.equal(p.path.steps.some((s) => s.event.type === 'mismatch') ? 'failed' : 'finished');
         }
-        const final = (actor as unknown as AnyActorRef).getSnapshot();
+        const final = h.actor.getSnapshot();
         if (final.status === 'done') {
-          expect(await until(() => of('finished').length + of('stopped').length + of('error').length === 1), 'one ending reported').to.equal(true);
+          expect(await until(() => h.of('finished').length + h.of('stopped').length + h.of('error').length === 1), 'one ending reported').to.equal(true);
           if (final.value === 'finished') {
-            const fin = of('finished')[0]!;
+            const fin = h.of('finished')[0]!;
             expect(fs.readFileSync(fin.path).equals(content), 'the finished file holds the bytes sent').to.equal(true);
             expect(fs.existsSync(part), 'no partial file left').to.equal(false);
           } else {
@@ -447,15 +479,11 @@ describe(`model: receiver paths against the real client runtime and a scripted s
             if (!stimuli(p.path).includes('vanish')) expect(fs.existsSync(part), 'the partial file is kept').to.equal(true);
             const meta = JSON.parse(fs.readFileSync(`${part}.json`, 'utf8')) as { received: number; sha256: string };
             expect(meta.sha256, 'its metadata names the offered file').to.equal(sha256);
-            if (final.value !== 'failed') expect(meta.received, 'its metadata holds what the stopped event says').to.equal(of('stopped')[0]!.received);
+            if (final.value !== 'failed') expect(meta.received, 'its metadata holds what the stopped event says').to.equal(h.of('stopped')[0]!.received);
           }
         }
       } finally {
-        rt.removeAllListeners();
-        await Promise.race([rt.quit(), until(() => false, 2000)]);
-        clock.dispose();
-        await server.close();
-        fs.rmSync(dir, { recursive: true, force: true });
+        await h.close();
         if (diskFull) fs.rmSync(path.join(tiny!, 'filler'), { force: true });
       }
 
@@ -464,21 +492,21 @@ describe(`model: receiver paths against the real client runtime and a scripted s
         const consents = calls.filter((c) => c.startsWith('consent:')).map((c) => c.slice(8));
         const kept = calls.filter((c) => c.startsWith('keepPartial:')).map((c) => c.slice(12));
         const failed = calls.filter((c) => c.startsWith('fail:')).map((c) => c.slice(5));
-        const ok = () => server.count('hello') >= n('hello') && of('progress').length >= n('progress')
+        const ok = () => server.count('hello') >= n('hello') && h.of('progress').length >= n('progress')
           && server.sent('consent').length === consents.length && server.sent('stop').length === n('stop')
-          && of('consent').length === n('asked')
-          && (verifying || (of('stopped').length === kept.length && of('error').length === failed.length && of('finished').length === n('finish')));
+          && h.of('consent').length === n('asked')
+          && (verifying || (h.of('stopped').length === kept.length && h.of('error').length === failed.length && h.of('finished').length === n('finish')));
         await until(ok);
         expect(server.count('hello'), `HELLOs ${msg}`).to.be.at.least(n('hello'));
-        expect(of('progress').length, `progress events ${msg}`).to.be.at.least(n('progress'));
+        expect(h.of('progress').length, `progress events ${msg}`).to.be.at.least(n('progress'));
         expect(server.sent('consent').map((f) => f.answer), `consent frames ${msg}`).to.deep.equal(consents);
         expect(server.sent('consent').every((f) => f.id === TRANSFER_ID), 'consent frames name the download').to.equal(true);
         expect(server.sent('stop').map((f) => f.id), `stop frames ${msg}`).to.deep.equal(Array(n('stop')).fill(TRANSFER_ID));
-        expect(of('consent').map((e) => e.received), `consent events ${msg}`).to.deep.equal(asked.slice(0, n('asked')));
+        expect(h.of('consent').map((e) => e.received), `consent events ${msg}`).to.deep.equal(asked.slice(0, n('asked')));
         if (verifying) return;
-        expect(of('stopped').map((e) => e.reason), `stopped events ${msg}`).to.deep.equal(kept);
-        expect(of('error').map((e) => e.code), `error events ${msg}`).to.deep.equal(failed);
-        expect(of('finished').length, `finished events ${msg}`).to.equal(n('finish'));
+        expect(h.of('stopped').map((e) => e.reason), `stopped events ${msg}`).to.deep.equal(kept);
+        expect(h.of('error').map((e) => e.code), `error events ${msg}`).to.deep.equal(failed);
+        expect(h.of('finished').length, `finished events ${msg}`).to.equal(n('finish'));
       }
     });
   }
