@@ -510,6 +510,28 @@ describe(`model: receiver paths against the real client runtime and a scripted s
       }
     });
   }
+
+  // found by the full-disk runs: a write the disk takes only part of returns a short count, not an error
+  it('a DATA datagram the disk holds only part of fails the download with io-error, and no ACK claims its bytes', async function () {
+    if (!tiny) this.skip();
+    const content = crypto.randomBytes(4 * CHUNK);
+    const h = new Harness(fs.mkdtempSync(path.join(tiny!, 'dl-')), content, crypto.createHash('sha256').update(content).digest('hex'), false);
+    const filler = path.join(tiny!, 'filler');
+    try {
+      await h.open();
+      fillDisk(tiny!);
+      fs.truncateSync(filler, fs.statSync(filler).size - CHUNK); // one page free
+      h.server.sendData(h.token, 0, content.subarray(0, 3 * CHUNK));
+      expect(await until(() => h.actor.getSnapshot().status === 'done'), 'the download ended').to.equal(true);
+      expect(h.actor.getSnapshot().value, 'the download failed').to.equal('failed');
+      expect(h.of('error').map((e) => e.code), 'error events').to.deep.equal(['io-error']);
+      const acked = h.server.datagrams.flatMap((d) => (d.type === 'ack' ? [d.ack.contiguous] : []));
+      expect(acked.filter((c) => c > CHUNK), 'ACKs claiming bytes past the one page on disk').to.deep.equal([]);
+    } finally {
+      await h.close();
+      fs.rmSync(filler, { force: true });
+    }
+  });
 });
 
 /** The TCP frame for a model event, as the server would send it for this download. */
