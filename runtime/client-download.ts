@@ -116,8 +116,14 @@ export class ClientDownload implements ReceiverIO {
     const len = p.payload.length;
     if (p.offset + len > this.size) { this.counters.malformed++; return; }
     if (this.core.onData(p.pn, p.offset, len, now) && len > 0) {
-      try { fs.writeSync(this.fd, p.payload, 0, len, p.offset); }
-      catch (e) { this.actor.send({ type: 'io.error', message: `cannot write ${this.part}: ${(e as NodeJS.ErrnoException).code}` }); return; }
+      try {
+        // a disk that takes only part of a write returns a short count: write the rest, and the disk says why it cannot
+        for (let at = 0; at < len;) {
+          const n = fs.writeSync(this.fd, p.payload, at, len - at, p.offset + at);
+          if (n <= 0) throw Object.assign(new Error('write made no progress'), { code: 'EIO' });
+          at += n;
+        }
+      } catch (e) { this.actor.send({ type: 'io.error', message: `cannot write ${this.part}: ${(e as NodeJS.ErrnoException).code}` }); return; }
     }
     if (this.core.ackDue(now)) this.sendAck(now);
     else this.armAckTimer();

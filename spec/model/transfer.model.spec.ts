@@ -8,7 +8,8 @@
 //    receiver (the real ReceiverCore) over a lossy, credit-limited link: every poll() result is checked against the
 //    congestion window and the receiver credit, the halfway hold, and a finished file's bytes (last byte included).
 // 3. End to end: MessengerServer's transfers host and a ClientRuntime's downloads over real UDP (ports 59920-59935):
-//    finished, declined, stopped, cancelled, interrupted; each ending gives the UDP port back to the pool.
+//    finished, declined, stopped, cancelled, interrupted; each ending gives the UDP port back to the pool. The
+//    receiver's runtime runs (and its runtime coverage) are in receiver.runtime.spec.ts.
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -300,7 +301,6 @@ describe('model: transfer machines', function () {
     let dlDir = '';
     const content = crypto.randomBytes(1_000_000);
     const runtimes: ClientRuntime[] = [];
-    const recv = inspector('receiver', 'runtime');
     const cli = inspector('client', 'runtime');
 
     before(async () => {
@@ -329,7 +329,7 @@ describe('model: transfer machines', function () {
       const events: ClientEvent[] = [];
       const rt = new ClientRuntime({
         host: '127.0.0.1', port: server.port, name, downloadsDir: dir, yes, reconnect: false,
-        inspect: (id) => (id.startsWith('download') ? recv : cli),
+        inspect: (id) => (id.startsWith('download') ? undefined : cli),
       });
       rt.on('event', (e) => events.push(e));
       runtimes.push(rt);
@@ -350,7 +350,7 @@ describe('model: transfer machines', function () {
       expect(taken.length, 'all 16 ports back in the pool').to.equal(16);
     };
 
-    it('offered -> sending -> pausedAwaitingConsent -> (yes) sending -> finishing -> finished; receiver connecting -> receiving -> awaitingConsent -> resuming -> receiving -> verifying -> finished', async () => {
+    it('offered -> sending -> pausedAwaitingConsent -> (yes) sending -> finishing -> finished', async () => {
       const c = await online('tx-yes');
       c.rt.command('/get big.bin');
       const ask = await c.wait('consent');
@@ -371,7 +371,7 @@ describe('model: transfer machines', function () {
       await portsFree();
     });
 
-    it('pausedAwaitingConsent -> (no) stopped; receiver awaitingConsent -> stopping -> stopped (partial kept)', async () => {
+    it('pausedAwaitingConsent -> (no) stopped (partial kept)', async () => {
       const c = await online('tx-no');
       c.rt.command('/get big.bin');
       await c.wait('consent');
@@ -398,7 +398,7 @@ describe('model: transfer machines', function () {
       await portsFree();
     });
 
-    it('stop while awaiting consent: sender stopped, receiver stopping -> stopped', async () => {
+    it('stop while awaiting consent: sender stopped', async () => {
       const c = await online('tx-stop');
       c.rt.command('/get big.bin');
       await c.wait('consent');
@@ -407,7 +407,7 @@ describe('model: transfer machines', function () {
       await portsFree();
     });
 
-    it('the client leaves mid-download: sender cancelled, receiver interrupted', async () => {
+    it('the client leaves mid-download: sender cancelled, partial copy kept', async () => {
       const c = await online('tx-quit');
       c.rt.command('/get big.bin');
       await c.wait('consent');
