@@ -53,6 +53,7 @@ class ModelPort implements SessionPort {
     tell: (_from, to) => { if (nameKey(to) !== 'bob') return false; this.bob.push('message'); this.alice.push('message'); return true; },
     names: () => ['bob', ...(this.joined ? [this.joined] : [])],
     history: () => [{ from: 'bob', text: 'hi', ts: 0 }],
+    historyPage: () => [{ from: 'bob', text: 'hi', ts: 0 }],
   };
   write(): void {}
   send(f: ServerFrame): void { this.alice.push(frameTag(f as unknown as Record<string, unknown>)); }
@@ -80,6 +81,7 @@ function events(s: Snap): EventObject[] {
     frame('tell(nobody)', { type: 'tell', to: 'nobody', text: 'psst' }, now),
     frame('who', { type: 'who' }, now),
     frame('files', { type: 'files' }, now),
+    frame('history', { type: 'history', limit: 10 }, now),
     frame('get(missing)', { type: 'get', file: 'missing.txt' }, now),
     frame('ping', { type: 'ping', t: 7 }, now),
     frame('pong', { type: 'pong' }, now),
