@@ -27,7 +27,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { expect } from 'chai';
-import type { AnyActorRef, InspectionEvent } from 'xstate';
+import type { AnyActorRef, EventObject, InspectionEvent } from 'xstate';
 import type { SenderContext } from '../../machines/sender.machine.js';
 import {
   DATA_OVERHEAD_BYTES, decodePacket, encodeAck, encodeClose, encodeHello, type PacketHeader,
@@ -39,7 +39,7 @@ import { makeLogger } from '../../runtime/logger.js';
 import { MessengerServer } from '../../runtime/server.js';
 import { nextUdpPorts } from '../helpers/ports.js';
 import { inspector } from './coverage.js';
-import { edgePaths, coveringPaths, stateText, transitionsOf, type ModelPath, type Snap } from './paths.js';
+import { coveringPaths, describeEvent, edgePaths, stateText, transitionsOf, type ModelPath, type Snap } from './paths.js';
 import { flagsIn, senderEvents, senderInput, senderKey, senderModel, SILENT_MS, type Flags } from './sender-model.js';
 import { until, Wire, type Frame } from './wire.js';
 
@@ -56,7 +56,7 @@ function frozenBase(): Clock {
   return { now: () => t, setTimeout: systemClock.setTimeout, clearTimeout: systemClock.clearTimeout };
 }
 
-const label = (e: { type: string }) => (e as { label?: string }).label ?? e.type;
+const label = (e: EventObject) => describeEvent(e);
 
 /** Paths whose `fail` comes before the HELLO: the server reads the file only while sending, so nothing real fails a
  *  transfer in `offered` (the same root `fail` transition is taken from `sending` by other paths). */
@@ -81,6 +81,8 @@ class Run {
   /** Every state the actor was in, in order (stateText), and the events it was sent, by type. */
   readonly states: string[] = [];
   readonly events = new Map<string, number>();
+  /** The state each event type last left the actor in (the end of its macrostep). */
+  readonly after = new Map<string, string>();
   offer!: Frame & { id: number; port: number; token: string; offset: number; halfway: number; sha256: string };
   readonly data: Received[] = [];
   readonly acked = new Set<number>();
@@ -89,6 +91,8 @@ class Run {
   /** The highest credit the client has granted (the server's initial credit until its first ACK). */
   granted = 0;
   consented = false;
+  /** `server.stop()` ran (a session told `bye` hears nothing after it). */
+  serverStopped = false;
   violations: string[] = [];
   /** Called with each state the actor enters (the cancel-in-finishing step arms it). */
   onState: ((s: string) => void) | null = null;
@@ -122,11 +126,12 @@ class Run {
 
   private observe(ev: InspectionEvent, cov: (ev: InspectionEvent) => void): void {
     cov(ev);
-    this.actor ??= ev.actorRef;
+    this.actor ??= ev.actorRef as AnyActorRef;
     if (ev.type === '@xstate.event' && ev.actorRef === this.actor) this.events.set(ev.event.type, (this.events.get(ev.event.type) ?? 0) + 1);
     if ((ev.type === '@xstate.snapshot' || ev.type === '@xstate.microstep') && ev.actorRef === this.actor) {
       const s = stateText(ev.snapshot as Snap);
       if (this.states.at(-1) !== s) { this.states.push(s); this.onState?.(s); }
+      if (ev.type === '@xstate.snapshot') this.after.set(ev.event.type, s);
     }
   }
 
@@ -272,8 +277,15 @@ async function stimulus(r: Run, ev: string, from: string, to: Snap, next: string
     case 'consent(yes)': case 'consent(no)': {
       const answer = ev === 'consent(yes)' ? 'yes' : 'no';
       if (from === 'pausedAwaitingConsent' && answer === 'yes') r.consented = true;
+      const n = r.count('consent');
+      const since = r.wire.frames.length;
       r.wire.send({ type: 'consent', id: r.offer.id, answer });
-      if (from !== 'pausedAwaitingConsent') await r.frame('error', r.wire.frames.length);
+      if (from !== 'pausedAwaitingConsent') { await r.frame('error', since); break; }
+      await r.settled(() => r.count('consent') > n, 'the consent reached the sender');
+      // the consent's own macrostep ends in the model's state; the turn it kicks may fill the window at once, so
+      // the window is then brought back to the model's flag with ACKs of the oldest packets
+      expect(r.after.get('consent'), 'the state the consent left the sender in').to.equal(stateText(to));
+      if (answer === 'yes') await windowTo(r, target.windowFull, target.recovering);
       break;
     }
     case 'fail':
@@ -304,7 +316,9 @@ async function stimulus(r: Run, ev: string, from: string, to: Snap, next: string
       break;
     case 'ack(all acked)':
       if (sending) {
-        if (next === 'cancel') r.onState = (s) => { if (s === 'finishing') { r.onState = null; void r.server.stop(); } };
+        // a cancel in `finishing`: the server stops in the turn the last ACK moved the sender there (the socket's
+        // close callback, and with it `path.closed`, comes on the next tick: nothing from outside arrives in between)
+        if (next === 'cancel') r.onState = (s) => { if (s === 'finishing') { r.onState = null; r.serverStopped = true; void r.server.stop(); } };
         await ackUntil(r, () => r.done, 'every byte acknowledged');
       } else if (from === 'offered') await tick(); else await r.ack(r.outstanding().map((d) => d.pn));
       break;
@@ -320,7 +334,11 @@ async function checkEnding(r: Run, state: string): Promise<void> {
   const pool = r.server.transfers.pool;
   expect(await until(() => pool.available === pool.size, 2000), `the UDP port back in the pool (${state})`).to.equal(true);
   const last = () => r.wire.frames.filter((f) => f.id === r.offer.id && ['complete', 'stopped', 'error'].includes(String(f.type)));
-  if (state === 'finished') {
+  if (state === 'finished' && r.serverStopped) {
+    // the session said bye before the socket's close callback: the sender finished, the client hears no complete
+    expect(r.server.transfers.stats.finished, 'the sender finished').to.equal(1);
+    expect(r.core.ackedBytes, 'every byte acknowledged').to.equal(SIZE);
+  } else if (state === 'finished') {
     const f = await r.frame('complete');
     const acked = r.core.ackedBytes;
     expect(acked, 'every byte acknowledged before complete').to.equal(SIZE);
