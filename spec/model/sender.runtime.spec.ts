@@ -328,30 +328,43 @@ async function stimulus(r: Run, ev: string, from: string, to: Snap, next: string
 
 // ------------------------------------------------------------------------------------------------ the checks
 
-async function checkEnding(r: Run, state: string): Promise<void> {
+/** What the peer must have heard at an ending, by the event that led there. */
+const LAST_WORD: Record<string, Record<string, unknown>> = {
+  stop: { type: 'stopped', reason: 'cancelled by the client' },
+  'consent(no)': { type: 'stopped', reason: 'declined' },
+  'after consentDeadline': { type: 'stopped', reason: 'consent-timeout' },
+  fail: { type: 'error', code: 'file-changed' },
+  'tick(client silent)': { type: 'error', code: 'transfer-failed', message: 'download failed: the client went silent' },
+};
+
+async function checkEnding(r: Run, state: string, cause: string): Promise<void> {
   expect(r.violations, 'what the client saw').to.deep.equal([]);
   if (!['finished', 'stopped', 'cancelled', 'failed'].includes(state)) return;
   const pool = r.server.transfers.pool;
   expect(await until(() => pool.available === pool.size, 2000), `the UDP port back in the pool (${state})`).to.equal(true);
+  expect(r.server.transfers.stats, 'the ending counted').to.include({ [state]: 1 });
   const last = () => r.wire.frames.filter((f) => f.id === r.offer.id && ['complete', 'stopped', 'error'].includes(String(f.type)));
-  if (state === 'finished' && r.serverStopped) {
-    // the session said bye before the socket's close callback: the sender finished, the client hears no complete
-    expect(r.server.transfers.stats.finished, 'the sender finished').to.equal(1);
-    expect(r.core.ackedBytes, 'every byte acknowledged').to.equal(SIZE);
-  } else if (state === 'finished') {
-    const f = await r.frame('complete');
-    const acked = r.core.ackedBytes;
-    expect(acked, 'every byte acknowledged before complete').to.equal(SIZE);
-    expect(f).to.include({ sha256: r.offer.sha256, lastByte: r.content[SIZE - 1], size: SIZE });
-  } else if (state === 'stopped') {
-    const f = await r.frame('stopped');
-    expect(f.received, 'received: the acknowledged bytes').to.equal(r.core.ackedBytes);
-  } else if (state === 'failed') {
-    const f = await r.frame('error');
-    expect(f.id).to.equal(r.offer.id);
-    expect(['transfer-failed', 'file-changed']).to.include(f.code);
+  if (state === 'finished') {
+    // every byte acknowledged, as the client itself counts what it acknowledged
+    const held = r.data.filter((d) => r.acked.has(d.pn)).sort((a, b) => a.offset - b.offset);
+    let contiguous = r.offer.offset;
+    for (const d of held) if (d.offset <= contiguous) contiguous = Math.max(contiguous, d.offset + d.len);
+    expect(contiguous, 'the client acknowledged every byte').to.equal(SIZE);
+    if (r.serverStopped) {
+      // the session said bye before the socket's close callback: the sender finished, the client hears no complete
+      expect(last(), 'no complete after bye').to.deep.equal([]);
+    } else {
+      const f = await r.frame('complete');
+      expect(f).to.include({ sha256: r.offer.sha256, lastByte: r.content[SIZE - 1], size: SIZE });
+    }
   } else if (state === 'cancelled') {
     expect(last(), 'no last word to a client that left').to.deep.equal([]);
+  } else {
+    const want = LAST_WORD[cause];
+    expect(want, `an ending in ${state} after ${cause}`).to.not.equal(undefined);
+    const f = await r.frame(String(want!.type));
+    expect(f).to.include({ id: r.offer.id, ...want });
+    if (state === 'stopped') expect(f.received, 'received: the acknowledged bytes').to.equal(r.core.ackedBytes);
   }
   expect(last().length, 'one last word at most').to.be.at.most(1);
 }
@@ -381,7 +394,7 @@ async function runPath(p: ModelPath): Promise<void> {
         const ask = await r.frame('ask');
         expect(ask).to.include({ id: r.offer.id, received: HALFWAY, size: SIZE });
       }
-      await checkEnding(r, r.state);
+      await checkEnding(r, r.state, ev);
       from = want;
     }
   } finally {
