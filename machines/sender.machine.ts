@@ -175,9 +175,8 @@ export const senderMachine = setup({
       // the port goes back to the pool before the client hears "complete", so its next request finds it free
       entry: 'closePath',
       on: {
+        // the socket's close callback comes on the next tick: no event from outside can arrive in between
         'path.closed': { target: 'finished', actions: 'sendComplete' },
-        // every byte is delivered: a late cancel changes nothing, the client still hears "complete"
-        cancel: {},
       },
     },
     finished: { type: 'final', entry: assign({ outcome: 'finished' as const }) },
