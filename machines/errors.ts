@@ -22,7 +22,7 @@ const ERRORS = {
   'text-too-long': { meaning: '`text` in `say` or `tell` over the text limit (`maxText`)' },
   'rate-limited': { meaning: 'a frame beyond the rate limit' },
   // history and the store
-  'store-unavailable': { meaning: 'the server cannot keep messages right now (its store failed: disk full, file gone); the message was not sent' },
+  'store-unavailable': { meaning: 'the server cannot keep messages now (disk full, store file gone): the message was not delivered to anyone; sending again later works once the store can be written' },
   // files and transfers
   'no-such-file': { meaning: 'a download of a file that is not shared' },
   'bad-file-name': { meaning: 'a download name with separators, control characters, or hidden' },

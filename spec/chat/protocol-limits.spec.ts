@@ -37,6 +37,7 @@ describe('machines/limits', () => {
     const expected: Record<string, number> = {
       'line length': LIMITS.maxLine, '`text` length': LIMITS.maxText, nickname: LIMITS.maxNameChars, rate: LIMITS.ratePerSec,
       burst: LIMITS.burst, flood: LIMITS.floodAfter, 'downloads at once': LIMITS.transfersPerClient, history: LIMITS.history,
+      'history page': LIMITS.historyPageMax,
     };
     for (const [row, value] of Object.entries(expected)) expect(table.get(row), row).to.equal(value);
   });

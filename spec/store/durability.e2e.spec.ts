@@ -63,6 +63,20 @@ describe('durable history: messenger-server processes on a data folder', functio
     return { raw, history: h ? (h.messages as Frame[]) : [] };
   };
 
+  /** The whole history as a client can read it: the replay at login, then older pages until the beginning. */
+  const wholeHistory = async (raw: RawClient, replay: Frame[]): Promise<Frame[]> => {
+    const all = [...replay];
+    for (;;) {
+      const before = all.length ? Number(all[0]!.id) : undefined;
+      const since = raw.mark();
+      raw.send(before === undefined ? { type: 'history', limit: 500 } : { type: 'history', before, limit: 500 });
+      const page = await raw.waitFor((f) => f.type === 'history' && f.older === true, { ms: 10000, since });
+      const lines = page.messages as Frame[];
+      if (!lines.length) return all;
+      all.unshift(...lines);
+    }
+  };
+
   it('keeps the conversation across Ctrl-C and a restart; a new line-mode client gets it as its history event', async () => {
     let { run, port } = await start();
     expect(fs.existsSync(path.join(data, STORE_FILE)), 'the data folder is created on first start').to.equal(true);
@@ -91,7 +105,7 @@ describe('durable history: messenger-server processes on a data folder', functio
     const { run, port } = await start();
     const watcher = (await login(port, 'watcher')).raw;
     const flooder = (await login(port, 'flooder')).raw;
-    const total = 9000;
+    const total = 200_000; // a bound only: the server is killed long before
     const sent: string[] = [];
     let stop = false;
     // 30 messages a millisecond at most: the flood is still going when the server dies
@@ -119,7 +133,9 @@ describe('durable history: messenger-server processes on a data folder', functio
     expect(delivered).to.deep.equal(sent.slice(0, delivered.length));
 
     const again = await start(['--history', '10000']);
-    const { history } = await login(again.port, 'late');
+    // the replay at login is bounded (its oldest lines left out past the frame limit): page back to the beginning
+    const { raw: late, history: replay } = await login(again.port, 'late');
+    const history = await wholeHistory(late, replay);
     const kept = history.map((m) => String(m.text));
     expect(kept.length, 'every delivered message is kept').to.be.at.least(delivered.length);
     expect(kept.slice(0, delivered.length)).to.deep.equal(delivered);
