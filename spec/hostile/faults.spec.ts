@@ -54,7 +54,7 @@ describe('hostile: faults', function () {
     const files = scope.tempDir('messenger-hostile-restart-');
     fs.writeFileSync(path.join(files, 'big.bin'), content);
     const port = await freeTcpPort();
-    const [a, b] = hostilePorts(2);
+    const [a, b] = await hostilePorts(2);
     const args = ['--port', String(port), '--files', files, '--udp-ports', `${a}-${b}`, '--halfway', '0.5'];
     const first = await scope.spawnServer(args);
     const alice = await scope.online(port, 'alice', { reconnect: true, maxBackoffMs: 500 });
@@ -77,7 +77,7 @@ describe('hostile: faults', function () {
   });
 
   it('a blackout longer than silentMs fails the transfer clearly and returns its port', async () => {
-    const s = track(await hostileServer({ files: { 'f.bin': pseudoRandomBytes(3_000_000) }, transfers: transfersOpts(2, { silentMs: 800 }) }));
+    const s = track(await hostileServer({ files: { 'f.bin': pseudoRandomBytes(3_000_000) }, transfers: await transfersOpts(2, { silentMs: 800 }) }));
     const c = await scope.raw(s.port);
     await c.hello('dark');
     c.send({ type: 'get', file: 'f.bin', ref: 'r' });

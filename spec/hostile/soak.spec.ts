@@ -6,7 +6,7 @@ import { hostilePorts } from './helpers.js';
 describe('hostile: soak slice', function () {
   this.timeout(40000);
   it('400 connect/chat/disconnect cycles with 40 downloads leave no connection, port, handle or memory behind', async () => {
-    const r = await runSoak({ cycles: 400, workers: 10, downloadEvery: 10, udpPorts: hostilePorts(4) });
+    const r = await runSoak({ cycles: 400, workers: 10, downloadEvery: 10, udpPorts: await hostilePorts(4) });
     console.log(formatSoak(r).split('\n').map((l) => `      ${l}`).join('\n'));
     expect(r.failures).to.deep.equal([]);
     expect(r.cycles).to.equal(400);

@@ -9,9 +9,9 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { encodeAck, encodeClose, encodeData, encodeHello } from '../../machines/transport/packet-codec.js';
 import { RawClient } from '../helpers/raw.js';
-import { content, delay, expectIntact, get, listDir, poolFull, TransferScope, UdpBlock, waitEnding } from './harness.js';
+import { content, delay, expectIntact, get, listDir, poolFull, TransferScope, waitEnding } from './harness.js';
+import { nextUdpPorts } from '../helpers/ports.js';
 
-const udp = new UdpBlock(59500, 100);
 
 function bindUdp(): Promise<dgram.Socket> {
   return new Promise((resolve) => {
@@ -27,8 +27,8 @@ describe('transfer/hostile: spoofed datagrams', function () {
 
   it('wrong token, wrong transfer id, garbage and a forged ACK from another address are ignored; the file arrives intact', async () => {
     const data = content(3_000_000, 71);
-    const pool = udp.take(1);
-    const listen = udp.take(1);
+    const pool = await nextUdpPorts(1);
+    const listen = await nextUdpPorts(1);
     // 16 Mbit/s: the download lasts about 1.5 s, long enough to be attacked
     await scope.emulator(pool, listen, {}, { rateBitsPerSec: 16e6, queuePackets: 400 });
     const srv = await scope.server({ files: { 'target.bin': data }, ports: pool, transfers: { advertisePorts: listen } });
@@ -80,8 +80,8 @@ describe('transfer/hostile: spoofed datagrams', function () {
 
   it('a forged HELLO with a wrong token cannot move the data path', async () => {
     const data = content(1_000_000, 72);
-    const pool = udp.take(1);
-    const listen = udp.take(1);
+    const pool = await nextUdpPorts(1);
+    const listen = await nextUdpPorts(1);
     await scope.emulator(pool, listen, {}, { rateBitsPerSec: 16e6, queuePackets: 400 });
     const srv = await scope.server({ files: { 'h.bin': data }, ports: pool, transfers: { advertisePorts: listen } });
     const c = await scope.client(srv, 'holder', { yes: true });
@@ -116,7 +116,7 @@ describe('transfer/hostile: file names', function () {
   it('traversal and unsafe names are refused with bad-file-name or no-such-file and write nothing', async () => {
     const outside = scope.dir('messenger-outside-');
     fs.writeFileSync(path.join(outside, 'secret.txt'), 'top secret');
-    const srv = await scope.server({ files: { 'ok.txt': 'fine', '.hidden': 'h', 'sub/inner.txt': 'inner' }, ports: udp.take(1) });
+    const srv = await scope.server({ files: { 'ok.txt': 'fine', '.hidden': 'h', 'sub/inner.txt': 'inner' }, ports: await nextUdpPorts(1) });
     fs.symlinkSync(path.join(outside, 'secret.txt'), path.join(srv.filesDir, 'outside-link.txt'));
     fs.symlinkSync(outside, path.join(srv.filesDir, 'dir-link'));
     const c = await scope.client(srv, 'prober');
@@ -134,7 +134,7 @@ describe('transfer/hostile: file names', function () {
   });
 
   it('the same names sent as raw frames are refused too', async () => {
-    const srv = await scope.server({ files: { 'ok.txt': 'fine' }, ports: udp.take(1) });
+    const srv = await scope.server({ files: { 'ok.txt': 'fine' }, ports: await nextUdpPorts(1) });
     const raw = await RawClient.connect(srv.port);
     scope.onDispose(() => raw.socket.destroy());
     await raw.hello('rawprober');
@@ -156,7 +156,7 @@ describe('transfer/hostile: file names', function () {
   it('a symlink leading outside the shared folder is neither listed nor downloadable', async () => {
     const outside = scope.dir('messenger-outside-');
     fs.writeFileSync(path.join(outside, 'secret.txt'), 'top secret');
-    const srv = await scope.server({ files: { 'ok.txt': 'fine', 'inner.txt': 'in' }, ports: udp.take(1) });
+    const srv = await scope.server({ files: { 'ok.txt': 'fine', 'inner.txt': 'in' }, ports: await nextUdpPorts(1) });
     fs.symlinkSync(path.join(outside, 'secret.txt'), path.join(srv.filesDir, 'leak.txt'));
     fs.symlinkSync('/etc/passwd', path.join(srv.filesDir, 'passwd'));
     const c = await scope.client(srv, 'lister', { yes: true });

@@ -2,9 +2,9 @@
 // no file descriptors, and the pool is full again; after everything closes, the process is back where it started.
 import { expect } from 'chai';
 import fs from 'node:fs';
-import { content, delay, expectIntact, finishedFiles, get, poolFull, TransferScope, UdpBlock, waitEnding, waitUntil } from './harness.js';
+import { content, delay, expectIntact, finishedFiles, get, poolFull, TransferScope, waitEnding, waitUntil } from './harness.js';
+import { nextUdpPorts } from '../helpers/ports.js';
 
-const udp = new UdpBlock(59600, 100);
 const WATCHED = ['UDPWRAP', 'TCPWRAP', 'TCPSocketWrap', 'TCPServerWrap', 'FSReqCallback', 'FSReqPromise', 'Timeout', 'Immediate', 'FileHandle'];
 
 interface Snapshot { resources: Record<string, number>; fds: number }
@@ -33,7 +33,7 @@ describe('transfer/leaks', function () {
     const files: Record<string, Buffer> = {};
     for (let i = 0; i < 10; i++) files[`f${i}.bin`] = content(i === 0 ? 0 : i * 997, 80 + i);
     // each download costs two control frames (get, consent): lift the chat rate limit, which is not what this measures
-    const srv = await scope.server({ files, ports: udp.take(4), limits: { ratePerSec: 10000, burst: 10000 } });
+    const srv = await scope.server({ files, ports: await nextUdpPorts(4), limits: { ratePerSec: 10000, burst: 10000 } });
     const c = await scope.client(srv, 'many', { yes: true });
     const asker = await scope.client(srv, 'decliner');
     // warm up: the first transfer loads modules and caches hashes

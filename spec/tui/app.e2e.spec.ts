@@ -103,7 +103,7 @@ describe('full-screen client (pty)', function () {
   });
 
   it('shows remote text literally: tags escaped, escape sequences stripped, emoji narrowed', async () => {
-    const own = await startServer({}, [58100, 58115]); // a history of its own, short enough to stay in view
+    const own = await startServer({}); // a history of its own, short enough to stay in view
     try {
       const early = await peer(own.server.port, 'trent');
       peers.push(early);
@@ -333,7 +333,7 @@ describe('full-screen client (pty)', function () {
   });
 
   it('shows a lost connection and the reconnection', async () => {
-    const own = await startServer({}, [58040, 58055]); // a server of its own: no history to scroll the notices away
+    const own = await startServer({}); // a server of its own: no history to scroll the notices away
     const link = await relay(own.server.port);
     try {
       const t = open('pat', 100, 30, link.port); // reconnect on: the runtime comes back by itself
@@ -352,7 +352,7 @@ describe('full-screen client (pty)', function () {
 
   it('downloads a file through the halfway dialog while chat goes on',
     async () => {
-      const big = await startServer({ 'a.bin': Buffer.alloc(4_000_000, 0x41), 'b.bin': Buffer.alloc(4_000_000, 0x42) }, [58020, 58035]);
+      const big = await startServer({ 'a.bin': Buffer.alloc(4_000_000, 0x41), 'b.bin': Buffer.alloc(4_000_000, 0x42) });
       try {
         const args = ['--port', String(big.server.port), '--no-reconnect', '--name', 'lena'];
         const t = new Tui(args, 100, 30);

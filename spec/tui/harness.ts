@@ -10,6 +10,7 @@ import { MessengerServer, SERVER_DEFAULTS } from '../../runtime/server.js';
 import { makeLogger } from '../../runtime/logger.js';
 import { ClientRuntime } from '../../runtime/client-runtime.js';
 import type { ClientEvent } from '../../machines/client-events.js';
+import { nextUdpPorts } from '../helpers/ports.js';
 
 // @xterm/headless is CommonJS: depending on the loader its exports arrive as named exports or under default
 const { Terminal } = ((xtermModule as { default?: typeof xtermModule }).default ?? xtermModule);
@@ -18,7 +19,8 @@ export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 export const ROOT = path.resolve(import.meta.dirname, '../..');
 
-export async function startServer(files: Record<string, Buffer | string> = {}, udp: [number, number] = [58000, 58015], port = 0) {
+export async function startServer(files: Record<string, Buffer | string> = {}, port = 0) {
+  const udp = await nextUdpPorts(16);
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tui-files-'));
   for (const [name, data] of Object.entries(files)) fs.writeFileSync(path.join(dir, name), data);
   const server = new MessengerServer({
