@@ -380,11 +380,8 @@ describe('full-screen client (pty)', function () {
         await t.key(KEY.f8);
         await t.waitFor((s) => !s.includes('more question(s) waiting') && s.includes('Continue download?'));
         const no = t.find('No (F9)')!;
-        await t.click(no.x + 1, no.y);
-        // blessed drops a click that shares one read with other input (upstream); on a loaded machine that can
-        // happen to the test's click, so a click the screen shows was not taken is given once more
-        try { await t.waitFor((s) => !s.includes('Continue download?'), 4000); }
-        catch { await t.click(no.x + 1, no.y); }
+        await t.click(no.x + 1, no.y); // one click, taken at once even while the screen is busy with two downloads
+        await t.waitFor((s) => !s.includes('Continue download?'), 4000);
         const kept = first[2] === 'a' ? 'b' : 'a';
         await t.waitFor(/done, last byte 6[56]/, 30000);
         await t.waitFor(/downloaded 100% out of file\. Last byte is: 6[56]/);

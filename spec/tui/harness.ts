@@ -106,15 +106,12 @@ export class Tui {
 
   type(s: string): void { this.proc.write(s); }
 
-  /** A left click at a 0-based cell, as an SGR mouse report (press and release). */
+  /**
+   * A left click at a 0-based cell: press and release as SGR mouse reports in one write, which is what the client
+   * reads from a real terminal when it was busy for a moment; the client must take it as one click (tui/input-chunks.ts).
+   */
   async click(x: number, y: number): Promise<void> {
-    // separate writes, well apart: blessed reads one mouse report per chunk of input and drops what follows it in
-    // the same chunk (keys typed right after a click would be lost if the terminal delivered them together)
-    await sleep(100);
-    this.proc.write(`\x1b[<0;${x + 1};${y + 1}M`);
-    await sleep(100);
-    this.proc.write(`\x1b[<0;${x + 1};${y + 1}m`);
-    await sleep(150);
+    this.proc.write(`\x1b[<0;${x + 1};${y + 1}M\x1b[<0;${x + 1};${y + 1}m`);
   }
 
   /** A key that must not run into the next one (Esc followed by a character reads as Meta-character). */
