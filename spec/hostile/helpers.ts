@@ -30,10 +30,3 @@ export function pseudoRandomBytes(n: number, seed = 1): Buffer {
   for (let i = 0; i < n; i++) { x ^= x << 13; x >>>= 0; x ^= x >>> 17; x ^= x << 5; x >>>= 0; b[i] = x & 0xff; }
   return b;
 }
-
-/** Open handles of this process by kind (sockets, timers, ...), for leak checks. */
-export function handleCounts(): Record<string, number> {
-  const out: Record<string, number> = {};
-  for (const k of process.getActiveResourcesInfo()) out[k] = (out[k] ?? 0) + 1;
-  return out;
-}

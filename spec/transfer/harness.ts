@@ -165,6 +165,4 @@ export function finishedFiles(dir: string): string[] {
   return listDir(dir).filter((n) => !n.startsWith('.') && !n.endsWith('.part') && !n.endsWith('.part.json'));
 }
 
-export function fileSize(p: string): number { return fs.statSync(p).size; }
-
 export function join(...p: string[]): string { return path.join(...p); }

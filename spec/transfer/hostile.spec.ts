@@ -9,7 +9,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { encodeAck, encodeClose, encodeData, encodeHello } from '../../machines/transport/packet-codec.js';
 import { RawClient } from '../helpers/raw.js';
-import { content, delay, expectIntact, get, listDir, poolFull, TransferScope, waitEnding } from './harness.js';
+import { content, expectIntact, get, listDir, poolFull, TransferScope, waitEnding, waitUntil } from './harness.js';
 import { nextUdpPorts } from '../helpers/ports.js';
 
 
@@ -87,7 +87,8 @@ describe('transfer/hostile: spoofed datagrams', function () {
     const c = await scope.client(srv, 'holder', { yes: true });
     const attacker = await bindUdp();
     let stolen = 0;
-    attacker.on('message', () => { stolen++; });
+    let marked = false;
+    attacker.on('message', (m) => { if (m.toString() === 'marker') marked = true; else stolen++; });
     scope.onDispose(() => new Promise<void>((r) => attacker.close(() => r())));
     const since = c.mark();
     c.command('/get h.bin');
@@ -98,7 +99,11 @@ describe('transfer/hostile: spoofed datagrams', function () {
       attacker.send(encodeHello({ transferId: dl.id, token: crypto.randomBytes(8), pn: i }, 0, 1 << 20), pool[0], '127.0.0.1');
     }
     expectIntact(await waitEnding(c, 'h.bin', since, 15000), data);
-    await delay(50);
+    // a marker sent to the attacker's socket after the end: once it is in, anything sent to it before is in too
+    const marker = await bindUdp();
+    scope.onDispose(() => new Promise<void>((r) => marker.close(() => r())));
+    marker.send('marker', (attacker.address()).port, '127.0.0.1');
+    await waitUntil(() => marked, 3000, 'the marker datagram');
     expect(stolen, 'no data went to the attacker').to.equal(0);
   });
 });

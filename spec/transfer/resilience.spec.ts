@@ -6,7 +6,7 @@ import { expect } from 'chai';
 import fs from 'node:fs';
 import { Connection } from '../../runtime/connection.js';
 import { spawnClient, type ChildRun } from '../helpers/proc.js';
-import { content, delay, expectIntact, poolFull, TransferScope, waitEnding } from './harness.js';
+import { content, expectIntact, poolFull, TransferScope, waitEnding } from './harness.js';
 import { nextUdpPorts } from '../helpers/ports.js';
 
 
@@ -140,7 +140,7 @@ describe('transfer/resilience', function () {
     expect(c.after(since).filter((e) => e.type === 'error'), 'no error before complete').to.deep.equal([]);
     // a late ACK, exactly as the ack timer sends it
     (d as unknown as { sendAck(now: number): void }).sendAck(performance.now());
-    await delay(50);
+    // the refusal surfaces before "complete", which is held back 400 ms: waitEnding would see an error first
     expectIntact(await waitEnding(c, 'late.bin', since, 5000), data);
   });
 });
