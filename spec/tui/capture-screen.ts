@@ -10,7 +10,7 @@ const srv = await startServer({
 });
 const bob = await peer(srv.server.port, 'bob');
 bob.client.command('morning all, slides are up on the server');
-await sleep(200);
+await bob.waitEvent((e) => e.type === 'message' && e.text.startsWith('morning all')); // in the history alice is sent
 const t = new Tui(['--name', 'alice', '--port', String(srv.server.port), '--no-reconnect'], 100, 30);
 try {
   await t.waitFor('Files (4)', 15000);
