@@ -87,17 +87,23 @@ async function loopback(): Promise<void> {
   const tcp: PeerRun[] = [];
   const tcpNoDisk: PeerRun[] = [];
   const udx: PeerRun[] = [];
-  await withServer({}, async (server, client) => {
-    await ourDownload(server, client, name, size, dlDir); // warm-up: page cache, the server's SHA-256 cache
-    for (let r = 0; r < cfg.loopRuns; r++) {
-      tcp.push(await tcpDownload(file, size, path.join(dlDir, 'tcp.bin')));
-      ours.push(await ourDownload(server, client, name, size, dlDir));
-      tcpNoDisk.push(await tcpDownload(file, size, null));
-      try { udx.push((await udxDownload(file, size, dlDir)).run); } catch (e) { env.log(`udx: ${(e as Error).message}`); }
-      const o = ours[ours.length - 1]!;
-      env.log(`  run ${r + 1}: ours ${fmt(o.goodput / MB, 0)} MB/s (srtt ${String(o.ended?.srttMs)} ms, minRtt ${String(o.ended?.minRttMs)} ms, retx ${String(o.ended?.retransmits)}), tcp ${fmt(tcp[r]!.goodput / MB, 0)} MB/s, tcp no disk ${fmt(tcpNoDisk[r]!.goodput / MB, 0)} MB/s, udx ${fmt((udx[r]?.goodput ?? NaN) / MB, 0)} MB/s`);
-    }
-  });
+  // The same warm-up for every peer: one untimed download each, which puts the file in the page cache. Then every
+  // timed download runs in fresh processes at both ends, for every peer: the baselines start their peers per
+  // download, and ours starts a server and a client per download, so neither a warm JIT nor the server's SHA-256
+  // cache carries over from one download to the next (docs/BENCHMARKS.md, "Method").
+  const ourFresh = () => withServer({}, (server, client) => ourDownload(server, client, name, size, dlDir));
+  await ourFresh();
+  await tcpDownload(file, size, path.join(dlDir, 'tcp.bin'));
+  await tcpDownload(file, size, null);
+  await udxDownload(file, size, dlDir).catch((e: Error) => env.log(`udx warm-up: ${e.message}`));
+  for (let r = 0; r < cfg.loopRuns; r++) {
+    tcp.push(await tcpDownload(file, size, path.join(dlDir, 'tcp.bin')));
+    ours.push(await ourFresh());
+    tcpNoDisk.push(await tcpDownload(file, size, null));
+    try { udx.push((await udxDownload(file, size, dlDir)).run); } catch (e) { env.log(`udx: ${(e as Error).message}`); }
+    const o = ours[ours.length - 1]!;
+    env.log(`  run ${r + 1}: ours ${fmt(o.goodput / MB, 0)} MB/s (srtt ${String(o.ended?.srttMs)} ms, minRtt ${String(o.ended?.minRttMs)} ms, retx ${String(o.ended?.retransmits)}), tcp ${fmt(tcp[r]!.goodput / MB, 0)} MB/s, tcp no disk ${fmt(tcpNoDisk[r]!.goodput / MB, 0)} MB/s, udx ${fmt((udx[r]?.goodput ?? NaN) / MB, 0)} MB/s`);
+  }
   const mbs = size / MB;
   const row = (label: string, runs: PeerRun[]) => {
     const g = median(runs.map((x) => x.goodput));
@@ -201,6 +207,7 @@ async function fairnessSection(): Promise<void> {
     }
     // udx-native: n streams at once (one process, one socket each) through the same kind of bottleneck
     const runs: Array<ReturnType<typeof fairness>> = [];
+    await udxDownload(file, size, dlDir).catch(() => null); // the same untimed warm-up our side gets, outside the link
     for (let r = 0; r < cfg.fairRuns; r++) {
       const held: { link: { close(): Promise<void> } | null } = { link: null };
       try {

@@ -13,6 +13,7 @@ import type { Widgets } from 'neo-blessed';
 import type { FileEntry } from '../machines/frames.js';
 import { ConsentDialog } from './consent-dialog.js';
 import { InputLine } from './input.js';
+import { splitMouseReports } from './input-chunks.js';
 import { ButtonRow, type Action } from './panes/buttons.js';
 import { FilesPane } from './panes/files.js';
 import { MessagesPane } from './panes/messages.js';
@@ -57,10 +58,12 @@ export interface Ui {
 }
 
 export function createScreen(): Widgets.Screen {
-  return blessed.screen({
+  const screen = blessed.screen({
     smartCSR: true, fullUnicode: true, autoPadding: true, title: 'messenger', dockBorders: true,
     warnings: false, sendFocus: false, ignoreLocked: ['C-c'],
   } as Widgets.IScreenOptions);
+  splitMouseReports(screen.program.input); // a click and keys read together are each seen (see input-chunks.ts)
+  return screen;
 }
 
 /** Where the panes go for a terminal of `cols` x `rows`: small terminals lose the side panels, then transfers. */

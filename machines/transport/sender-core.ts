@@ -4,7 +4,8 @@
 // a pacer. Byte ranges, not packets, are what gets retransmitted: a lost packet's bytes go to a queue minus
 // whatever other packets (or the receiver's cumulative `contiguous`) already acknowledged.
 import type { AckInfo, OutgoingData, SenderCoreApi, SenderOptions, SenderStats } from './api.js';
-import { type CongestionController, createController } from './congestion/controller.js';
+import type { CongestionController } from './congestion/controller.js';
+import { createController } from './congestion/factory.js';
 import { Pacer, windowPacingRate } from './pacer.js';
 import { RangeSet } from './range-set.js';
 import { RttEstimator } from './rtt.js';

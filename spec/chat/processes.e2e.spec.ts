@@ -17,7 +17,7 @@ describe('end to end: messenger-server and messenger --plain --json processes', 
     const files = scope.tempDir('messenger-e2e-files-');
     downloads = scope.tempDir('messenger-e2e-downloads-');
     writeFiles(files, { 'song.mp3': new Uint8Array(12345), 'notes.txt': 'hello\n', '.hidden': 'x', 'sub/inner': 'y' });
-    const [a, b] = nextUdpPorts(2);
+    const [a, b] = await nextUdpPorts(2);
     ({ run: server, port } = await scope.spawnServer(['--port', '0', '--files', files, '--udp-ports', `${a}-${b}`]));
   });
   after(() => scope.dispose());
@@ -152,7 +152,7 @@ describe('end to end: a line-mode client with default flags after a server shutd
   // backoff for ever instead of ending: a script's `messenger --plain` never prints `disconnected` nor exits.
   it('prints disconnected (server-shutdown) and exits instead of reconnecting for ever', async () => {
     const files = scope.tempDir('messenger-e2e-files-');
-    const [a, b] = nextUdpPorts(2);
+    const [a, b] = await nextUdpPorts(2);
     const { run: server, port } = await scope.spawnServer(['--port', '0', '--files', files, '--udp-ports', `${a}-${b}`]);
     const gina = scope.spawnClient('gina', port, ['--downloads', scope.tempDir()]);
     await gina.waitFor((e) => e.type === 'connected', 15000);

@@ -1,7 +1,7 @@
 // machines/session.machine.ts driven directly: a recording fake stands in for its neighbours (the socket side of
-// SessionPort and the hub), time comes from event `now` values and a SimulatedClock for the hello deadline.
+// SessionPort and the hub), time comes from the `now` of its events (the hello deadline too, checked on `tick`).
 import { expect } from 'chai';
-import { createActor, SimulatedClock } from 'xstate';
+import { createActor } from 'xstate';
 import type { ChatLine, ClientFrame, ServerFrame } from '../../machines/frames.js';
 import { LIMITS } from '../../machines/limits.js';
 const DEFAULT_HISTORY_PAGE = LIMITS.historyPageDefault;
@@ -51,15 +51,14 @@ class FakePort implements SessionPort {
 function setup(cfg: Partial<Omit<SessionConfig, 'limits'>> & { limits?: Partial<SessionConfig['limits']> } = {}) {
   const hub = new FakeHub();
   const port = new FakePort(hub);
-  const clock = new SimulatedClock();
   const full: SessionConfig = { ...DEFAULT_SESSION_CONFIG, ...cfg, limits: { ...DEFAULT_SESSION_CONFIG.limits, ...cfg.limits } };
-  const actor = createActor(sessionMachine, { input: { port, cfg: full, now: 0 }, clock });
+  const actor = createActor(sessionMachine, { input: { port, cfg: full, now: 0 } });
   actor.start();
   const frame = (f: ClientFrame, now = 0) => actor.send({ type: 'frame', frame: f, now });
   const state = () => String(actor.getSnapshot().value);
   const last = () => port.sent[port.sent.length - 1];
   const hello = (name = 'alice', now = 0) => frame({ type: 'hello', v: 1, name }, now);
-  return { hub, port, clock, actor, frame, state, last, hello, cfg: full };
+  return { hub, port, actor, frame, state, last, hello, cfg: full };
 }
 
 describe('session machine', () => {

@@ -24,7 +24,8 @@ export interface TestServer {
   stop(): Promise<void>;
 }
 
-export function serverOptions(o: TestServerOptions = {}): ServerOptions {
+/** The server's options; the UDP pool must be given (startServer takes one from nextUdpPorts when it is not). */
+export function serverOptions(o: TestServerOptions & { transfers: { ports: [number, number] } }): ServerOptions {
   const { session, transfers, files: _files, ...rest } = o;
   return {
     host: '127.0.0.1',
@@ -43,7 +44,6 @@ export function serverOptions(o: TestServerOptions = {}): ServerOptions {
     },
     transfers: {
       host: rest.host ?? '127.0.0.1',
-      ports: nextUdpPorts(2),
       halfway: 0.5,
       chunk: 60000,
       cc: 'bbr',
@@ -58,7 +58,8 @@ export async function startServer(o: TestServerOptions = {}): Promise<TestServer
   const ownDir = o.filesDir === undefined;
   const filesDir = o.filesDir ?? makeTempDir('messenger-files-');
   if (o.files) writeFiles(filesDir, o.files);
-  const options = serverOptions({ ...o, filesDir });
+  const ports = o.transfers?.ports ?? await nextUdpPorts(2, o.host ?? '127.0.0.1');
+  const options = serverOptions({ ...o, filesDir, transfers: { ...o.transfers, ports } });
   const server = new MessengerServer(options);
   try {
     await server.start();

@@ -32,18 +32,19 @@ describe('hostile: faults', function () {
   });
 
   it('a client gone while its download is being set up leaves no UDP socket bound and no port lost', async () => {
+    const udpSockets = () => process.getActiveResourcesInfo().filter((k) => k === 'UDPWrap').length;
+    const udpBefore = udpSockets(); // an idle server holds no UDP socket: the same count once it has started
     const s = track(await hostileServer({ files: { 'big.bin': pseudoRandomBytes(30_000_000, 5) } }));
-    await new Promise((r) => setTimeout(r, 50)); // the server's start-up check of the pool ports closes its sockets
-    const udpBefore = process.getActiveResourcesInfo().filter((k) => k === 'UDPWrap').length;
+    await waitUntil(() => udpSockets() === udpBefore, 3000, "the start-up check's sockets closed");
     const c = await scope.raw(s.port);
     await c.hello('quitter');
     c.send({ type: 'get', file: 'big.bin' });
-    await new Promise((r) => setTimeout(r, 5));
+    await waitUntil(() => s.server.transfers.pool.available === 1, 3000, 'port taken for the download', 1);
+    expect(s.server.transfers.active, 'the offer already went out: the file was not being hashed').to.equal(0);
     c.destroy(); // while the server hashes the file
     await waitUntil(() => s.server.connections === 0, 3000, 'gone');
-    await new Promise((r) => setTimeout(r, 500));
-    expect(process.getActiveResourcesInfo().filter((k) => k === 'UDPWrap').length, 'UDP sockets still bound').to.equal(udpBefore);
-    expect(s.server.transfers.pool.available).to.equal(2);
+    await waitUntil(() => s.server.transfers.pool.available === 2 && udpSockets() === udpBefore, 3000, 'port back and its socket closed');
+    expect(s.server.transfers.active).to.equal(0);
     const alice = await scope.online(s.port, 'alice', { yes: true });
     alice.command('/get big.bin');
     await alice.waitForType('finished', () => true, { ms: 15000 });
@@ -54,7 +55,7 @@ describe('hostile: faults', function () {
     const files = scope.tempDir('messenger-hostile-restart-');
     fs.writeFileSync(path.join(files, 'big.bin'), content);
     const port = await freeTcpPort();
-    const [a, b] = hostilePorts(2);
+    const [a, b] = await hostilePorts(2);
     const args = ['--port', String(port), '--files', files, '--udp-ports', `${a}-${b}`, '--halfway', '0.5'];
     const first = await scope.spawnServer(args);
     const alice = await scope.online(port, 'alice', { reconnect: true, timing: { maxBackoffMs: 500 } });
@@ -77,7 +78,7 @@ describe('hostile: faults', function () {
   });
 
   it('a blackout longer than silentMs fails the transfer clearly and returns its port', async () => {
-    const s = track(await hostileServer({ files: { 'f.bin': pseudoRandomBytes(3_000_000) }, transfers: transfersOpts(2, { silentMs: 800 }) }));
+    const s = track(await hostileServer({ files: { 'f.bin': pseudoRandomBytes(3_000_000) }, transfers: await transfersOpts(2, { silentMs: 800 }) }));
     const c = await scope.raw(s.port);
     await c.hello('dark');
     c.send({ type: 'get', file: 'f.bin', ref: 'r' });

@@ -138,6 +138,7 @@ describe('hostile: files', function () {
         udp.send(encodeData({ transferId: p.transferId, token, pn: 1 }, 0, content), rinfo.port, rinfo.address);
       });
       let n = 0;
+      let completes = 0;
       const tcp = net.createServer((s) => {
         let buf = '';
         s.on('error', () => {});
@@ -150,13 +151,14 @@ describe('hostile: files', function () {
             if (f.type === 'get') {
               const id = ++n;
               send({ type: 'offer', id, file: offerName(id), size: content.length, sha256: sha, port: (udp.address()).port, token: token.toString('hex'), offset: 0, chunk: 60000, halfway: 0, resumed: false, ref: f.ref });
-              setTimeout(() => send({ type: 'complete', id, file: offerName(id), size: content.length, sha256: sha, lastByte: content[content.length - 1] }), 300);
+              setTimeout(() => { send({ type: 'complete', id, file: offerName(id), size: content.length, sha256: sha, lastByte: content[content.length - 1] }); completes++; }, 300);
             }
+            if (f.type === 'who') send({ type: 'online', names: ['alice'] });
           }
         });
       });
       await new Promise<void>((r) => tcp.listen(0, '127.0.0.1', () => r()));
-      return { port: (tcp.address() as net.AddressInfo).port, close: () => { tcp.close(); udp.close(); } };
+      return { port: (tcp.address() as net.AddressInfo).port, completes: () => completes, close: () => { tcp.close(); udp.close(); } };
     }
 
     it('offers named ../x, /etc/x, a/b, .., empty: saved by base name inside the folder or refused; an existing file is never overwritten', async () => {
@@ -170,11 +172,15 @@ describe('hostile: files', function () {
       try {
         const alice = await scope.online(fake.port, 'alice', { downloadsDir: dl, yes: true });
         for (const [i] of names.entries()) {
+          const since = alice.mark();
           alice.command(`/get f${i}`);
-          await alice.waitFor((e) => e.type === 'finished' || e.type === 'error', 3000);
-          await delay(50);
+          await alice.waitFor((e) => e.type === 'finished' || e.type === 'error', { since, ms: 3000 });
         }
-        await delay(300);
+        // every "complete" sent, then a round trip: whatever those frames did on the client has happened
+        await waitUntil(() => fake.completes() === names.length, 5000, 'all complete frames sent');
+        const since = alice.mark();
+        alice.command('/who');
+        await alice.waitForType('online', () => true, { since });
         const finished = alice.ofType('finished');
         for (const f of finished) {
           expect(path.dirname(f.path)).to.equal(dl);

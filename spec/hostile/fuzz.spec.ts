@@ -8,7 +8,7 @@ describe('hostile: protocol fuzz against a live server', function () {
   this.timeout(40000);
 
   it('answers every bad line as documented, never crashes or stalls, and the good clients lose nothing', async () => {
-    const r = await runFuzz({ seconds: 12, seed: 20240601, fuzzers: 16, good: 3, udpPorts: hostilePorts(4), fileBytes: 1_000_000 });
+    const r = await runFuzz({ seconds: 12, seed: 20240601, fuzzers: 16, good: 3, udpPorts: await hostilePorts(4), fileBytes: 1_000_000 });
     console.log(formatResult(r).split('\n').map((l) => `      ${l}`).join('\n'));
     expect(r.crashes, 'crashes').to.equal(0);
     expect(r.stalls, 'stalls').to.equal(0);

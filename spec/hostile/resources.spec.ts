@@ -113,7 +113,7 @@ describe('hostile: resource attacks hold their bounds', function () {
 
   it('many download requests from one client: maxPerSession and the pool bound them (too-many-transfers, busy); ports return', async () => {
     const content = pseudoRandomBytes(200_000);
-    const s = await withServer({ files: { 'f.bin': content }, transfers: transfersOpts(2) });
+    const s = await withServer({ files: { 'f.bin': content }, transfers: await transfersOpts(2) });
     const greedy = await scope.raw(s.port, 'greedy');
     await greedy.hello('greedy');
     for (let k = 0; k < 10; k++) greedy.send({ type: 'get', file: 'f.bin', ref: `g${k}` });
@@ -136,7 +136,7 @@ describe('hostile: resource attacks hold their bounds', function () {
 
   it('a UDP flood of garbage and spoofed datagrams at the pool port does not stop a running download', async function () {
     const content = pseudoRandomBytes(6_000_000, 7);
-    const s = await withServer({ files: { 'big.bin': content }, transfers: transfersOpts(2) });
+    const s = await withServer({ files: { 'big.bin': content }, transfers: await transfersOpts(2) });
     const alice = await scope.online(s.port, 'alice', { yes: true });
     const attacker = dgram.createSocket('udp4');
     await new Promise<void>((r) => attacker.bind(0, '127.0.0.1', () => r()));

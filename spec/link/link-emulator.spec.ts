@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { LinkEmulator } from '../../runtime/link/link-emulator.js';
 import type { LinkEmulatorOptions } from '../../runtime/link/link-emulator.js';
 import type { ImpairmentSpec } from '../../runtime/link/impairment-spec.js';
+import { waitUntil } from '../helpers/recorder.js';
 
 const HOST = '127.0.0.1';
 const PAYLOAD = 200;
@@ -215,7 +216,7 @@ describe('link/link-emulator', function () {
     const c = await client();
     c.socket.send(datagram(1), emu.ports[0]!, HOST);
     await c.waitFor(1);
-    await new Promise((r) => setTimeout(r, 250));
+    await waitUntil(() => emu.stats().nat.expired === 1, 3000, 'the idle entry expired');
     expect(emu.stats().nat).to.deep.equal({ active: 0, opened: 1, expired: 1 });
     c.socket.send(datagram(2), emu.ports[0]!, HOST);
     await c.waitFor(2);

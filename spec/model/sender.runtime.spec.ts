@@ -73,7 +73,6 @@ class Run {
   readonly dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sender-rt-'));
   readonly content = crypto.randomBytes(SIZE);
   readonly file = path.join(this.dir, 'f.bin');
-  readonly ports = nextUdpPorts(1);
   server!: MessengerServer;
   wire!: Wire;
   udp!: dgram.Socket;
@@ -100,7 +99,7 @@ class Run {
     this.server = new MessengerServer({
       host: '127.0.0.1', port: 0, filesDir: this.dir, maxPerAddress: 0, maxConnections: 10, maxOutboxBytes: 1 << 20,
       tickMs: TIMING.sessionTickMs, log: makeLogger({ quiet: true }), clock: this.clock,
-      transfers: { host: '127.0.0.1', ports: this.ports, halfway: 0.5, chunk: CHUNK, cc: 'newreno', silentMs: SILENT_MS, consentTimeoutMs: CONSENT_MS, maxPerSession: 4 },
+      transfers: { host: '127.0.0.1', ports: await nextUdpPorts(1), halfway: 0.5, chunk: CHUNK, cc: 'newreno', silentMs: SILENT_MS, consentTimeoutMs: CONSENT_MS, maxPerSession: 4 },
       inspect: (id) => (id.startsWith('transfer-') ? (ev: InspectionEvent) => this.observe(ev, cov) : undefined),
     });
     await this.server.start();

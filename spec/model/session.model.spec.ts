@@ -185,7 +185,7 @@ describe('model: session machine', function () {
         const server = new MessengerServer({
           host: '127.0.0.1', port: 0, filesDir: dir, maxPerAddress: 0, maxConnections: 1000, maxOutboxBytes: 1 << 20,
           tickMs: TIMING.sessionTickMs, log, clock, session: CFG,
-          transfers: { host: '127.0.0.1', ports: nextUdpPorts(2), halfway: 0.5, chunk: 60000, cc: 'bbr', silentMs: 3000, maxPerSession: 4 },
+          transfers: { host: '127.0.0.1', ports: await nextUdpPorts(2), halfway: 0.5, chunk: 60000, cc: 'bbr', silentMs: 3000, maxPerSession: 4 },
           inspect: (id) => {
             if (!id.startsWith('session-')) return undefined;
             const cov = inspector('session', 'runtime');

@@ -48,7 +48,7 @@ describe('durable history: messenger-server processes on a data folder', functio
   afterEach(() => scope.dispose());
 
   const start = async (extra: string[] = []): Promise<{ run: ChildRun; port: number }> => {
-    const [a, b] = nextUdpPorts(2);
+    const [a, b] = await nextUdpPorts(2);
     return scope.spawnServer(['--port', '0', '--files', files, '--udp-ports', `${a}-${b}`, '--data', data, '--rate', '100000', ...extra]);
   };
 

@@ -5,10 +5,10 @@ import { expect } from 'chai';
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { content, delay, expectIntact, get, poolFull, sha256, TransferScope, UdpBlock, waitEnding, waitUntil, finishedFiles, type TestClient } from './harness.js';
+import { content, delay, expectIntact, get, poolFull, sha256, TransferScope, waitEnding, waitUntil, finishedFiles, type TestClient } from './harness.js';
+import { nextUdpPorts } from '../helpers/ports.js';
 import { partPath } from '../../runtime/download-files.js';
 
-const udp = new UdpBlock(59200, 100);
 
 /** Sends /get, waits for the halfway question, returns it. */
 async function getUntilAsked(c: TestClient, file: string, ms = 10000) {
@@ -26,7 +26,7 @@ describe('transfer/consent', function () {
 
   it('five clients download the same file while a sixth sits at the question; then the sixth says yes', async () => {
     const data = content(1_000_000, 41);
-    const srv = await scope.server({ files: { 'shared.bin': data }, ports: udp.take(8) });
+    const srv = await scope.server({ files: { 'shared.bin': data }, ports: await nextUdpPorts(8) });
     const waiting = await scope.client(srv, 'ponder');
     const asked = await getUntilAsked(waiting, 'shared.bin');
     expect(asked.ev.received).to.equal(500_000);
@@ -50,7 +50,7 @@ describe('transfer/consent', function () {
 
   it('/no stops with a kept partial file; a later /get resumes it and finishes with the right hash', async () => {
     const data = content(1_200_001, 42);
-    const srv = await scope.server({ files: { 'movie.bin': data }, ports: udp.take(2) });
+    const srv = await scope.server({ files: { 'movie.bin': data }, ports: await nextUdpPorts(2) });
     const c = await scope.client(srv, 'resumer');
     const first = await getUntilAsked(c, 'movie.bin');
     c.command('/no');
@@ -82,7 +82,7 @@ describe('transfer/consent', function () {
   it('a /get after /no starts over when the server\'s file changed meanwhile, and finishes with the new hash', async () => {
     const old = content(800_000, 43);
     const fresh = content(900_003, 44);
-    const srv = await scope.server({ files: { 'doc.bin': old }, ports: udp.take(2) });
+    const srv = await scope.server({ files: { 'doc.bin': old }, ports: await nextUdpPorts(2) });
     const c = await scope.client(srv, 'changer');
     const first = await getUntilAsked(c, 'doc.bin');
     c.command('/no');
@@ -106,7 +106,7 @@ describe('transfer/consent', function () {
     // rsync -t, cp -p or touch -r keep the mtime: only the content (and the inode's ctime) tell the versions apart
     const old = content(700_000, 47);
     const fresh = content(700_000, 48);
-    const srv = await scope.server({ files: { 'same.bin': old }, ports: udp.take(2) });
+    const srv = await scope.server({ files: { 'same.bin': old }, ports: await nextUdpPorts(2) });
     const file = path.join(srv.filesDir, 'same.bin');
     const c = await scope.client(srv, 'sneaky');
     const first = await getUntilAsked(c, 'same.bin');
@@ -135,7 +135,7 @@ describe('transfer/consent', function () {
   it('a fresh download after a same-size in-place change with the mtime kept gets the new content', async () => {
     const old = content(200_000, 49);
     const fresh = content(200_000, 50);
-    const srv = await scope.server({ files: { 'cached.bin': old }, ports: udp.take(2) });
+    const srv = await scope.server({ files: { 'cached.bin': old }, ports: await nextUdpPorts(2) });
     const file = path.join(srv.filesDir, 'cached.bin');
     const a = await scope.client(srv, 'first', { yes: true });
     expectIntact(await get(a, 'cached.bin'), old); // the server hashes (and caches) the old version
@@ -151,7 +151,7 @@ describe('transfer/consent', function () {
 
   it('a yes after a wait longer than the silence deadline still finishes (a paused transfer does not time out)', async () => {
     const data = content(600_000, 45);
-    const srv = await scope.server({ files: { 'slow.bin': data }, ports: udp.take(2), transfers: { silentMs: 1000 } });
+    const srv = await scope.server({ files: { 'slow.bin': data }, ports: await nextUdpPorts(2), transfers: { silentMs: 1000 } });
     const c = await scope.client(srv, 'thinker');
     const asked = await getUntilAsked(c, 'slow.bin');
     await delay(2500);
@@ -164,7 +164,7 @@ describe('transfer/consent', function () {
   });
 
   it('/yes and /no with nothing waiting are refused clearly', async () => {
-    const srv = await scope.server({ files: { 'x.bin': content(10, 1) }, ports: udp.take(2) });
+    const srv = await scope.server({ files: { 'x.bin': content(10, 1) }, ports: await nextUdpPorts(2) });
     const c = await scope.client(srv, 'nothing');
     const since = c.mark();
     c.command('/yes');
@@ -183,7 +183,7 @@ describe('transfer/consent: control frames and the session rate limit', function
   // consent must not leave the download waiting forever (the server paused, the client saying HELLO).
   it('50 small downloads in a row with --yes all end (none hangs at the question)', async () => {
     const data = content(3000, 46);
-    const srv = await scope.server({ files: { 'small.bin': data }, ports: udp.take(2) });
+    const srv = await scope.server({ files: { 'small.bin': data }, ports: await nextUdpPorts(2) });
     const c = await scope.client(srv, 'scripted', { yes: true });
     for (let i = 0; i < 50; i++) {
       const since = c.mark();
@@ -202,7 +202,7 @@ describe('transfer/consent: control frames and the session rate limit', function
 
   it('a burst of /get requests is answered one way or another for every request (no request left pending)', async () => {
     const names = Array.from({ length: 50 }, (_, i) => `b${i}.bin`);
-    const srv = await scope.server({ files: Object.fromEntries(names.map((n, i) => [n, content(100, 100 + i)])), ports: udp.take(8) });
+    const srv = await scope.server({ files: Object.fromEntries(names.map((n, i) => [n, content(100, 100 + i)])), ports: await nextUdpPorts(8) });
     const c = await scope.client(srv, 'burster', { yes: true });
     const since = c.mark();
     for (const n of names) c.command(`/get ${n}`);

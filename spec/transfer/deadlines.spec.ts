@@ -28,8 +28,8 @@ describe('transfer/deadlines on a warp clock', function () {
 
   it("sender's silent-client deadline: no ACK for TIMING.senderSilentMs of the server's time fails a running download and frees its port", async () => {
     const data = content(3_000_000, 91);
-    const pool = nextUdpPorts(1);
-    const listen = nextUdpPorts(1);
+    const pool = await nextUdpPorts(1);
+    const listen = await nextUdpPorts(1);
     // 16 Mbit/s: the download runs for about 1.5 s, so it is still sending when the server's time jumps
     await scope.emulator(pool, listen, {}, { rateBitsPerSec: 16e6, queuePackets: 400 });
     const clock = warp();
@@ -51,7 +51,7 @@ describe('transfer/deadlines on a warp clock', function () {
   it('consent deadline: a question unanswered for TIMING.consentTimeoutMs stops the download, keeps the partial copy and frees the port', async () => {
     const data = content(400_000, 92);
     const clock = warp();
-    const srv = await scope.server({ files: { 'ask.bin': data }, ports: nextUdpPorts(1), transfers: { clock } });
+    const srv = await scope.server({ files: { 'ask.bin': data }, ports: await nextUdpPorts(1), transfers: { clock } });
     const c = await scope.client(srv, 'ponder');
     const since = c.mark();
     c.command('/get ask.bin');
@@ -75,7 +75,7 @@ describe('transfer/deadlines on a warp clock', function () {
     const clientClock = warp();
     const port = hole.address().port;
     // the offer names the black hole's port: the client's HELLOs never reach the server, no data comes back
-    const srv = await scope.server({ files: { 'blocked.bin': content(100_000, 93) }, ports: nextUdpPorts(1), transfers: { advertisePorts: [port, port], silentMs: undefined, clock: serverClock } });
+    const srv = await scope.server({ files: { 'blocked.bin': content(100_000, 93) }, ports: await nextUdpPorts(1), transfers: { advertisePorts: [port, port], silentMs: undefined, clock: serverClock } });
     const c = await scope.client(srv, 'walled', { download: { clock: clientClock } });
     const since = c.mark();
     c.command('/get blocked.bin');

@@ -1,7 +1,7 @@
 // Shared helpers for the download integration tests (spec/transfer/**): an in-process MessengerServer with a real
 // UDP port pool, real ClientRuntime clients with real downloads folders, the link emulator in between when a test
-// wants impairments, files of known content, and bounded waits. Every test file takes its UDP ports from its own
-// block of 59000-59999 (see udpBlock) so that the files never share a port.
+// wants impairments, files of known content, and bounded waits. Every UDP port a test uses comes from nextUdpPorts
+// (spec/helpers/ports.ts), the one allocator, which probes each port free before handing it out.
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -17,25 +17,6 @@ import { makeTempDir, removeDir } from '../helpers/tmp.js';
 
 export { TestClient, waitUntil, type EventOf };
 export { delay } from '../helpers/recorder.js';
-
-// ------------------------------------------------------------------------------------------------ ports
-
-/** Hands out consecutive UDP port ranges from one test file's block [base, base + span). */
-export class UdpBlock {
-  private next: number;
-  constructor(readonly base: number, readonly span = 100) {
-    if (base < 59000 || base + span > 60000) throw new RangeError('transfer tests use UDP ports 59000-59999 only');
-    this.next = base;
-  }
-
-  /** `count` consecutive ports as an inclusive range. */
-  take(count: number): [number, number] {
-    if (this.next + count > this.base + this.span) this.next = this.base;
-    const a = this.next;
-    this.next += count;
-    return [a, a + count - 1];
-  }
-}
 
 // ------------------------------------------------------------------------------------------------ files
 
@@ -183,7 +164,5 @@ export function listDir(dir: string): string[] {
 export function finishedFiles(dir: string): string[] {
   return listDir(dir).filter((n) => !n.startsWith('.') && !n.endsWith('.part') && !n.endsWith('.part.json'));
 }
-
-export function fileSize(p: string): number { return fs.statSync(p).size; }
 
 export function join(...p: string[]): string { return path.join(...p); }

@@ -10,9 +10,9 @@ import path from 'node:path';
 import { encodeAck, encodeClose, encodeData, encodeHello } from '../../machines/transport/packet-codec.js';
 import type { TransferEndpoint } from '../../runtime/udp-endpoint.js';
 import { RawClient } from '../helpers/raw.js';
-import { content, delay, expectIntact, get, listDir, poolFull, TransferScope, UdpBlock, waitEnding } from './harness.js';
+import { content, expectIntact, get, listDir, poolFull, TransferScope, waitEnding, waitUntil } from './harness.js';
+import { nextUdpPorts } from '../helpers/ports.js';
 
-const udp = new UdpBlock(59500, 100);
 
 function bindUdp(): Promise<dgram.Socket> {
   return new Promise((resolve) => {
@@ -28,8 +28,8 @@ describe('transfer/hostile: spoofed datagrams', function () {
 
   it('wrong token, wrong transfer id, garbage and a forged ACK from another address are ignored; the file arrives intact', async () => {
     const data = content(3_000_000, 71);
-    const pool = udp.take(1);
-    const listen = udp.take(1);
+    const pool = await nextUdpPorts(1);
+    const listen = await nextUdpPorts(1);
     // 16 Mbit/s: the download lasts about 1.5 s, long enough to be attacked
     await scope.emulator(pool, listen, {}, { rateBitsPerSec: 16e6, queuePackets: 400 });
     const srv = await scope.server({ files: { 'target.bin': data }, ports: pool, transfers: { advertisePorts: listen } });
@@ -82,14 +82,15 @@ describe('transfer/hostile: spoofed datagrams', function () {
 
   it('a forged HELLO with a wrong token cannot move the data path', async () => {
     const data = content(1_000_000, 72);
-    const pool = udp.take(1);
-    const listen = udp.take(1);
+    const pool = await nextUdpPorts(1);
+    const listen = await nextUdpPorts(1);
     await scope.emulator(pool, listen, {}, { rateBitsPerSec: 16e6, queuePackets: 400 });
     const srv = await scope.server({ files: { 'h.bin': data }, ports: pool, transfers: { advertisePorts: listen } });
     const c = await scope.client(srv, 'holder', { yes: true });
     const attacker = await bindUdp();
     let stolen = 0;
-    attacker.on('message', () => { stolen++; });
+    let marked = false;
+    attacker.on('message', (m) => { if (m.toString() === 'marker') marked = true; else stolen++; });
     scope.onDispose(() => new Promise<void>((r) => attacker.close(() => r())));
     const since = c.mark();
     c.command('/get h.bin');
@@ -100,7 +101,11 @@ describe('transfer/hostile: spoofed datagrams', function () {
       attacker.send(encodeHello({ transferId: dl.id, token: crypto.randomBytes(8), pn: i }, 0, 1 << 20), pool[0], '127.0.0.1');
     }
     expectIntact(await waitEnding(c, 'h.bin', since, 15000), data);
-    await delay(50);
+    // a marker sent to the attacker's socket after the end: once it is in, anything sent to it before is in too
+    const marker = await bindUdp();
+    scope.onDispose(() => new Promise<void>((r) => marker.close(() => r())));
+    marker.send('marker', (attacker.address()).port, '127.0.0.1');
+    await waitUntil(() => marked, 3000, 'the marker datagram');
     expect(stolen, 'no data went to the attacker').to.equal(0);
   });
 });
@@ -118,7 +123,7 @@ describe('transfer/hostile: file names', function () {
   it('traversal and unsafe names are refused with bad-file-name or no-such-file and write nothing', async () => {
     const outside = scope.dir('messenger-outside-');
     fs.writeFileSync(path.join(outside, 'secret.txt'), 'top secret');
-    const srv = await scope.server({ files: { 'ok.txt': 'fine', '.hidden': 'h', 'sub/inner.txt': 'inner' }, ports: udp.take(1) });
+    const srv = await scope.server({ files: { 'ok.txt': 'fine', '.hidden': 'h', 'sub/inner.txt': 'inner' }, ports: await nextUdpPorts(1) });
     fs.symlinkSync(path.join(outside, 'secret.txt'), path.join(srv.filesDir, 'outside-link.txt'));
     fs.symlinkSync(outside, path.join(srv.filesDir, 'dir-link'));
     const c = await scope.client(srv, 'prober');
@@ -136,7 +141,7 @@ describe('transfer/hostile: file names', function () {
   });
 
   it('the same names sent as raw frames are refused too', async () => {
-    const srv = await scope.server({ files: { 'ok.txt': 'fine' }, ports: udp.take(1) });
+    const srv = await scope.server({ files: { 'ok.txt': 'fine' }, ports: await nextUdpPorts(1) });
     const raw = await RawClient.connect(srv.port);
     scope.onDispose(() => raw.socket.destroy());
     await raw.hello('rawprober');
@@ -158,7 +163,7 @@ describe('transfer/hostile: file names', function () {
   it('a symlink leading outside the shared folder is neither listed nor downloadable', async () => {
     const outside = scope.dir('messenger-outside-');
     fs.writeFileSync(path.join(outside, 'secret.txt'), 'top secret');
-    const srv = await scope.server({ files: { 'ok.txt': 'fine', 'inner.txt': 'in' }, ports: udp.take(1) });
+    const srv = await scope.server({ files: { 'ok.txt': 'fine', 'inner.txt': 'in' }, ports: await nextUdpPorts(1) });
     fs.symlinkSync(path.join(outside, 'secret.txt'), path.join(srv.filesDir, 'leak.txt'));
     fs.symlinkSync('/etc/passwd', path.join(srv.filesDir, 'passwd'));
     const c = await scope.client(srv, 'lister', { yes: true });

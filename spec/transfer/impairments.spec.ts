@@ -3,9 +3,9 @@
 // deadlines: every file arrives byte for byte. Chunk 1200, so a 1 MB file is ~870 DATA packets.
 import { expect } from 'chai';
 import { parseImpairments, type ImpairmentSpec, type LinkStats } from '../../runtime/link/index.js';
-import { content, expectIntact, get, poolFull, TransferScope, UdpBlock } from './harness.js';
+import { content, expectIntact, get, poolFull, TransferScope } from './harness.js';
+import { nextUdpPorts } from '../helpers/ports.js';
 
-const udp = new UdpBlock(59100, 100);
 const SIZE = 1_000_000;
 const DATA = content(SIZE, 31);
 
@@ -46,8 +46,8 @@ describe('transfer/impairments (through the link emulator)', function () {
 
   for (const k of CASES) {
     it(`${k.title}: the file arrives intact`, async () => {
-      const pool = udp.take(2);
-      const listen = udp.take(2);
+      const pool = await nextUdpPorts(2);
+      const listen = await nextUdpPorts(2);
       const up: ImpairmentSpec = parseImpairments(k.up);
       const down: ImpairmentSpec = parseImpairments(k.down);
       const emu = await scope.emulator(pool, listen, up, down, 1234);

@@ -2,9 +2,9 @@
 // no file descriptors, and the pool is full again; after everything closes, the process is back where it started.
 import { expect } from 'chai';
 import fs from 'node:fs';
-import { content, delay, expectIntact, finishedFiles, get, poolFull, TransferScope, UdpBlock, waitEnding, waitUntil } from './harness.js';
+import { content, expectIntact, finishedFiles, get, poolFull, TransferScope, waitEnding, waitUntil } from './harness.js';
+import { nextUdpPorts } from '../helpers/ports.js';
 
-const udp = new UdpBlock(59600, 100);
 const WATCHED = ['UDPWRAP', 'TCPWRAP', 'TCPSocketWrap', 'TCPServerWrap', 'FSReqCallback', 'FSReqPromise', 'Timeout', 'Immediate', 'FileHandle'];
 
 interface Snapshot { resources: Record<string, number>; fds: number }
@@ -13,6 +13,20 @@ function snapshot(): Snapshot {
   const resources: Record<string, number> = Object.fromEntries(WATCHED.map((k) => [k, 0]));
   for (const r of process.getActiveResourcesInfo()) if (r in resources) resources[r]!++;
   return { resources, fds: fs.readdirSync('/proc/self/fd').length };
+}
+
+/** The snapshot once it has stopped changing (the same over 5 polls 20 ms apart, within `ms`): closes under way are done. */
+async function steady(ms = 3000): Promise<Snapshot> {
+  const key = (x: Snapshot) => JSON.stringify(x);
+  let last = key(snapshot());
+  let same = 0;
+  await waitUntil(() => {
+    const now = key(snapshot());
+    same = now === last ? same + 1 : 0;
+    last = now;
+    return same >= 5;
+  }, ms, 'handles steady', 20);
+  return snapshot();
 }
 
 /** Waits (bounded) until the snapshot equals `want`, then compares: closes finish on later event-loop turns. */
@@ -28,19 +42,17 @@ describe('transfer/leaks', function () {
   afterEach(() => scope.dispose());
 
   it('200 small transfers in a row (and 10 declined then resumed) leave no handles, timers or descriptors open', async () => {
-    await delay(100);
-    const outside = snapshot();
+    const outside = await steady();
     const files: Record<string, Buffer> = {};
     for (let i = 0; i < 10; i++) files[`f${i}.bin`] = content(i === 0 ? 0 : i * 997, 80 + i);
     // each download costs two control frames (get, consent): lift the chat rate limit, which is not what this measures
-    const srv = await scope.server({ files, ports: udp.take(4), limits: { ratePerSec: 10000, burst: 10000 } });
+    const srv = await scope.server({ files, ports: await nextUdpPorts(4), limits: { ratePerSec: 10000, burst: 10000 } });
     const c = await scope.client(srv, 'many', { yes: true });
     const asker = await scope.client(srv, 'decliner');
     // warm up: the first transfer loads modules and caches hashes
     expectIntact(await get(c, 'f1.bin'), files['f1.bin']!);
     await poolFull(srv);
-    await delay(100);
-    const baseline = snapshot();
+    const baseline = await steady();
 
     for (let i = 0; i < 200; i++) {
       const name = `f${i % 10}.bin`;

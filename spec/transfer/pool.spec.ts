@@ -1,9 +1,9 @@
 // The UDP port pool: a paused download holds its port; an empty pool answers busy at once (never a hang); every
 // ending (finished, declined, stopped) gives the port back, and the next request gets it.
 import { expect } from 'chai';
-import { content, expectIntact, get, getIntact, poolFull, TransferScope, UdpBlock, waitEnding } from './harness.js';
+import { content, expectIntact, get, getIntact, poolFull, TransferScope, waitEnding } from './harness.js';
+import { nextUdpPorts } from '../helpers/ports.js';
 
-const udp = new UdpBlock(59300, 100);
 
 describe('transfer/pool', function () {
   this.timeout(30000);
@@ -12,7 +12,7 @@ describe('transfer/pool', function () {
 
   it('a pool of one port held by a paused download answers busy; the port comes back after /no', async () => {
     const data = content(400_000, 51);
-    const srv = await scope.server({ files: { 'a.bin': data, 'b.bin': content(5000, 52) }, ports: udp.take(1) });
+    const srv = await scope.server({ files: { 'a.bin': data, 'b.bin': content(5000, 52) }, ports: await nextUdpPorts(1) });
     const pool = srv.server.transfers.pool;
     expect(pool.size).to.equal(1);
     const holder = await scope.client(srv, 'holder');
@@ -49,7 +49,7 @@ describe('transfer/pool', function () {
 
   it('more requests than ports: the extra ones are busy, the rest finish, and the pool refills', async () => {
     const data = content(300_000, 53);
-    const srv = await scope.server({ files: { 'f.bin': data }, ports: udp.take(2) });
+    const srv = await scope.server({ files: { 'f.bin': data }, ports: await nextUdpPorts(2) });
     const holders = await Promise.all(['h1', 'h2'].map((n) => scope.client(srv, n)));
     for (const h of holders) {
       const since = h.mark();
@@ -68,8 +68,8 @@ describe('transfer/pool', function () {
 
   it('/stop during a download ends it as stopped and returns the port', async () => {
     const data = content(2_000_000, 54);
-    const pool = udp.take(1);
-    const listen = udp.take(1);
+    const pool = await nextUdpPorts(1);
+    const listen = await nextUdpPorts(1);
     // a slow link (8 Mbit/s) so that the download is still running when /stop arrives
     await scope.emulator(pool, listen, {}, { rateBitsPerSec: 8e6, queuePackets: 200 });
     const srv = await scope.server({ files: { 's.bin': data }, ports: pool, transfers: { advertisePorts: listen } });
@@ -88,7 +88,7 @@ describe('transfer/pool', function () {
   it('a client may run at most maxPerSession downloads at once', async () => {
     const srv = await scope.server({
       files: { 'p1.bin': content(300_000, 1), 'p2.bin': content(300_000, 2), 'p3.bin': content(300_000, 3) },
-      ports: udp.take(4), transfers: { maxPerSession: 2 },
+      ports: await nextUdpPorts(4), transfers: { maxPerSession: 2 },
     });
     const c = await scope.client(srv, 'greedy');
     const since = c.mark();

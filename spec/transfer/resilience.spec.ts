@@ -7,9 +7,9 @@ import fs from 'node:fs';
 import { Connection } from '../../runtime/connection.js';
 import type { TransferEndpoint } from '../../runtime/udp-endpoint.js';
 import { spawnClient, type ChildRun } from '../helpers/proc.js';
-import { content, delay, expectIntact, poolFull, TransferScope, UdpBlock, waitEnding } from './harness.js';
+import { content, expectIntact, poolFull, TransferScope, waitEnding } from './harness.js';
+import { nextUdpPorts } from '../helpers/ports.js';
 
-const udp = new UdpBlock(59400, 100);
 
 describe('transfer/resilience', function () {
   this.timeout(40000);
@@ -26,8 +26,8 @@ describe('transfer/resilience', function () {
 
   it('a client process killed (SIGKILL) mid-transfer frees its port within the deadline', async () => {
     const data = content(8_000_000, 61);
-    const pool = udp.take(2);
-    const listen = udp.take(2);
+    const pool = await nextUdpPorts(2);
+    const listen = await nextUdpPorts(2);
     // 40 Mbit/s so that 8 MB takes well over a second: the kill lands mid-transfer
     await scope.emulator(pool, listen, {}, { rateBitsPerSec: 40e6, queuePackets: 400 });
     const srv = await scope.server({ files: { 'big.bin': data }, ports: pool, transfers: { advertisePorts: listen, silentMs: 10000 } });
@@ -47,7 +47,7 @@ describe('transfer/resilience', function () {
 
   it('a client process killed while paused at the question frees its port', async () => {
     const data = content(500_000, 62);
-    const srv = await scope.server({ files: { 'q.bin': data }, ports: udp.take(1), transfers: { silentMs: 10000 } });
+    const srv = await scope.server({ files: { 'q.bin': data }, ports: await nextUdpPorts(1), transfers: { silentMs: 10000 } });
     const run = await spawned(srv.port, 'ponderer', []);
     run.type('/get q.bin');
     await run.waitFor((l) => l.type === 'consent', 15000);
@@ -59,8 +59,8 @@ describe('transfer/resilience', function () {
 
   it('a client whose UDP sends stop mid-transfer (no more ACKs) gets an error and the port returns', async () => {
     const data = content(3_000_000, 63);
-    const pool = udp.take(1);
-    const listen = udp.take(1);
+    const pool = await nextUdpPorts(1);
+    const listen = await nextUdpPorts(1);
     await scope.emulator(pool, listen, {}, { rateBitsPerSec: 16e6, queuePackets: 400 });
     const srv = await scope.server({ files: { 'mute.bin': data }, ports: pool, transfers: { advertisePorts: listen, silentMs: 1000 } });
     const c = await scope.client(srv, 'mute', { yes: true });
@@ -86,8 +86,8 @@ describe('transfer/resilience', function () {
 
   it('a client whose ACKs are blacked out (longer than silentMs) gets an error and the port returns', async () => {
     const data = content(3_000_000, 64);
-    const pool = udp.take(1);
-    const listen = udp.take(1);
+    const pool = await nextUdpPorts(1);
+    const listen = await nextUdpPorts(1);
     // ACKs (and HELLOs) vanish from 300 ms after the emulator starts, for a minute
     await scope.emulator(pool, listen, { blackouts: [{ at: 300, for: 60000 }] }, { rateBitsPerSec: 16e6, queuePackets: 400 });
     const srv = await scope.server({ files: { 'dark.bin': data }, ports: pool, transfers: { advertisePorts: listen, silentMs: 1500 } });
@@ -101,8 +101,8 @@ describe('transfer/resilience', function () {
   });
 
   it('a client whose UDP never gets through (blocked both ways from the start) gets an error and the port returns', async () => {
-    const pool = udp.take(1);
-    const listen = udp.take(1);
+    const pool = await nextUdpPorts(1);
+    const listen = await nextUdpPorts(1);
     const wall = { blackouts: [{ at: 0, for: 600000 }] };
     await scope.emulator(pool, listen, wall, wall);
     const srv = await scope.server({ files: { 'wall.bin': content(100_000, 65) }, ports: pool, transfers: { advertisePorts: listen, silentMs: 1500 } });
@@ -122,7 +122,7 @@ describe('transfer/resilience', function () {
   // fail a download whose bytes have all arrived. (Seen as 1 in ~60 small downloads on loopback without the delay.)
   it('an ICMP port-unreachable after the server closed the port does not fail a complete download', async () => {
     const data = content(30_000, 66);
-    const srv = await scope.server({ files: { 'late.bin': data }, ports: udp.take(1) });
+    const srv = await scope.server({ files: { 'late.bin': data }, ports: await nextUdpPorts(1) });
     const c = await scope.client(srv, 'late', { yes: true });
     // hold back "complete" frames for 400 ms so that the window between port closed and complete is wide open
     const proto = Connection.prototype as unknown as { send(f: { type: string }): void };
@@ -141,7 +141,7 @@ describe('transfer/resilience', function () {
     expect(c.after(since).filter((e) => e.type === 'error'), 'no error before complete').to.deep.equal([]);
     // a late ACK, exactly as the ack timer sends it
     (d as unknown as { sendAck(now: number): void }).sendAck(performance.now());
-    await delay(50);
+    // the refusal surfaces before "complete", which is held back 400 ms: waitEnding would see an error first
     expectIntact(await waitEnding(c, 'late.bin', since, 5000), data);
   });
 });

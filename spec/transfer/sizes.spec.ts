@@ -5,9 +5,9 @@ import { expect } from 'chai';
 import fs from 'node:fs';
 import path from 'node:path';
 import { partPath } from '../../runtime/download-files.js';
-import { content, expectIntact, finishedFiles, get, getIntact, poolFull, sha256Of, TransferScope, UdpBlock, type Server, type TestClient } from './harness.js';
+import { content, expectIntact, finishedFiles, get, getIntact, poolFull, sha256Of, TransferScope, type Server, type TestClient } from './harness.js';
+import { nextUdpPorts } from '../helpers/ports.js';
 
-const udp = new UdpBlock(59000, 100);
 
 for (const chunk of [1200, 60000]) {
   describe(`transfer/sizes (real UDP, chunk ${chunk})`, function () {
@@ -25,7 +25,7 @@ for (const chunk of [1200, 60000]) {
     let c: TestClient;
 
     before(async () => {
-      srv = await scope.server({ files, ports: udp.take(2), transfers: { chunk } });
+      srv = await scope.server({ files, ports: await nextUdpPorts(2), transfers: { chunk } });
       c = await scope.client(srv, `sizes${chunk}`, { yes: true });
     });
     after(() => scope.dispose());
@@ -60,7 +60,7 @@ describe('transfer/sizes: already complete in the downloads folder', function ()
 
   it('a second /get saves as NAME.1, a third as NAME.2, never overwriting', async () => {
     const data = content(50_000, 21);
-    const srv = await scope.server({ files: { 'report.pdf': data }, ports: udp.take(2) });
+    const srv = await scope.server({ files: { 'report.pdf': data }, ports: await nextUdpPorts(2) });
     const c = await scope.client(srv, 'again', { yes: true });
     const dir = c.rt.opts.downloadsDir;
     const first = await getIntact(c, 'report.pdf', data);
@@ -77,7 +77,7 @@ describe('transfer/sizes: already complete in the downloads folder', function ()
   });
 
   it('an empty file already present also gets a new name', async () => {
-    const srv = await scope.server({ files: { 'empty.txt': '' }, ports: udp.take(2) });
+    const srv = await scope.server({ files: { 'empty.txt': '' }, ports: await nextUdpPorts(2) });
     const c = await scope.client(srv, 'again0', { yes: true });
     const a = expectIntact(await get(c, 'empty.txt'), Buffer.alloc(0));
     const b = expectIntact(await get(c, 'empty.txt'), Buffer.alloc(0));

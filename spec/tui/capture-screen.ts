@@ -7,10 +7,10 @@ import { KEY, peer, ROOT, sleep, startServer, Tui } from './harness.js';
 const srv = await startServer({
   'notes.txt': 'meeting notes\n', 'slides.pdf': Buffer.alloc(2_400_000, 7), 'song.ogg': Buffer.alloc(6_000_000, 9),
   'photo.jpg': Buffer.alloc(180_000, 3),
-}, [58080, 58095]);
+});
 const bob = await peer(srv.server.port, 'bob');
 bob.client.command('morning all, slides are up on the server');
-await sleep(200);
+await bob.waitEvent((e) => e.type === 'message' && e.text.startsWith('morning all')); // in the history alice is sent
 const t = new Tui(['--name', 'alice', '--port', String(srv.server.port), '--no-reconnect'], 100, 30);
 try {
   await t.waitFor('Files (4)', 15000);

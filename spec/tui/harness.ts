@@ -10,6 +10,7 @@ import { MessengerServer, SERVER_DEFAULTS, type ServerOptions } from '../../runt
 import { makeLogger } from '../../runtime/logger.js';
 import { ClientRuntime } from '../../runtime/client-runtime.js';
 import type { ClientEvent } from '../../machines/client-events.js';
+import { nextUdpPorts } from '../helpers/ports.js';
 
 // @xterm/headless is CommonJS: depending on the loader its exports arrive as named exports or under default
 const { Terminal } = ((xtermModule as { default?: typeof xtermModule }).default ?? xtermModule);
@@ -18,7 +19,8 @@ export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 export const ROOT = path.resolve(import.meta.dirname, '../..');
 
-export async function startServer(files: Record<string, Buffer | string> = {}, udp: [number, number] = [58000, 58015], port = 0, extra: Partial<ServerOptions> = {}) {
+export async function startServer(files: Record<string, Buffer | string> = {}, port = 0, extra: Partial<ServerOptions> = {}) {
+  const udp = await nextUdpPorts(16);
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tui-files-'));
   for (const [name, data] of Object.entries(files)) fs.writeFileSync(path.join(dir, name), data);
   const server = new MessengerServer({
@@ -105,15 +107,12 @@ export class Tui {
 
   type(s: string): void { this.proc.write(s); }
 
-  /** A left click at a 0-based cell, as an SGR mouse report (press and release). */
+  /**
+   * A left click at a 0-based cell: press and release as SGR mouse reports in one write, which is what the client
+   * reads from a real terminal when it was busy for a moment; the client must take it as one click (tui/input-chunks.ts).
+   */
   async click(x: number, y: number): Promise<void> {
-    // separate writes, well apart: blessed reads one mouse report per chunk of input and drops what follows it in
-    // the same chunk (keys typed right after a click would be lost if the terminal delivered them together)
-    await sleep(100);
-    this.proc.write(`\x1b[<0;${x + 1};${y + 1}M`);
-    await sleep(100);
-    this.proc.write(`\x1b[<0;${x + 1};${y + 1}m`);
-    await sleep(150);
+    this.proc.write(`\x1b[<0;${x + 1};${y + 1}M\x1b[<0;${x + 1};${y + 1}m`);
   }
 
   /** A key that must not run into the next one (Esc followed by a character reads as Meta-character). */

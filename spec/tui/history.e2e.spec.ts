@@ -16,7 +16,7 @@ describe('full-screen client: history (pty)', function () {
 
   before(async () => {
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tui-store-'));
-    srv = await startServer({}, [58120, 58135], 0, { store: SqliteStore.open(dir), historyReplay: 5 });
+    srv = await startServer({}, 0, { store: SqliteStore.open(dir), historyReplay: 5 });
   });
   after(async () => {
     await tui?.stop();

@@ -6,7 +6,8 @@
 import type { CongestionControlName } from '../api.js';
 import type { RttEstimator } from '../rtt.js';
 import type { RateSample } from '../sent-packets.js';
-import { type AckEvent, type CongestionController, type CongestionEvent, RecoveryPeriod, INITIAL_WINDOW_DATAGRAMS } from './controller.js';
+import type { AckEvent, CongestionController, CongestionEvent } from './controller.js';
+import { RecoveryPeriod, INITIAL_WINDOW_DATAGRAMS } from './window-rules.js';
 import { WindowedMax } from './windowed-max.js';
 
 /** 2/ln 2: the smallest gain that doubles the delivery rate each round in startup. */

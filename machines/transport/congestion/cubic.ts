@@ -3,10 +3,8 @@
 // Reno-friendly estimate W_est keeps it at least as aggressive as Reno on short-RTT paths, where the cubic
 // curve is slower. Windows are bytes; the curve is defined in datagrams, hence the `maxDatagram` factors.
 import type { CongestionControlName } from '../api.js';
-import {
-  type AckEvent, type CongestionController, type CongestionEvent, RecoveryPeriod,
-  INITIAL_WINDOW_DATAGRAMS, MINIMUM_WINDOW_DATAGRAMS,
-} from './controller.js';
+import type { AckEvent, CongestionController, CongestionEvent } from './controller.js';
+import { RecoveryPeriod, INITIAL_WINDOW_DATAGRAMS, MINIMUM_WINDOW_DATAGRAMS } from './window-rules.js';
 
 /** RFC 9438 §5: the cubic scaling constant, in datagrams per second cubed. */
 export const CUBIC_C = 0.4;

@@ -1,10 +1,8 @@
 // NewReno as specified by RFC 9002 §7 and Appendix B: slow start, congestion avoidance (one datagram per
 // window per RTT), halving on a congestion event, collapse to the minimum window on persistent congestion.
 import type { CongestionControlName } from '../api.js';
-import {
-  type AckEvent, type CongestionController, type CongestionEvent, RecoveryPeriod,
-  INITIAL_WINDOW_DATAGRAMS, LOSS_REDUCTION_FACTOR, MINIMUM_WINDOW_DATAGRAMS,
-} from './controller.js';
+import type { AckEvent, CongestionController, CongestionEvent } from './controller.js';
+import { RecoveryPeriod, INITIAL_WINDOW_DATAGRAMS, LOSS_REDUCTION_FACTOR, MINIMUM_WINDOW_DATAGRAMS } from './window-rules.js';
 
 export class NewReno implements CongestionController {
   readonly name: CongestionControlName = 'newreno';
