@@ -7,7 +7,7 @@
 // 2. The real SenderCore (machines/transport/sender-core.ts) under the real sender machine, against an in-memory
 //    receiver (the real ReceiverCore) over a lossy, credit-limited link: every poll() result is checked against the
 //    congestion window and the receiver credit, the halfway hold, and a finished file's bytes (last byte included).
-// 3. End to end: MessengerServer's transfers host and a ClientRuntime's downloads over real UDP (ports 59920-59935):
+// 3. End to end: MessengerServer's transfers host and a ClientRuntime's downloads over real UDP (a 16-port pool from the port allocator):
 //    finished, declined, stopped, interrupted; each ending gives the UDP port back to the pool. The sender's and the
 //    receiver's own runtime runs (their model paths against the real server and client) are in sender.runtime.spec.ts
 //    and receiver.runtime.spec.ts.
@@ -27,6 +27,7 @@ import { SenderCore, type OutgoingPacket } from '../../machines/transport/sender
 import { ClientRuntime } from '../../runtime/client-runtime.js';
 import { makeLogger } from '../../runtime/logger.js';
 import { MessengerServer } from '../../runtime/server.js';
+import { nextUdpPorts } from '../helpers/ports.js';
 import { inspector } from './coverage.js';
 import { checkSender, senderCovering, senderInput, senderModel, senderPaths, type Ev, type SenderLog } from './sender-model.js';
 import { coveringPaths, edgePaths, stateText, transitionsOf, type ModelPath, type Snap } from './paths.js';
@@ -231,7 +232,7 @@ describe('model: transfer machines', function () {
       fs.writeFileSync(path.join(filesDir, 'big.bin'), content);
       server = new MessengerServer({
         host: '127.0.0.1', port: 0, filesDir, maxPerAddress: 0, maxConnections: 100, maxOutboxBytes: 1 << 20, tickMs: 600000, log,
-        transfers: { host: '127.0.0.1', ports: [59920, 59935], halfway: 0.5, chunk: 60000, cc: 'bbr', silentMs: 3000, maxPerSession: 4 },
+        transfers: { host: '127.0.0.1', ports: await nextUdpPorts(16), halfway: 0.5, chunk: 60000, cc: 'bbr', silentMs: 3000, maxPerSession: 4 },
         // the sender's runtime runs are spec/model/sender.runtime.spec.ts (a scripted client facing the real server)
         inspect: (id) => (id.startsWith('transfer') ? undefined : inspector('session', 'runtime')),
       });

@@ -2,10 +2,12 @@
 // a WarpClock, never by waiting: the session close grace, the refusal grace, the shutdown grace, the client's chat
 // pacing; and the machines' deadlines once each end to end (hello, idle, ping, handshake, close grace, backoff).
 // Sockets are real; a peer that "does not close" is a half-open socket that never ends its side.
+import dgram from 'node:dgram';
 import net from 'node:net';
 import { expect } from 'chai';
 import { TIMING } from '../../machines/timing.js';
 import { WarpClock } from '../../runtime/clock.js';
+import { nextUdpPorts } from '../helpers/ports.js';
 import { Scope } from '../helpers/scope.js';
 
 /** Open TCP connections of a MessengerServer's listener (refused ones included). */
@@ -177,5 +179,25 @@ describe('time/timers: every deadline reached by moving the clock', function () 
     for (let i = 0; i < 40 && heard() < 12; i++) { clock.advance(250); await new Promise((r) => setTimeout(r, 2)); }
     expect(heard()).to.equal(12);
     expect(b.items.filter((e) => e.type === 'message').map((e) => (e as { text: string }).text)).to.deep.equal(Array.from({ length: 12 }, (_, i) => `line ${i}`));
+  });
+  it('server: a pool port another program held is skipped until its bench time has passed', async () => {
+    const ports = await nextUdpPorts(1);
+    const srv = await scope.server({ clock, files: { 'f.bin': 'x'.repeat(5000) }, transfers: { ports } });
+    const c = await scope.online(srv.port, 'getter', { clock, yes: true });
+    // another program takes the pool's one port after the server started
+    const squatter = dgram.createSocket('udp4');
+    await new Promise<void>((r) => squatter.bind(ports[0], '127.0.0.1', r));
+    let since = c.mark();
+    c.command('/get f.bin');
+    expect((await c.waitForType('error', () => true, { since, ms: 2000 })).code).to.equal('busy');
+    await new Promise<void>((r) => squatter.close(() => r()));
+    // the port is free again, but benched: still busy until the bench time passes
+    since = c.mark();
+    c.command('/get f.bin');
+    expect((await c.waitForType('error', () => true, { since, ms: 2000 })).code).to.equal('busy');
+    clock.advance(TIMING.portBenchMs);
+    since = c.mark();
+    c.command('/get f.bin');
+    await c.waitForType('finished', () => true, { since, ms: 5000 });
   });
 });
