@@ -5,7 +5,7 @@ import { and, assign, not, setup } from 'xstate';
 import { PROTOCOL_VERSION, type ChatLine, type ClientFrame, type Limits, type ServerFrame } from './frames.js';
 import type { ErrorCode } from './errors.js';
 import { DEFAULT_LIMITS, LIMITS } from './limits.js';
-import { checkNickname, nameKey } from './nickname.js';
+import { checkNickname } from './nickname.js';
 import { TIMING } from './timing.js';
 import { fullBucket, hasToken, spend, type Bucket } from './token-bucket.js';
 

@@ -42,7 +42,6 @@ class ClientSet {
   private mode: 'window' | 'rate' | null = null;
   private window = 0;
   private rate = 0;
-  private textSize = 100;
   private pad = '';
   private next = 0;
   private timer: NodeJS.Timeout | null = null;
@@ -144,7 +143,7 @@ class ClientSet {
     this.senders = live.slice(0, senders);
     this.observer = live[live.length - 1] ?? null;
     if (this.senders.includes(this.observer!)) throw new Error('need more clients than senders in each worker');
-    this.mode = mode; this.window = window; this.rate = rate; this.textSize = textSize;
+    this.mode = mode; this.window = window; this.rate = rate;
     this.pad = 'x'.repeat(textSize);
     this.sent = 0; this.observed = 0;
     if (mode === 'window') this.pump();

@@ -3,7 +3,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { LinkEmulator, parseImpairments, type LinkStats } from '../../runtime/link/index.js';
-import { JsonChild, startClient, startPeer, startServer } from './procs.js';
+import { JsonChild, startClient, startPeer } from './procs.js';
 import { fairness, type FairnessResult } from './stats.js';
 
 export interface Ports { tcp: number; pool: [number, number]; link: [number, number] }

@@ -7,7 +7,7 @@
 import dgram from 'node:dgram';
 import { isIPv6 } from 'node:net';
 import { performance } from 'node:perf_hooks';
-import { applyCorruption, Impairments, zeroDrops } from './impairments.js';
+import { applyCorruption, Impairments } from './impairments.js';
 import type { DropCause, ImpairmentCounters } from './impairments.js';
 import { NO_IMPAIRMENTS } from './impairment-spec.js';
 import type { ImpairmentSpec } from './impairment-spec.js';

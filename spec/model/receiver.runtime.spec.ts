@@ -38,7 +38,7 @@ import path from 'node:path';
 import { expect } from 'chai';
 import { createActor, type AnyActorRef, type AnyStateMachine, type AnyTransitionDefinition, type EventObject, type InspectionEvent } from 'xstate';
 import type { ClientEvent } from '../../machines/client-events.js';
-import { receiverMachine, type ReceiverContext, type ReceiverIO } from '../../machines/receiver.machine.js';
+import { receiverMachine, type ReceiverContext } from '../../machines/receiver.machine.js';
 import { TIMING } from '../../machines/timing.js';
 import { DATA_HEADER_BYTES, DATA_OVERHEAD_BYTES, decodePacket, sealPacket, writeDataHeader, type Packet } from '../../machines/transport/packet-codec.js';
 import { ClientRuntime } from '../../runtime/client-runtime.js';
@@ -48,8 +48,8 @@ import { transitionKeyOf } from '../../scripts/charts/walk.js';
 import { inspector } from './coverage.js';
 import { coveringPaths, edgePaths, stateText, transitionsOf, type ModelPath, type Snap } from './paths.js';
 import { until, type Frame } from './wire.js';
+import { ReceiverLog, receiverEvents, type Ev } from './receiver-model.js';
 
-type Ev = EventObject & { label: string };
 
 /** Payload bytes per DATA datagram: one page, so that each one needs a fresh page of the (full) disk. */
 const CHUNK = 4096;
@@ -57,43 +57,6 @@ const FILE = 'f.bin';
 const TRANSFER_ID = 7;
 
 // ------------------------------------------------------------------------------------------------ the model
-
-class ReceiverLog implements ReceiverIO {
-  calls: string[] = [];
-  sendHello(): void { this.calls.push('hello'); }
-  sendConsent(a: 'yes' | 'no'): void { this.calls.push(`consent:${a}`); }
-  sendStop(): void { this.calls.push('stop'); }
-  consentAsked(): void { this.calls.push('asked'); }
-  progress(): void { this.calls.push('progress'); }
-  verify(): void { this.calls.push('verify'); }
-  finish(): void { this.calls.push('finish'); }
-  keepPartial(reason: string): void { this.calls.push(`keepPartial:${reason}`); }
-  fail(code: string): void { this.calls.push(`fail:${code}`); }
-}
-
-/** The model's events; ticks carry the `now` at which their guard holds (computed from the context given). */
-function receiverEvents(s: Snap): Ev[] {
-  const c = s.context as ReceiverContext;
-  const t = Math.max(c.lastData, c.lastHello, c.lastProgress);
-  return [
-    { type: 'data', now: t, label: 'data' } as Ev,
-    { type: 'tick', now: c.lastHello + c.helloEveryMs, label: 'tick(hello due)' } as Ev,
-    { type: 'tick', now: c.startedAt + c.connectTimeoutMs + 1, label: 'tick(never connected)' } as Ev,
-    { type: 'tick', now: c.lastData + c.silentMs + 1, label: 'tick(server silent)' } as Ev,
-    { type: 'tick', now: c.lastProgress + c.progressEveryMs, label: 'tick(progress due)' } as Ev,
-    { type: 'ask', received: 2 * CHUNK, label: 'ask' } as Ev,
-    { type: 'answer', answer: 'yes', label: 'answer(yes)' } as Ev,
-    { type: 'answer', answer: 'no', label: 'answer(no)' } as Ev,
-    { type: 'complete', label: 'complete' } as Ev,
-    { type: 'verified', label: 'verified' } as Ev,
-    { type: 'mismatch', message: 'sha differs', label: 'mismatch' } as Ev,
-    { type: 'server.stopped', reason: 'consent-timeout', label: 'server stopped' } as Ev,
-    { type: 'server.error', code: 'file-changed', message: 'the file changed on the server', label: 'server error' } as Ev,
-    { type: 'stop', label: 'stop' } as Ev,
-    { type: 'lost', reason: 'connection lost', label: 'lost' } as Ev,
-    { type: 'io.error', message: 'ENOSPC', label: 'io error' } as Ev,
-  ];
-}
 
 type Stimulus = 'datagram' | 'advance' | 'frame' | 'command' | 'destroy' | 'disk-full' | 'vanish' | 'none';
 

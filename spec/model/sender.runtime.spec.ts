@@ -40,7 +40,7 @@ import { MessengerServer } from '../../runtime/server.js';
 import { nextUdpPorts } from '../helpers/ports.js';
 import { inspector } from './coverage.js';
 import { coveringPaths, describeEvent, edgePaths, stateText, transitionsOf, type ModelPath, type Snap } from './paths.js';
-import { flagsIn, senderEvents, senderInput, senderKey, senderModel, SILENT_MS, type Flags } from './sender-model.js';
+import { flagsIn, senderEvents, senderInput, senderKey, senderModel, SILENT_MS } from './sender-model.js';
 import { until, Wire, type Frame } from './wire.js';
 
 const CHUNK = 1000;

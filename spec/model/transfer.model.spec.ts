@@ -18,7 +18,7 @@ import path from 'node:path';
 import { expect } from 'chai';
 import { createActor, type AnyStateMachine } from 'xstate';
 import type { ClientEvent } from '../../machines/client-events.js';
-import { receiverMachine, type ReceiverContext, type ReceiverIO } from '../../machines/receiver.machine.js';
+import { receiverMachine } from '../../machines/receiver.machine.js';
 import { senderMachine, type SenderIO } from '../../machines/sender.machine.js';
 import type { AckInfo, OutgoingData } from '../../machines/transport/api.js';
 import { DATA_OVERHEAD_BYTES } from '../../machines/transport/packet-codec.js';
@@ -29,46 +29,13 @@ import { makeLogger } from '../../runtime/logger.js';
 import { MessengerServer } from '../../runtime/server.js';
 import { nextUdpPorts } from '../helpers/ports.js';
 import { inspector } from './coverage.js';
-import { checkSender, senderCovering, senderInput, senderModel, senderPaths, type Ev, type SenderLog } from './sender-model.js';
+import { checkSender, senderCovering, senderInput, senderModel, senderPaths, type SenderLog } from './sender-model.js';
 import { coveringPaths, edgePaths, stateText, transitionsOf, type ModelPath, type Snap } from './paths.js';
+import { ReceiverLog, receiverEvents } from './receiver-model.js';
 import { until } from './wire.js';
 
 // ------------------------------------------------------------------------------------------------ receiver, pure
 
-class ReceiverLog implements ReceiverIO {
-  calls: string[] = [];
-  sendHello(): void { this.calls.push('hello'); }
-  sendConsent(a: 'yes' | 'no'): void { this.calls.push(`consent:${a}`); }
-  sendStop(): void { this.calls.push('stop'); }
-  consentAsked(): void { this.calls.push('asked'); }
-  progress(): void { this.calls.push('progress'); }
-  verify(): void { this.calls.push('verify'); }
-  finish(): void { this.calls.push('finish'); }
-  keepPartial(): void { this.calls.push('keepPartial'); }
-  fail(code: string): void { this.calls.push(`fail:${code}`); }
-}
-function receiverEvents(s: Snap): Ev[] {
-  const c = s.context as ReceiverContext;
-  const t = Math.max(c.lastData, c.lastHello, c.lastProgress);
-  return [
-    { type: 'data', now: t, label: 'data' } as Ev,
-    { type: 'tick', now: c.lastHello + c.helloEveryMs, label: 'tick(hello due)' } as Ev,
-    { type: 'tick', now: c.startedAt + c.connectTimeoutMs + 1, label: 'tick(never connected)' } as Ev,
-    { type: 'tick', now: c.lastData + c.silentMs + 1, label: 'tick(server silent)' } as Ev,
-    { type: 'tick', now: c.lastProgress + c.progressEveryMs, label: 'tick(progress due)' } as Ev,
-    { type: 'ask', received: 500, label: 'ask' } as Ev,
-    { type: 'answer', answer: 'yes', label: 'answer(yes)' } as Ev,
-    { type: 'answer', answer: 'no', label: 'answer(no)' } as Ev,
-    { type: 'complete', label: 'complete' },
-    { type: 'verified', label: 'verified' },
-    { type: 'mismatch', message: 'sha differs', label: 'mismatch' } as Ev,
-    { type: 'server.stopped', reason: 'declined', label: 'server stopped' } as Ev,
-    { type: 'server.error', code: 'transfer-failed', message: 'x', label: 'server error' } as Ev,
-    { type: 'stop', label: 'stop' },
-    { type: 'lost', reason: 'connection lost', label: 'lost' } as Ev,
-    { type: 'io.error', message: 'ENOSPC', label: 'io error' } as Ev,
-  ];
-}
 const receiverKey = (s: Snap) => JSON.stringify(s.value);
 
 function checkReceiver(s: Snap, io: ReceiverLog): void {
@@ -78,7 +45,7 @@ function checkReceiver(s: Snap, io: ReceiverLog): void {
   if (s.status === 'done') expect(endings, `exactly one ending reported ${where}`).to.equal(1);
   else expect(endings, `no ending yet ${where}`).to.equal(0);
   if (s.matches('finished')) expect(io.calls.slice(-2), 'verified, then finished').to.deep.equal(['verify', 'finish']);
-  if (s.matches('stopped') || s.matches('interrupted')) expect(io.calls.at(-1), `kept the partial file ${where}`).to.equal('keepPartial');
+  if (s.matches('stopped') || s.matches('interrupted')) expect(io.calls.at(-1), `kept the partial file ${where}`).to.match(/^keepPartial/);
   if (s.matches('stopping')) expect(io.calls.some((c) => c === 'stop' || c === 'consent:no'), `told the server ${where}`).to.equal(true);
   if (s.matches('awaitingConsent')) expect(io.calls.includes('asked'), `asked the user ${where}`).to.equal(true);
   if (s.matches('verifying')) expect(io.calls.at(-1), `verifying ${where}`).to.equal('verify');

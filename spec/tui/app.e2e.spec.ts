@@ -3,7 +3,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { expect } from 'chai';
-import { KEY, peer, relay, ROOT, startServer, Tui } from './harness.js';
+import { KEY, peer, relay, startServer, Tui } from './harness.js';
 
 type Server = Awaited<ReturnType<typeof startServer>>;
 type Peer = Awaited<ReturnType<typeof peer>>;
