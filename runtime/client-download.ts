@@ -8,7 +8,7 @@ import type { Clock, TimerHandle } from '../machines/clock.js';
 import type { ClientFrame, TransferServerFrame } from '../machines/frames.js';
 import type { OfferFrame } from '../machines/offer.js';
 import { receiverMachine, type ReceiverIO } from '../machines/receiver.machine.js';
-import { encodeAck, encodeClose, encodeHello, type Packet } from '../machines/transport/packet-codec.js';
+import type { Packet } from '../machines/transport/packet-codec.js';
 import { ReceiverCore } from '../machines/transport/receiver-core.js';
 import { dropPartialMeta, partialDir, partPath, placeFinished, readPartial, sha256File, writePartial } from './download-files.js';
 import { createTransferSocket, TransferEndpoint } from './udp-endpoint.js';
@@ -136,7 +136,7 @@ export class ClientDownload implements ReceiverIO {
 
   private sendAck(now: number): void {
     if (this.ackTimer !== null) { this.clock.clearTimeout(this.ackTimer); this.ackTimer = null; }
-    this.endpoint.send(encodeAck(this.endpoint.header(), this.core.makeAck(now)));
+    this.endpoint.sendAck(this.core.makeAck(now));
   }
 
   private armAckTimer(): void {
@@ -153,7 +153,7 @@ export class ClientDownload implements ReceiverIO {
 
   // ---- ReceiverIO
   sendHello(): void {
-    this.endpoint.send(encodeHello(this.endpoint.header(), this.core.contiguous, this.host.opts.window));
+    this.endpoint.sendHello(this.core.contiguous, this.host.opts.window);
   }
   sendConsent(answer: 'yes' | 'no'): void {
     this.questionPending = false;
@@ -163,7 +163,7 @@ export class ClientDownload implements ReceiverIO {
   }
   sendStop(): void {
     this.host.link.send({ type: 'stop', id: this.id });
-    this.endpoint.send(encodeClose(this.endpoint.header(), 0, 'stop'));
+    this.endpoint.sendClose(0, 'stop');
   }
   consentAsked(received: number): void {
     this.questionPending = true;
