@@ -14,6 +14,7 @@
 // of the last REPLAY_WINDOW packet numbers): a datagram already seen, or older than the window, is dropped.
 import crypto from 'node:crypto';
 import type { TLSSocket } from 'node:tls';
+import type { DatagramSeal } from '../machines/frames.js';
 import { decodeOpened, HEADER_BYTES, PacketError, peekPn, type Packet } from '../machines/transport/packet-codec.js';
 import type { DatagramProtection } from './udp-endpoint.js';
 
@@ -21,7 +22,7 @@ import type { DatagramProtection } from './udp-endpoint.js';
 export const EXPORTER_LABEL = 'EXPORTER-messenger-transfer';
 export const AEAD_ALGORITHM = 'aes-128-gcm';
 /** What the offer frame's `seal` field says for datagrams sealed here. */
-export const AEAD_SEAL_NAME = 'aes-128-gcm';
+export const AEAD_SEAL_NAME: DatagramSeal = 'aes-128-gcm';
 export const TAG_BYTES = 16;
 const KEY_BYTES = 16;
 const IV_BYTES = 12;
