@@ -172,13 +172,14 @@ export class AeadProtection implements DatagramProtection {
   private openIt(msg: Buffer): Packet {
     if (msg.length < HEADER_BYTES + TAG_BYTES) throw new PacketError(`packet too short (${msg.length} bytes)`);
     const pn = peekPn(msg);
-    if (!this.replay.fresh(pn)) throw new ReplayError(pn);
     const end = msg.length - TAG_BYTES;
     const d = crypto.createDecipheriv(AEAD_ALGORITHM, this.recvKeys.key(pn), this.recvKeys.nonce(pn), { authTagLength: TAG_BYTES });
     d.setAAD(msg.subarray(0, HEADER_BYTES));
     d.setAuthTag(msg.subarray(end));
     const plain = d.update(msg.subarray(HEADER_BYTES, end));
     try { d.final(); } catch { throw new PacketError('datagram failed authentication'); }
+    // the replay check comes after authentication, so that a forgery is counted as one even with a used number
+    if (!this.replay.fresh(pn)) throw new ReplayError(pn);
     plain.copy(msg, HEADER_BYTES);
     const p = decodeOpened(msg, end);
     this.replay.mark(pn);
