@@ -43,7 +43,7 @@ if (v.role === 'server') {
   const pool = Number(v.pool);
   const host = new TransfersHost(new Catalogue(v.files!), {
     host: '127.0.0.1', ports: [pool, pool + 3], halfway: 0, chunk: 60000, cc: 'bbr', maxPerSession: 4,
-  }, makeLogger({ quiet: true }));
+  }, makeLogger(process.env.BENCH_LOG ? { json: true } : { quiet: true }));
   await host.start();
   const accept = (s: net.Socket) => {
     s.setNoDelay(true);
