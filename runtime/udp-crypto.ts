@@ -138,6 +138,7 @@ export class ReplayWindow {
 export class AeadProtection implements DatagramProtection {
   readonly trailerBytes = TAG_BYTES;
   readonly seal: (buf: Buffer, len: number) => number;
+  readonly sealCopy: (buf: Buffer, len: number) => Buffer[];
   readonly open: (msg: Buffer) => Packet;
   private readonly sendKeys: DirectionKeys;
   private readonly recvKeys: DirectionKeys;
@@ -149,23 +150,38 @@ export class AeadProtection implements DatagramProtection {
     this.sendKeys = side === 'server' ? keys.serverToClient : keys.clientToServer;
     this.recvKeys = side === 'server' ? keys.clientToServer : keys.serverToClient;
     this.seal = (buf, len) => this.sealIt(buf, len);
+    this.sealCopy = (buf, len) => this.sealNew(buf, len);
     this.open = (msg) => this.openIt(msg);
+  }
+
+  /** A cipher for the packet in buf, its header authenticated; checks the nonce rule and takes the number. */
+  private cipherFor(buf: Buffer): crypto.CipherGCM {
+    const pn = peekPn(buf);
+    if (pn <= this.lastSealed) throw new RangeError(`packet number ${pn} is not above the last one sealed (${this.lastSealed}): a nonce is never reused`);
+    if (pn >= PN_LIMIT) throw new RangeError('the packet number space of this transfer is used up');
+    this.lastSealed = pn;
+    const c = crypto.createCipheriv(AEAD_ALGORITHM, this.sendKeys.key(pn), this.sendKeys.nonce(pn), { authTagLength: TAG_BYTES });
+    c.setAAD(buf.subarray(0, HEADER_BYTES));
+    return c;
   }
 
   /** Encrypts buf[HEADER_BYTES, len) in place, the header authenticated with it; the tag goes at len. */
   private sealIt(buf: Buffer, len: number): number {
-    const pn = peekPn(buf);
-    if (pn <= this.lastSealed) throw new RangeError(`packet number ${pn} is not above the last one sealed (${this.lastSealed}): a nonce is never reused`);
-    if (pn >= PN_LIMIT) throw new RangeError('the packet number space of this transfer is used up');
     if (buf.length < len + TAG_BYTES) throw new RangeError('no room for the tag');
-    this.lastSealed = pn;
-    const c = crypto.createCipheriv(AEAD_ALGORITHM, this.sendKeys.key(pn), this.sendKeys.nonce(pn), { authTagLength: TAG_BYTES });
-    c.setAAD(buf.subarray(0, HEADER_BYTES));
-    const body = buf.subarray(HEADER_BYTES, len);
-    const n = c.update(body).copy(buf, HEADER_BYTES);
+    const c = this.cipherFor(buf);
+    const n = c.update(buf.subarray(HEADER_BYTES, len)).copy(buf, HEADER_BYTES);
     c.final().copy(buf, HEADER_BYTES + n); // GCM is a stream mode: final() is empty
     c.getAuthTag().copy(buf, len);
     return len + TAG_BYTES;
+  }
+
+  /** The same datagram as sealIt's, as [header, ciphertext, tag] in new memory; buf is left as it was. */
+  private sealNew(buf: Buffer, len: number): Buffer[] {
+    const c = this.cipherFor(buf);
+    const header = Buffer.from(buf.subarray(0, HEADER_BYTES));
+    const body = c.update(buf.subarray(HEADER_BYTES, len));
+    c.final();
+    return [header, body, c.getAuthTag()];
   }
 
   /** Verifies and decrypts a datagram in place, then decodes it; throws PacketError (ReplayError for a replay). */

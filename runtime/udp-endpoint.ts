@@ -22,6 +22,11 @@ export interface DatagramProtection {
   readonly trailerBytes: number;
   /** Seals buf[0, len) in place (the trailer goes at len); returns the datagram's length; throws when it must not seal. */
   seal(buf: Buffer, len: number): number;
+  /**
+   * Optional, for a protection that cannot seal in place (a cipher writes new memory): seals buf[0, len) into new
+   * buffers, the datagram's parts in order, leaving buf free to reuse at once (DATA packets then share one buffer).
+   */
+  sealCopy?(buf: Buffer, len: number): Buffer[];
   /** Opens a datagram from the network; throws on anything it cannot verify and decode (ReplayError for a replay). */
   open(msg: Buffer): Packet;
 }
@@ -86,6 +91,8 @@ export class TransferEndpoint {
   private closed = false;
   /** The packet number of the next control packet (HELLO, ACK, CLOSE) this end sends: each datagram has its own. */
   private controlPn = 0;
+  /** The one DATA buffer, reused, when the protection seals into new memory (`sealCopy`). */
+  private scratch: Buffer | null = null;
 
   constructor(opts: EndpointOptions) {
     this.opts = opts;
@@ -144,16 +151,29 @@ export class TransferEndpoint {
     return this.sealAndSend(packet, packet.length - this.trailerBytes);
   }
 
-  /** A DATA packet with its header written: put `len` payload bytes at `DATA_PAYLOAD_AT`, then `sendData`. */
+  /**
+   * A DATA packet with its header written: put `len` payload bytes at `DATA_PAYLOAD_AT`, then `sendData`. Valid until
+   * the next call (with a sealing cipher the buffer is reused: it is read, sealed into new memory and sent at once).
+   */
   dataPacket(pn: number, offset: number, len: number): Buffer {
-    const buf = Buffer.allocUnsafe(DATA_HEADER_BYTES + len + this.trailerBytes);
+    const size = DATA_HEADER_BYTES + len + this.trailerBytes;
+    let buf: Buffer;
+    if (this.protection.sealCopy) {
+      if (!this.scratch || this.scratch.length < size) this.scratch = Buffer.allocUnsafe(size);
+      buf = this.scratch.subarray(0, size);
+    } else buf = Buffer.allocUnsafe(size);
     writeDataHeader(buf, this.header(pn), offset, len);
     return buf;
   }
 
   /** Seals and sends a DATA packet from `dataPacket` holding `len` payload bytes. */
   sendData(buf: Buffer, len: number): boolean {
-    return this.sealAndSend(buf, DATA_HEADER_BYTES + len);
+    const sealCopy = this.protection.sealCopy;
+    if (!sealCopy) return this.sealAndSend(buf, DATA_HEADER_BYTES + len);
+    if (this.closed || !this.peerAddr) return false;
+    let parts: Buffer[];
+    try { parts = sealCopy.call(this.protection, buf, DATA_HEADER_BYTES + len); } catch { return false; }
+    return this.sendRaw(parts);
   }
 
   private sealAndSend(buf: Buffer, len: number): boolean {
@@ -163,7 +183,7 @@ export class TransferEndpoint {
     return this.sendRaw(buf);
   }
 
-  private sendRaw(buf: Buffer): boolean {
+  private sendRaw(buf: Buffer | Buffer[]): boolean {
     if (this.closed) return false;
     const peer = this.peerAddr;
     if (!peer) return false;

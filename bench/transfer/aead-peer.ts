@@ -53,6 +53,7 @@ if (v.role === 'server') {
     s.on('close', () => host.sessionEnded(conn, 'gone'));
   };
   const server = v.tls ? tls.createServer({ cert, key, minVersion: 'TLSv1.3' }, accept) : net.createServer(accept);
+  process.on('SIGINT', () => process.exit(0)); // an orderly exit (writes a --cpu-prof profile)
   server.listen(Number(v.port), '127.0.0.1', () => process.stdout.write(`${JSON.stringify({ listening: Number(v.port) })}\n`));
 } else {
   const port = Number(v.port);
