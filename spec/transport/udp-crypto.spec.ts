@@ -94,6 +94,19 @@ describe('transport/udp-crypto', function () {
       expect(server.open(close)).to.deep.include({ type: 'close', code: 3, reason: 'stop ✓' });
     });
 
+    it('sealing into new memory gives the same datagram as sealing in place, and leaves the buffer as it was', () => {
+      const keys = randomKeys();
+      const payload = crypto.randomBytes(3000);
+      const inPlace = sealedData(new AeadProtection(keys, 'server'), 4, 10, payload);
+      const buf = Buffer.alloc(DATA_HEADER_BYTES + payload.length + TAG_BYTES);
+      writeDataHeader(buf, H(4), 10, payload.length);
+      payload.copy(buf, DATA_HEADER_BYTES);
+      const before = Buffer.from(buf);
+      const parts = new AeadProtection(keys, 'server').sealCopy(buf, DATA_HEADER_BYTES + payload.length);
+      expect(Buffer.concat(parts).equals(inPlace)).to.equal(true);
+      expect(buf.equals(before)).to.equal(true);
+    });
+
     it('refuses to seal a packet number that is not above the last one sealed, or past the limit', () => {
       const server = new AeadProtection(randomKeys(), 'server');
       sealedData(server, 10, 0, Buffer.from('x'));
