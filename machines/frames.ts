@@ -43,10 +43,15 @@ export type ServerFrame =
   // transfers (docs/PROTOCOL.md, "Downloads")
   | TransferServerFrame;
 
+/** How a transfer's datagrams are sealed (docs/PROTOCOL.md, "UDP datagrams"). */
+export type DatagramSeal = 'crc32' | 'aes-128-gcm';
+
 export type TransferServerFrame =
   | {
       type: 'offer'; id: number; file: string; size: number; sha256: string; port: number; token: string;
       offset: number; chunk: number; halfway: number; resumed: boolean; ref?: string;
+      /** how datagrams are sealed: `aes-128-gcm` under TLS, `crc32` (or absent, from an older server) without */
+      seal?: DatagramSeal;
     }
   | { type: 'ask'; id: number; file: string; received: number; size: number }
   | { type: 'complete'; id: number; file: string; size: number; sha256: string; lastByte?: number }

@@ -17,13 +17,23 @@ export type OfferCheck =
 const SHA256_HEX = /^[0-9a-f]{64}$/;
 const TOKEN_HEX = /^[0-9a-f]{16}$/;
 
-/** Checks an offer against the request it answers. */
-export function checkOffer(f: OfferFrame, req: OfferRequest): OfferCheck {
+/**
+ * Checks an offer against the request it answers. `tls`: the control connection runs TLS, so datagrams must be
+ * sealed with keys from it (an offer to send them in clear is refused, as is one that wants keys there are none for).
+ */
+export function checkOffer(f: OfferFrame, req: OfferRequest, tls = false): OfferCheck {
   const base = localBaseName(String(f.file));
   const valid = base !== null && Number.isSafeInteger(f.size) && f.size >= 0 && Number.isSafeInteger(f.offset) && f.offset >= 0 && f.offset <= f.size
     && SHA256_HEX.test(String(f.sha256)) && TOKEN_HEX.test(String(f.token)) && Number.isInteger(f.port) && f.port > 0 && f.port < 65536;
   if (!valid) {
     return { ok: false, code: 'bad-file-name', message: `refused an offer with an unsafe name or fields: ${JSON.stringify(String(f.file)).slice(0, 80)}` };
+  }
+  const sealed = f.seal === 'aes-128-gcm';
+  if (tls && !sealed) {
+    return { ok: false, code: 'transfer-failed', message: 'download refused: the server offered unencrypted datagrams over a TLS connection' };
+  }
+  if (!tls && sealed) {
+    return { ok: false, code: 'transfer-failed', message: 'download refused: the server offered encrypted datagrams over a connection without TLS' };
   }
   const resume = f.resumed === true;
   if (resume && (f.offset !== req.offset || f.sha256 !== req.sha256)) {

@@ -1,6 +1,7 @@
 // One download on the client: the receiver actor, its transport core, its UDP endpoint and its partial file.
 // Datagrams are handled here (receiver core, write at offset, ACK); the actor gets coarse events and decides.
 import fs from 'node:fs';
+import type { TLSSocket } from 'node:tls';
 import { createActor, type Actor, type InspectionEvent } from 'xstate';
 import type { ClientEvent } from '../machines/client-events.js';
 import type { ErrorCode } from '../machines/errors.js';
@@ -8,10 +9,11 @@ import type { Clock, TimerHandle } from '../machines/clock.js';
 import type { ClientFrame, TransferServerFrame } from '../machines/frames.js';
 import type { OfferFrame } from '../machines/offer.js';
 import { receiverMachine, type ReceiverIO } from '../machines/receiver.machine.js';
-import { encodeAck, encodeClose, encodeHello, type Packet } from '../machines/transport/packet-codec.js';
+import type { Packet } from '../machines/transport/packet-codec.js';
 import { ReceiverCore } from '../machines/transport/receiver-core.js';
 import { dropPartialMeta, partialDir, partPath, placeFinished, readPartial, sha256File, writePartial } from './download-files.js';
-import { createTransferSocket, TransferEndpoint } from './udp-endpoint.js';
+import { aeadProtection } from './udp-crypto.js';
+import { crcProtection, createTransferSocket, TransferEndpoint } from './udp-endpoint.js';
 
 export interface DownloadsLink {
   send(f: ClientFrame): boolean;
@@ -19,6 +21,8 @@ export interface DownloadsLink {
   /** The address the TCP connection reached: datagrams go there. */
   serverAddress(): string;
   userName(): string;
+  /** The control connection's TLS socket (transfer keys come from its session), or null without TLS. */
+  tlsSocket(): TLSSocket | null;
 }
 
 /** What a download needs of the downloads that hold it. */
@@ -64,6 +68,10 @@ export class ClientDownload implements ReceiverIO {
 
   constructor(private readonly host: ClientDownloadHost, offer: OfferFrame, readonly base: string, resume: boolean) {
     const { dir } = host.opts;
+    // under TLS (the offer was checked to say so) datagrams are sealed with keys from this connection's session;
+    // derived first, so that a session gone meanwhile fails here, before a file or a socket is opened
+    const tls = host.link.tlsSocket();
+    const protection = tls ? aeadProtection(tls, offer.id, 'client') : crcProtection;
     this.clock = host.clock;
     this.offer = offer;
     this.id = offer.id;
@@ -83,6 +91,7 @@ export class ClientDownload implements ReceiverIO {
     this.endpoint = new TransferEndpoint({
       socket, transferId: this.id, token: Buffer.from(offer.token, 'hex'), counters: this.counters, peerFrom: 'connected',
       onPacket: (p) => this.onPacket(p),
+      protection,
     });
     socket.on('error', (e: NodeJS.ErrnoException) => {
       // ICMP port unreachable on the connected socket: the server closes its port as soon as every byte is
@@ -136,7 +145,7 @@ export class ClientDownload implements ReceiverIO {
 
   private sendAck(now: number): void {
     if (this.ackTimer !== null) { this.clock.clearTimeout(this.ackTimer); this.ackTimer = null; }
-    this.endpoint.send(encodeAck(this.endpoint.header(), this.core.makeAck(now)));
+    this.endpoint.sendAck(this.core.makeAck(now));
   }
 
   private armAckTimer(): void {
@@ -153,7 +162,7 @@ export class ClientDownload implements ReceiverIO {
 
   // ---- ReceiverIO
   sendHello(): void {
-    this.endpoint.send(encodeHello(this.endpoint.header(), this.core.contiguous, this.host.opts.window));
+    this.endpoint.sendHello(this.core.contiguous, this.host.opts.window);
   }
   sendConsent(answer: 'yes' | 'no'): void {
     this.questionPending = false;
@@ -163,7 +172,7 @@ export class ClientDownload implements ReceiverIO {
   }
   sendStop(): void {
     this.host.link.send({ type: 'stop', id: this.id });
-    this.endpoint.send(encodeClose(this.endpoint.header(), 0, 'stop'));
+    this.endpoint.sendClose(0, 'stop');
   }
   consentAsked(received: number): void {
     this.questionPending = true;

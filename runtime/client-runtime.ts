@@ -2,6 +2,7 @@
 // ClientEvents. The line-mode client prints those events; the full-screen client draws them. No view logic here.
 import { EventEmitter } from 'node:events';
 import net from 'node:net';
+import { TLSSocket } from 'node:tls';
 import { createActor, type Actor, type InspectionEvent } from 'xstate';
 import { clientMachine, type ClientPort, type ClientTiming } from '../machines/client.machine.js';
 import { systemClock, type Clock } from './clock.js';
@@ -83,6 +84,7 @@ export class ClientRuntime extends EventEmitter<{ event: [ClientEvent] }> implem
         send: (f) => this.sendFrame(f),
         emit: (e) => this.emitEvent(e),
         serverAddress: () => this.socket?.remoteAddress ?? opts.host,
+        tlsSocket: () => (this.socket instanceof TLSSocket ? this.socket : null),
         userName: () => this.name,
       },
     );

@@ -116,7 +116,7 @@ export class Downloads implements ClientDownloadHost {
   private onOffer(f: OfferFrame): void {
     const req = typeof f.ref === 'string' ? this.requests.get(f.ref) : undefined;
     if (f.ref !== undefined) this.requests.delete(String(f.ref));
-    const check = checkOffer(f, req ?? {});
+    const check = checkOffer(f, req ?? {}, this.link.tlsSocket() !== null);
     if (!req || !check.ok || this.closed) {
       this.link.send({ type: 'stop', id: f.id });
       // an offer nobody asked for is refused quietly, unless its fields are unsafe

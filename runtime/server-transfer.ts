@@ -7,17 +7,19 @@ import { TIMING } from '../machines/timing.js';
 import crypto from 'node:crypto';
 import type dgram from 'node:dgram';
 import fs from 'node:fs';
+import { TLSSocket } from 'node:tls';
 import { createActor, type Actor, type InspectionEvent } from 'xstate';
 import type { Clock } from '../machines/clock.js';
 import { senderMachine, type SenderIO } from '../machines/sender.machine.js';
 import type { CongestionControlName, OutgoingData } from '../machines/transport/api.js';
-import { DATA_OVERHEAD_BYTES, type Packet } from '../machines/transport/packet-codec.js';
+import { DATA_HEADER_BYTES, type Packet } from '../machines/transport/packet-codec.js';
 import { SenderCore } from '../machines/transport/sender-core.js';
 import type { OpenedFile } from './catalogue.js';
 import type { Connection } from './connection.js';
 import type { Logger } from './logger.js';
 import type { Schedulable, Scheduler } from './scheduler.js';
-import { DATA_PAYLOAD_AT, TransferEndpoint, type DatagramCounters } from './udp-endpoint.js';
+import { AEAD_SEAL_NAME, aeadProtection } from './udp-crypto.js';
+import { crcProtection, DATA_PAYLOAD_AT, TransferEndpoint, type DatagramCounters, type DatagramProtection } from './udp-endpoint.js';
 
 /** How every transfer runs (part of the transfers host's options). */
 export interface ServerTransferSettings {
@@ -80,6 +82,8 @@ export class ServerTransfer implements SenderIO, Schedulable {
   /** Byte offset of the halfway question, or null when this download has none. */
   readonly holdAt: number | null;
   private readonly endpoint: TransferEndpoint;
+  /** Datagrams sealed with AES-128-GCM keyed from the connection's TLS session (else the CRC and the token). */
+  private readonly aead: boolean;
   private readonly sha256: string;
   private readonly lastByte: number | undefined;
   private readonly startedAt: number;
@@ -92,6 +96,11 @@ export class ServerTransfer implements SenderIO, Schedulable {
 
   constructor(private readonly host: ServerTransferHost, s: ServerTransferSetup) {
     const { opts, clock } = host;
+    // under TLS, datagrams are sealed with keys from this connection's TLS session (derived first: a session gone
+    // meanwhile throws here, before anything else is set up)
+    const tls = s.conn.socket instanceof TLSSocket ? s.conn.socket : null;
+    this.aead = tls !== null;
+    const protection: DatagramProtection = tls ? aeadProtection(tls, this.id, 'server') : crcProtection;
     this.conn = s.conn; this.name = s.name; this.file = s.file; this.sha256 = s.sha256; this.lastByte = s.lastByte;
     this.port = s.port; this.startOffset = s.startOffset;
     const now = clock.now();
@@ -100,7 +109,7 @@ export class ServerTransfer implements SenderIO, Schedulable {
     const at = opts.halfway > 0 ? Math.floor(size * opts.halfway) : 0;
     // no question when the point is 0, the end, or already behind the resume offset
     this.holdAt = at > s.startOffset && at < size ? at : null;
-    const maxDatagram = opts.chunk + DATA_OVERHEAD_BYTES;
+    const maxDatagram = opts.chunk + DATA_HEADER_BYTES + protection.trailerBytes;
     this.core = new SenderCore({
       size, chunk: opts.chunk, startOffset: s.startOffset, now, cc: opts.cc, maxDatagram,
       holdAt: this.holdAt,
@@ -114,7 +123,7 @@ export class ServerTransfer implements SenderIO, Schedulable {
     });
     this.endpoint = new TransferEndpoint({
       socket: s.socket, transferId: this.id, token: this.token, counters: host.stats, peerFrom: 'hello',
-      onPacket: (p) => this.onPacket(p),
+      onPacket: (p) => this.onPacket(p), protection,
     });
     s.socket.on('error', (e) => this.actor.send({ type: 'fail', code: 'io-error', message: `UDP socket: ${e.message}` }));
     this.actor.subscribe({ complete: () => this.finish(), error: (e) => { host.log.error({ err: String(e), id: this.id }, 'sender actor crashed'); this.finish(); } });
@@ -126,7 +135,7 @@ export class ServerTransfer implements SenderIO, Schedulable {
     this.conn.send({
       type: 'offer', id: this.id, file: this.file.name, size: this.file.size, sha256: this.sha256,
       port: this.host.advertised(this.port), token: this.token.toString('hex'), offset: this.startOffset,
-      chunk: this.host.opts.chunk, halfway: this.holdAt ?? 0, resumed,
+      chunk: this.host.opts.chunk, halfway: this.holdAt ?? 0, resumed, seal: this.aead ? AEAD_SEAL_NAME : 'crc32',
       ...(ref !== undefined ? { ref } : {}),
     });
     this.host.log.info({ id: this.id, name: this.name, file: this.file.name, size: this.file.size, port: this.port, offset: this.startOffset }, 'transfer offered');

@@ -97,16 +97,16 @@ export class TransfersHost implements ServerTransferHost {
     this.pendingBySession.set(conn, (this.pendingBySession.get(conn) ?? 0) + 1);
     let file: OpenedFile | null = null;
     let port: number | null = null;
+    let socket: dgram.Socket | null = null;
     try {
       file = await this.catalogue.open(frame.file);
       port = this.pool.acquire(this.clock.now());
       if (port === null) throw new MessengerError('busy', `all ${this.pool.size} transfer ports are in use; try again shortly`);
       const sha256 = await this.catalogue.sha256(file);
       const lastByte = file.size > 0 ? readByte(file.fd, file.size - 1) : undefined;
-      const socket = await this.bind(port);
+      socket = await this.bind(port);
       // the client left, or stop() ran, while this was set up: close the socket bound for it (else it stays bound)
       if (conn.socket.destroyed || this.stopping) {
-        socket.close();
         throw this.stopping ? new MessengerError('server-shutdown', 'the server is shutting down') : new MessengerError('transfer-failed', 'the client left');
       }
       const resumed = frame.offset !== undefined && frame.offset > 0 && frame.sha256 === sha256 && frame.offset <= file.size;
@@ -114,9 +114,11 @@ export class TransfersHost implements ServerTransferHost {
       const t = new ServerTransfer(this, { conn, name, file, sha256, lastByte, port, socket, startOffset });
       this.live.set(t.id, t);
       this.stats.started++;
-      file = null; port = null; // owned by the transfer now
+      file = null; port = null; socket = null; // owned by the transfer now
       t.offer(frame.ref, resumed);
     } catch (e) {
+      // a socket bound for a transfer that was not set up is closed (else it stays bound)
+      if (socket !== null) socket.close();
       if (port !== null) this.pool.release(port);
       file?.close();
       if (e instanceof MessengerError) refuse(e);

@@ -2,29 +2,42 @@
 // sealing and opening of datagrams, and their authentication (transfer id, token, peer address). What passes all
 // three reaches the transfer's handler; the rest is counted (malformed, spoofed) and dropped.
 //
-// Sealing and opening happen in one place, `DatagramProtection`: today the packet codec's CRC32 trailer; datagram
-// encryption keyed from the TLS session replaces it there.
+// Sealing and opening happen in one place, `DatagramProtection`: the packet codec's CRC32 trailer without TLS
+// (`crcProtection`), AES-128-GCM keyed from the TLS session under TLS (runtime/udp-crypto.ts). Packets are laid out
+// unsealed, with room for the protection's trailer, and sealed once, here.
 import crypto from 'node:crypto';
 import dgram from 'node:dgram';
+import type { AckInfo } from '../machines/transport/api.js';
 import {
-  CRC_BYTES, DATA_HEADER_BYTES, DATA_OVERHEAD_BYTES, decodePacket, sealPacket, writeDataHeader, type Packet, type PacketHeader,
+  CRC_BYTES, DATA_HEADER_BYTES, decodePacket, encodeAck, encodeClose, encodeHello, sealPacket, writeDataHeader, type Packet, type PacketHeader,
 } from '../machines/transport/packet-codec.js';
+import { ReplayError } from './udp-crypto.js';
 
 /** Receive and send buffers for transfer sockets: the default 208 KiB holds only a dozen large datagrams. */
 export const SOCKET_BUFFER_BYTES = 4 << 20;
 
 /** The one seam where a datagram is sealed before it leaves and opened (checked, decoded) when it arrives. */
 export interface DatagramProtection {
-  /** Seals buf[0, len) in place (the trailer goes at len); returns the datagram's length. */
+  /** Bytes the trailer takes at the end of every datagram (4 for the CRC, 16 for the AEAD tag). */
+  readonly trailerBytes: number;
+  /** Seals buf[0, len) in place (the trailer goes at len); returns the datagram's length; throws when it must not seal. */
   seal(buf: Buffer, len: number): number;
-  /** Opens a datagram from the network; throws on anything it cannot verify and decode. */
+  /**
+   * Optional, for a protection that cannot seal in place (a cipher writes new memory): seals buf[0, len) into new
+   * buffers, the datagram's parts in order, leaving buf free to reuse at once (DATA packets then share one buffer).
+   */
+  sealCopy?(buf: Buffer, len: number): Buffer[];
+  /** Opens a datagram from the network; throws on anything it cannot verify and decode (ReplayError for a replay). */
   open(msg: Buffer): Packet;
 }
 
-/** Integrity only: the codec's CRC32 trailer. */
-export const crcProtection: DatagramProtection = { seal: sealPacket, open: decodePacket };
+/** Integrity only: the codec's CRC32 trailer (with `--no-tls`; the 8-byte token authenticates). */
+export const crcProtection: DatagramProtection = { trailerBytes: CRC_BYTES, seal: sealPacket, open: decodePacket };
 
-/** Counts of dropped datagrams: `malformed` failed to open, `spoofed` opened but is not from this transfer's peer. */
+/**
+ * Counts of dropped datagrams: `malformed` failed to open (bad bytes, or under AEAD a failed authentication: forged,
+ * bit-flipped, truncated, reflected), `spoofed` opened but is not from this transfer's peer, or is a replay.
+ */
 export interface DatagramCounters { spoofed: number; malformed: number }
 
 export interface Peer { address: string; port: number }
@@ -76,6 +89,10 @@ export class TransferEndpoint {
   private readonly protection: DatagramProtection;
   private peerAddr: Peer | null = null;
   private closed = false;
+  /** The packet number of the next control packet (HELLO, ACK, CLOSE) this end sends: each datagram has its own. */
+  private controlPn = 0;
+  /** The one DATA buffer, reused, when the protection seals into new memory (`sealCopy`). */
+  private scratch: Buffer | null = null;
 
   constructor(opts: EndpointOptions) {
     this.opts = opts;
@@ -94,9 +111,15 @@ export class TransferEndpoint {
 
   header(pn = 0): PacketHeader { return { transferId: this.opts.transferId, token: this.opts.token, pn }; }
 
+  /** Bytes the protection adds after a packet's body. */
+  get trailerBytes(): number { return this.protection.trailerBytes; }
+
   private onMessage(msg: Buffer, rinfo: dgram.RemoteInfo): void {
     let p: Packet;
-    try { p = this.protection.open(msg); } catch { this.opts.counters.malformed++; return; }
+    try { p = this.protection.open(msg); } catch (e) {
+      if (e instanceof ReplayError) this.opts.counters.spoofed++; else this.opts.counters.malformed++;
+      return;
+    }
     if (p.transferId !== this.opts.transferId || !crypto.timingSafeEqual(p.token, this.opts.token)) { this.opts.counters.spoofed++; return; }
     if (this.opts.peerFrom === 'hello') {
       if (p.type === 'hello') this.peerAddr = { address: rinfo.address, port: rinfo.port };
@@ -105,26 +128,62 @@ export class TransferEndpoint {
     this.opts.onPacket(p);
   }
 
-  /** Sends a control packet made by the codec (HELLO, ACK, CLOSE), sealed here; false when it cannot go yet. */
-  send(packet: Buffer): boolean {
-    this.protection.seal(packet, packet.length - CRC_BYTES);
-    return this.sendRaw(packet);
+  /** A HELLO, sealed and sent with the next control packet number; false when it cannot go. */
+  sendHello(startOffset: number, window: number): boolean {
+    return this.send(encodeHello(this.header(this.controlPn++), startOffset, window, { trailer: this.trailerBytes }));
   }
 
-  /** A DATA packet with its header written: put `len` payload bytes at `DATA_PAYLOAD_AT`, then `sendData`. */
+  /** An ACK, sealed and sent with the next control packet number; false when it cannot go. */
+  sendAck(ack: AckInfo): boolean {
+    return this.send(encodeAck(this.header(this.controlPn++), ack, { trailer: this.trailerBytes }));
+  }
+
+  /** A CLOSE, sealed and sent with the next control packet number; false when it cannot go. */
+  sendClose(code: number, reason: string): boolean {
+    return this.send(encodeClose(this.header(this.controlPn++), code, reason, { trailer: this.trailerBytes }));
+  }
+
+  /**
+   * Seals and sends a packet laid out by the codec with `trailerBytes` of room at its end (`{ trailer }`, or for the
+   * CRC the codec's sealed default); false when it cannot go yet, or the protection refuses to seal it.
+   */
+  send(packet: Buffer): boolean {
+    return this.sealAndSend(packet, packet.length - this.trailerBytes);
+  }
+
+  /**
+   * A DATA packet with its header written: put `len` payload bytes at `DATA_PAYLOAD_AT`, then `sendData`. Valid until
+   * the next call (with a sealing cipher the buffer is reused: it is read, sealed into new memory and sent at once).
+   */
   dataPacket(pn: number, offset: number, len: number): Buffer {
-    const buf = Buffer.allocUnsafe(DATA_OVERHEAD_BYTES + len);
+    const size = DATA_HEADER_BYTES + len + this.trailerBytes;
+    let buf: Buffer;
+    if (this.protection.sealCopy) {
+      if (!this.scratch || this.scratch.length < size) this.scratch = Buffer.allocUnsafe(size);
+      buf = this.scratch.subarray(0, size);
+    } else buf = Buffer.allocUnsafe(size);
     writeDataHeader(buf, this.header(pn), offset, len);
     return buf;
   }
 
   /** Seals and sends a DATA packet from `dataPacket` holding `len` payload bytes. */
   sendData(buf: Buffer, len: number): boolean {
-    this.protection.seal(buf, DATA_HEADER_BYTES + len);
+    const sealCopy = this.protection.sealCopy;
+    if (!sealCopy) return this.sealAndSend(buf, DATA_HEADER_BYTES + len);
+    if (this.closed || !this.peerAddr) return false;
+    let parts: Buffer[];
+    try { parts = sealCopy.call(this.protection, buf, DATA_HEADER_BYTES + len); } catch { return false; }
+    return this.sendRaw(parts);
+  }
+
+  private sealAndSend(buf: Buffer, len: number): boolean {
+    if (this.closed || !this.peerAddr) return false;
+    // a refused seal (a packet number not above the last one, or the number space used up) never reaches the wire
+    try { this.protection.seal(buf, len); } catch { return false; }
     return this.sendRaw(buf);
   }
 
-  private sendRaw(buf: Buffer): boolean {
+  private sendRaw(buf: Buffer | Buffer[]): boolean {
     if (this.closed) return false;
     const peer = this.peerAddr;
     if (!peer) return false;

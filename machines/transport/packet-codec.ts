@@ -1,6 +1,8 @@
 // The binary UDP wire format of the file transport. Pure: Buffers in, Buffers out.
 //
-// Every packet: a 24-byte common header, a type-specific body, a CRC32 trailer over everything before it.
+// Every packet: a 24-byte common header, a type-specific body, a trailer. Without TLS the trailer is a CRC32 over
+// everything before it; under TLS it is the 16-byte AEAD tag (runtime/udp-crypto.ts seals and opens; the codec only
+// lays packets out with room for the trailer and decodes what the protection has verified).
 //   0 version (=1) | 1 type | 2-3 flags (0) | 4-7 transfer id u32 | 8-15 token | 16-23 packet number u64
 // All integers are big-endian. u64 values are written as two u32 halves and must stay below 2^53 so that they
 // survive a JavaScript number. A packet number is never reused: a retransmission gets a fresh one, which keeps
@@ -84,9 +86,20 @@ export function sealPacket(buf: Buffer, len: number): number {
   return len + CRC_BYTES;
 }
 
-function allocPacket(type: PacketTypeCode, h: PacketHeader, bodyBytes: number): Buffer {
-  const buf = Buffer.allocUnsafe(HEADER_BYTES + bodyBytes + CRC_BYTES);
+function allocPacket(type: PacketTypeCode, h: PacketHeader, bodyBytes: number, trailer: number): Buffer {
+  const buf = Buffer.allocUnsafe(HEADER_BYTES + bodyBytes + trailer);
   writeHeader(buf, type, h);
+  return buf;
+}
+
+/**
+ * The encoders' last argument: without it the packet is sealed with the CRC32 trailer; with it (`{ trailer: n }`) it
+ * is left unsealed with n bytes of room at its end, for the endpoint's protection to seal (the AEAD tag, or the CRC).
+ */
+export interface Unsealed { trailer: number }
+
+function finish(buf: Buffer, len: number, unsealed: Unsealed | undefined): Buffer {
+  if (!unsealed) sealPacket(buf, len);
   return buf;
 }
 
@@ -111,19 +124,18 @@ export function encodeData(h: PacketHeader, offset: number, payload: Uint8Array)
   return buf;
 }
 
-export function encodeHello(h: PacketHeader, startOffset: number, window: number): Buffer {
-  const buf = allocPacket(PacketType.Hello, h, HELLO_BODY_BYTES);
+export function encodeHello(h: PacketHeader, startOffset: number, window: number, unsealed?: Unsealed): Buffer {
+  const buf = allocPacket(PacketType.Hello, h, HELLO_BODY_BYTES, unsealed?.trailer ?? CRC_BYTES);
   writeU64(buf, startOffset, HEADER_BYTES);
   buf.writeUInt32BE(Math.min(window, 0xffff_ffff) >>> 0, HEADER_BYTES + 8);
-  sealPacket(buf, HEADER_BYTES + HELLO_BODY_BYTES);
-  return buf;
+  return finish(buf, HEADER_BYTES + HELLO_BODY_BYTES, unsealed);
 }
 
 /** Encodes an ACK. Ranges must be inclusive and descending; only the first (newest) MAX_ACK_RANGES are kept. */
-export function encodeAck(h: PacketHeader, ack: AckInfo): Buffer {
+export function encodeAck(h: PacketHeader, ack: AckInfo, unsealed?: Unsealed): Buffer {
   const ranges = ack.ranges.slice(0, MAX_ACK_RANGES);
   const body = ACK_FIXED_BODY_BYTES + ranges.length * ACK_RANGE_BYTES;
-  const buf = allocPacket(PacketType.Ack, h, body);
+  const buf = allocPacket(PacketType.Ack, h, body, unsealed?.trailer ?? CRC_BYTES);
   let at = HEADER_BYTES;
   const delayUs = Math.min(MAX_ACK_DELAY_US, Math.max(0, Math.round(ack.ackDelayMs * 1000)));
   buf.writeUInt32BE(delayUs, at); at += 4;
@@ -133,19 +145,17 @@ export function encodeAck(h: PacketHeader, ack: AckInfo): Buffer {
   for (const [high, low] of ranges) {
     writeU64(buf, high, at); writeU64(buf, low, at + 8); at += ACK_RANGE_BYTES;
   }
-  sealPacket(buf, at);
-  return buf;
+  return finish(buf, at, unsealed);
 }
 
 /** Encodes a CLOSE; the reason is cut (on a character boundary) to MAX_CLOSE_REASON_BYTES of UTF-8. */
-export function encodeClose(h: PacketHeader, code: number, reason: string): Buffer {
+export function encodeClose(h: PacketHeader, code: number, reason: string, unsealed?: Unsealed): Buffer {
   const text = truncateUtf8(reason, MAX_CLOSE_REASON_BYTES);
-  const buf = allocPacket(PacketType.Close, h, 3 + text.length);
+  const buf = allocPacket(PacketType.Close, h, 3 + text.length, unsealed?.trailer ?? CRC_BYTES);
   buf.writeUInt16BE(code & 0xffff, HEADER_BYTES);
   buf[HEADER_BYTES + 2] = text.length;
   text.copy(buf, HEADER_BYTES + 3);
-  sealPacket(buf, HEADER_BYTES + 3 + text.length);
-  return buf;
+  return finish(buf, HEADER_BYTES + 3 + text.length, unsealed);
 }
 
 function truncateUtf8(s: string, maxBytes: number): Buffer {
@@ -161,11 +171,26 @@ function truncateUtf8(s: string, maxBytes: number): Buffer {
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 
-/** Validates and decodes one datagram. Throws PacketError on anything malformed. */
+/** Validates and decodes one datagram sealed with the CRC32 trailer. Throws PacketError on anything malformed. */
 export function decodePacket(buf: Buffer): Packet {
   if (buf.length < HEADER_BYTES + CRC_BYTES) throw new PacketError(`packet too short (${buf.length} bytes)`);
   const bodyEnd = buf.length - CRC_BYTES;
   if (crc32(buf.subarray(0, bodyEnd)) !== buf.readUInt32BE(bodyEnd)) throw new PacketError('bad CRC');
+  return decodeOpened(buf, bodyEnd);
+}
+
+/** The packet number of a datagram's header (before it is verified: the AEAD nonce needs it); throws PacketError. */
+export function peekPn(buf: Buffer): number {
+  if (buf.length < HEADER_BYTES) throw new PacketError(`packet too short (${buf.length} bytes)`);
+  return readU64(buf, 16, 'packet number');
+}
+
+/**
+ * Validates and decodes buf[0, bodyEnd): header and body of a datagram whose trailer the protection has already
+ * verified (and whose body it has decrypted in place). Throws PacketError on anything malformed.
+ */
+export function decodeOpened(buf: Buffer, bodyEnd: number): Packet {
+  if (bodyEnd < HEADER_BYTES) throw new PacketError(`packet too short (${bodyEnd} bytes before its trailer)`);
   if (buf[0] !== PROTOCOL_VERSION) throw new PacketError(`unsupported version ${buf[0]}`);
   if (buf.readUInt16BE(2) !== 0) throw new PacketError('unknown flags');
   const h: PacketHeader = {

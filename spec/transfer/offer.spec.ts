@@ -59,4 +59,14 @@ describe('offer check', () => {
       ok: false, code: 'transfer-failed', message: 'download refused: the server offered to start in the middle of a file',
     });
   });
+
+  it('over TLS takes only an offer of aes-128-gcm datagrams, and without TLS refuses one', () => {
+    expect(checkOffer(offer({ seal: 'aes-128-gcm' }), {}, true)).to.deep.equal({ ok: true, base: 'report.pdf', resume: false });
+    expect(checkOffer(offer({ seal: 'crc32' }), {}, false)).to.deep.equal({ ok: true, base: 'report.pdf', resume: false });
+    expect(checkOffer(offer(), {}, false), 'an older server says nothing: the CRC').to.deep.include({ ok: true });
+    for (const f of [offer({ seal: 'crc32' }), offer()]) {
+      expect(checkOffer(f, {}, true)).to.deep.equal({ ok: false, code: 'transfer-failed', message: 'download refused: the server offered unencrypted datagrams over a TLS connection' });
+    }
+    expect(checkOffer(offer({ seal: 'aes-128-gcm' }), {}, false)).to.deep.include({ ok: false, code: 'transfer-failed' });
+  });
 });

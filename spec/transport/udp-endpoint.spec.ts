@@ -99,15 +99,16 @@ describe('transport/udp-endpoint', () => {
     let sealed = 0;
     let opened = 0;
     const counting: DatagramProtection = {
+      trailerBytes: crcProtection.trailerBytes,
       seal: (buf, len) => { sealed++; return crcProtection.seal(buf, len); },
       open: (msg) => { opened++; return crcProtection.open(msg); },
     };
     const p = await pair(counting);
     await new Promise<void>((r) => p.client.connect(p.port, HOST, r));
-    p.client.send(encodeHello(p.client.header(), 0, 1000));
+    p.client.sendHello(0, 1000);
     await waitUntil(() => p.serverGot.length === 1, 2000, 'HELLO delivered');
     p.server.sendData(p.server.dataPacket(0, 0, 0), 0);
-    p.client.send(encodeAck(p.client.header(1), ACK));
+    p.client.sendAck(ACK);
     await waitUntil(() => p.clientGot.length === 1 && p.serverGot.length === 2, 2000, 'DATA and ACK delivered');
     expect({ sealed, opened }).to.deep.equal({ sealed: 3, opened: 3 });
   });
