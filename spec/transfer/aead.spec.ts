@@ -20,9 +20,9 @@ import { parseImpairments } from '../../runtime/link/index.js';
 import { makeLogger } from '../../runtime/logger.js';
 import { TransfersHost } from '../../runtime/transfers-host.js';
 import { tlsPair, type TlsPair } from '../helpers/tls-pair.js';
-import { content, expectIntact, get, sha256, TransferScope, transfers, UdpBlock, waitUntil } from './harness.js';
+import { nextUdpPorts } from '../helpers/ports.js';
+import { content, expectIntact, get, sha256, TransferScope, transfers, waitUntil } from './harness.js';
 
-const udp = new UdpBlock(59700, 100);
 const SIZE = 600_000;
 const DATA = content(SIZE, 77);
 
@@ -154,8 +154,8 @@ describe('transfer/aead (datagrams sealed with keys from the TLS session)', func
   it('a man in the middle sees no byte of the file, and what it forges, replays, flips, truncates or reflects is dropped and counted', async () => {
     // the check can tell: a datagram sealed only with the CRC (--no-tls) shows the file
     expect(leaks(encodeData({ transferId: 1, token: Buffer.alloc(8), pn: 0 }, 1000, DATA.subarray(1000, 1200)))).to.equal(true);
-    const pool = udp.take(1);
-    const listen = udp.take(1);
+    const pool = await nextUdpPorts(1);
+    const listen = await nextUdpPorts(1);
     const r = await rig(scope, pool, listen);
     const m = await middle(scope, listen[0], pool[0]);
 
@@ -174,8 +174,8 @@ describe('transfer/aead (datagrams sealed with keys from the TLS session)', func
   });
 
   it('through the link emulator: duplicated datagrams are replays, corrupted ones fail authentication, reordered ones pass', async () => {
-    const pool = udp.take(1);
-    const listen = udp.take(1);
+    const pool = await nextUdpPorts(1);
+    const listen = await nextUdpPorts(1);
     const spec = parseImpairments('dup=10%,corrupt=5%,reorder=10%');
     const emu = await scope.emulator(pool, listen, spec, spec, 99);
     const r = await rig(scope, pool, listen);
@@ -194,8 +194,8 @@ describe('transfer/aead (datagrams sealed with keys from the TLS session)', func
   // MessengerServer and ClientRuntime as users run them: meaningful once the server's listener runs TLS (issue 12,
   // item 1, on another branch); until then the control connection is plain TCP and this test skips itself.
   it('MessengerServer to ClientRuntime under TLS (the client takes only an aes-128-gcm offer there): the middle sees no byte of the file, the file arrives', async function () {
-    const pool = udp.take(1);
-    const listen = udp.take(1);
+    const pool = await nextUdpPorts(1);
+    const listen = await nextUdpPorts(1);
     const srv = await scope.server({ files: { 'secret.bin': DATA }, ports: pool, transfers: { advertisePorts: listen, halfway: 0 } });
     const c = await scope.client(srv, 'tls-user', { yes: true });
     if (c.rt.downloads.link.tlsSocket() === null) this.skip();
