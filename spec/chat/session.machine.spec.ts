@@ -34,6 +34,7 @@ class FakeHub implements HubPort {
 }
 
 class FakePort implements SessionPort {
+  readonly secure = false;
   readonly sent: ServerFrame[] = [];
   readonly closes: string[] = [];
   readonly ends: [string | null, string][] = [];

@@ -37,6 +37,7 @@ const machine = sessionMachine as AnyStateMachine;
 
 /** What the session does to the world, as alice (the user) and bob (a peer online) would see it on the wire. */
 class ModelPort implements SessionPort {
+  readonly secure = false;
   alice: string[] = [];
   bob: string[] = [];
   closes = 0;
