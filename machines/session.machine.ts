@@ -61,8 +61,8 @@ export interface AccountsPort {
 export interface SessionPort extends Member {
   /** Whether the connection is encrypted (TLS): passwords are taken only over one unless the server allows it. */
   readonly secure: boolean;
-  /** Accounts, when the server keeps them; without, no nickname is registered and `register` is refused. */
-  readonly accounts?: AccountsPort;
+  /** Accounts (a server without a store answers that no name is registered and that none can be kept). */
+  readonly accounts: AccountsPort;
   send(frame: ServerFrame): void;
   /** Flushes what is queued, then ends the connection. */
   close(reason: string): void;
@@ -107,6 +107,10 @@ export interface SessionContext {
   closeReason: string;
   /** The nickname whose password is being checked (state `authenticating`). */
   pending: string | null;
+  /** The session's nickname has an account (it logged in with its password, or registered it). */
+  account: boolean;
+  /** A `register` or `password` the runtime is carrying out (one at a time). */
+  accountOp: 'register' | 'password' | null;
 }
 
 export type SessionEvent =
@@ -148,9 +152,9 @@ export const sessionMachine = setup({
     helloHasPassword: ({ event }) => frameIs(event, 'hello') && event.frame.password !== undefined,
     passwordAllowed: ({ context }) => context.port.secure || context.cfg.allowInsecureAuth === true,
     loginBlocked: ({ context, event }) =>
-      frameIs(event, 'hello') && context.port.accounts !== undefined && context.port.accounts.blocked(event.frame.name.normalize('NFC'), event.now),
+      frameIs(event, 'hello') && context.port.accounts.blocked(event.frame.name.normalize('NFC'), event.now),
     helloNameRegistered: ({ context, event }) =>
-      frameIs(event, 'hello') && context.port.accounts !== undefined && context.port.accounts.isRegistered(event.frame.name.normalize('NFC')),
+      frameIs(event, 'hello') && context.port.accounts.isRegistered(event.frame.name.normalize('NFC')),
     registrationClosed: ({ context }) => context.cfg.registration === 'closed',
     pendingNameFree: ({ context }) => context.pending !== null && !context.port.hub.isTaken(context.pending),
     // a right password; or a name without an account on an open server (a password given needlessly does no harm)
@@ -159,12 +163,13 @@ export const sessionMachine = setup({
     isRegister: ({ event }) => frameIs(event, 'register'),
     isPasswordChange: ({ event }) => frameIs(event, 'password'),
     newPasswordEmpty: ({ event }) => (frameIs(event, 'register') && event.frame.password === '') || (frameIs(event, 'password') && event.frame.new === ''),
-    hasAccounts: ({ context }) => context.port.accounts !== undefined,
+    hasAccount: ({ context }) => context.account,
+    accountBusy: ({ context, event }) => (frameIs(event, 'register') || frameIs(event, 'password')) && context.accountOp !== null,
     savedOk: ({ event }) => event.type === 'account.saved' && event.outcome === 'ok',
     recipientRegistered: ({ context, event }) =>
-      frameIs(event, 'tell') && context.port.accounts !== undefined && context.port.accounts.isRegistered(event.frame.to.normalize('NFC')),
+      frameIs(event, 'tell') && context.port.accounts.isRegistered(event.frame.to.normalize('NFC')),
     recipientMailboxFull: ({ context, event }) =>
-      frameIs(event, 'tell') && context.port.accounts !== undefined && context.port.accounts.keptCount(event.frame.to.normalize('NFC')) >= LIMITS.offlinePerRecipient,
+      frameIs(event, 'tell') && context.port.accounts.keptCount(event.frame.to.normalize('NFC')) >= LIMITS.offlinePerRecipient,
     withinRate: ({ context, event }) => !('now' in event) || hasToken(context.bucket, context.cfg.limits, event.now),
     isSay: ({ event }) => frameIs(event, 'say'),
     isTell: ({ event }) => frameIs(event, 'tell'),
@@ -195,11 +200,19 @@ export const sessionMachine = setup({
     setPending: assign({ pending: ({ context, event }) => (frameIs(event, 'hello') ? event.frame.name.normalize('NFC') : context.pending) }),
     clearPending: assign({ pending: null }),
     takePendingName: assign({ name: ({ context }) => context.pending }),
+    noteAccount: assign({ account: ({ event }) => event.type === 'login.checked' && event.account }),
+    noteRegistered: assign({ account: true }),
+    setAccountOp: assign({ accountOp: ({ context, event }) => (frameIs(event, 'register') ? 'register' : frameIs(event, 'password') ? 'password' : context.accountOp) }),
+    clearAccountOp: assign({ accountOp: null }),
+    refuseAccountBusy: ({ context, event }) =>
+      err(context.port, 'rate-limited', 'one account change at a time: wait for the answer to the last one', event.type === 'frame' ? event.frame.type : undefined),
+    refuseAlreadyRegistered: ({ context }) => err(context.port, 'already-registered', `the nickname "${context.name ?? ''}" is registered already`, 'register'),
+    refuseNotRegistered: ({ context }) => err(context.port, 'not-registered', `the nickname "${context.name ?? ''}" has no account: register it first`, 'password'),
     startLogin: ({ context, event }) => {
-      if (frameIs(event, 'hello') && event.frame.password !== undefined) context.port.accounts?.verify(event.frame.name.normalize('NFC'), event.frame.password);
+      if (frameIs(event, 'hello') && event.frame.password !== undefined) context.port.accounts.verify(event.frame.name.normalize('NFC'), event.frame.password);
     },
-    noteLoginOk: ({ context }) => { if (context.pending) context.port.accounts?.succeeded(context.pending); },
-    noteLoginFailed: ({ context, event }) => { if (context.pending && event.type === 'login.checked') context.port.accounts?.failed(context.pending, event.now); },
+    noteLoginOk: ({ context }) => { if (context.pending) context.port.accounts.succeeded(context.pending); },
+    noteLoginFailed: ({ context, event }) => { if (context.pending && event.type === 'login.checked') context.port.accounts.failed(context.pending, event.now); },
     refuseInsecure: ({ context }) =>
       err(context.port, 'insecure-auth', 'this server takes passwords only over TLS (or when it runs with --allow-insecure-auth)', 'hello'),
     refuseBlocked: ({ context }) =>
@@ -217,13 +230,11 @@ export const sessionMachine = setup({
       err(context.port, 'insecure-auth', 'this server takes passwords only over TLS (or when it runs with --allow-insecure-auth)', event.type === 'frame' ? event.frame.type : undefined),
     refuseEmptyPassword: ({ context, event }) =>
       err(context.port, 'bad-password', 'a password cannot be empty', event.type === 'frame' ? event.frame.type : undefined),
-    refuseNoAccounts: ({ context, event }) =>
-      err(context.port, 'store-unavailable', 'this server keeps no accounts (it runs without a store)', event.type === 'frame' ? event.frame.type : undefined),
     startRegister: ({ context, event }) => {
-      if (frameIs(event, 'register') && context.name) context.port.accounts?.register(context.name, event.frame.password);
+      if (frameIs(event, 'register') && context.name) context.port.accounts.register(context.name, event.frame.password);
     },
     startChange: ({ context, event }) => {
-      if (frameIs(event, 'password') && context.name) context.port.accounts?.change(context.name, event.frame.old, event.frame.new);
+      if (frameIs(event, 'password') && context.name) context.port.accounts.change(context.name, event.frame.old, event.frame.new);
     },
     sendSaved: ({ context, event }) => {
       if (event.type !== 'account.saved' || !context.name) return;
@@ -241,7 +252,7 @@ export const sessionMachine = setup({
       err(context.port, code, message, re);
     },
     keepForLater: ({ context, event }) => {
-      if (frameIs(event, 'tell') && context.name) context.port.accounts?.keep(context.name, event.frame.to.normalize('NFC'), event.frame.text, event.now);
+      if (frameIs(event, 'tell') && context.name) context.port.accounts.keep(context.name, event.frame.to.normalize('NFC'), event.frame.text, event.now);
     },
     refuseMailboxFull: ({ context, event }) =>
       err(context.port, 'mailbox-full', `${frameIs(event, 'tell') ? event.frame.to : ''} is offline and has ${LIMITS.offlinePerRecipient} messages waiting already: not kept`, 'tell'),
@@ -249,7 +260,7 @@ export const sessionMachine = setup({
       const { port, name, cfg } = context;
       if (!name) return;
       port.send({ type: 'welcome', v: PROTOCOL_VERSION, name, server: 'messenger', limits: cfg.limits, online: port.hub.names() });
-      const kept = port.accounts?.takeKept(name) ?? [];
+      const kept = port.accounts.takeKept(name);
       const messages = kept.length ? [...port.hub.history(), ...kept].sort((a, b) => a.ts - b.ts) : port.hub.history();
       if (messages.length) port.send({ type: 'history', messages });
     },
@@ -329,6 +340,8 @@ export const sessionMachine = setup({
     refusedInARow: 0,
     closeReason: '',
     pending: null,
+    account: false,
+    accountOp: null,
   }),
   initial: 'handshake',
   on: {
@@ -367,7 +380,7 @@ export const sessionMachine = setup({
         'login.checked': [
           // someone else took the name while its password was checked
           { guard: not('pendingNameFree'), target: 'handshake', actions: ['refusePendingTaken', 'clearPending', 'countRefused'] },
-          { guard: 'loginAccepted', target: 'chatting', actions: ['noteLoginOk', 'takePendingName', 'clearPending', 'clearRefused', 'joinHub', 'sendWelcome'] },
+          { guard: 'loginAccepted', target: 'chatting', actions: ['noteLoginOk', 'noteAccount', 'takePendingName', 'clearPending', 'clearRefused', 'joinHub', 'sendWelcome'] },
           { target: 'handshake', actions: ['noteLoginFailed', 'refuseAuth', 'clearPending', 'countRefused'] },
         ],
         frame: [
@@ -384,8 +397,8 @@ export const sessionMachine = setup({
     chatting: {
       on: {
         'account.saved': [
-          { guard: 'savedOk', actions: 'sendSaved' },
-          { actions: 'refuseSaved' },
+          { guard: 'savedOk', actions: ['clearAccountOp', 'noteRegistered', 'sendSaved'] },
+          { actions: ['clearAccountOp', 'refuseSaved'] },
         ],
         frame: [
           { guard: 'isFlooding', target: 'closing', actions: 'setFlood' },
@@ -404,10 +417,11 @@ export const sessionMachine = setup({
           { guard: and(['isRegister', not('passwordAllowed')]), actions: ['spendToken', 'noteHeard', 'refusePasswordInsecure'] },
           { guard: and(['isPasswordChange', not('passwordAllowed')]), actions: ['spendToken', 'noteHeard', 'refusePasswordInsecure'] },
           { guard: 'newPasswordEmpty', actions: ['spendToken', 'noteHeard', 'refuseEmptyPassword'] },
-          { guard: and(['isRegister', 'hasAccounts']), actions: ['spendToken', 'noteHeard', 'clearRefused', 'startRegister'] },
-          { guard: and(['isPasswordChange', 'hasAccounts']), actions: ['spendToken', 'noteHeard', 'clearRefused', 'startChange'] },
-          { guard: 'isRegister', actions: ['spendToken', 'noteHeard', 'refuseNoAccounts'] },
-          { guard: 'isPasswordChange', actions: ['spendToken', 'noteHeard', 'refuseNoAccounts'] },
+          { guard: and(['isRegister', 'hasAccount']), actions: ['spendToken', 'noteHeard', 'refuseAlreadyRegistered'] },
+          { guard: and(['isPasswordChange', not('hasAccount')]), actions: ['spendToken', 'noteHeard', 'refuseNotRegistered'] },
+          { guard: 'accountBusy', actions: ['spendToken', 'noteHeard', 'refuseAccountBusy'] },
+          { guard: 'isRegister', actions: ['spendToken', 'noteHeard', 'clearRefused', 'setAccountOp', 'startRegister'] },
+          { guard: 'isPasswordChange', actions: ['spendToken', 'noteHeard', 'clearRefused', 'setAccountOp', 'startChange'] },
           { guard: 'isWho', actions: ['spendToken', 'noteHeard', 'clearRefused', 'sendOnline'] },
           { guard: 'isFiles', actions: ['spendToken', 'noteHeard', 'clearRefused', 'listFiles'] },
           { guard: 'isHistory', actions: ['spendToken', 'noteHeard', 'clearRefused', 'sendHistoryPage'] },

@@ -38,12 +38,12 @@ export class Connection implements SessionPort {
   private closing = false;
   /** Whether the connection is TLS: passwords are taken only over one (unless the server allows otherwise). */
   readonly secure: boolean;
-  readonly accounts?: AccountsPort;
+  readonly accounts: AccountsPort;
 
   constructor(readonly socket: Socket, private readonly host: ConnectionHost) {
     this.remote = `${socket.remoteAddress}:${socket.remotePort}`;
     this.secure = socket instanceof tls.TLSSocket;
-    if (host.accounts) this.accounts = this.bindAccounts(host.accounts);
+    this.accounts = host.accounts ? this.bindAccounts(host.accounts) : this.noAccounts();
     this.outbox = new Outbox(socket, host.maxOutboxBytes, () => this.overflow());
     this.splitter = new LineSplitter(host.cfg.limits.maxLine, {
       line: (bytes) => this.onLine(bytes),
@@ -63,6 +63,18 @@ export class Connection implements SessionPort {
   }
 
   get hub(): HubPort { return this.host.hub; }
+
+  /** A server without a store keeps no accounts: no name is registered, none can be. */
+  private noAccounts(): AccountsPort {
+    return {
+      isRegistered: () => false,
+      verify: () => { queueMicrotask(() => this.actor.send({ type: 'login.checked', account: false, ok: false, now: this.host.clock.now() })); },
+      register: () => { queueMicrotask(() => this.actor.send({ type: 'account.saved', op: 'register', outcome: 'store' })); },
+      change: () => { queueMicrotask(() => this.actor.send({ type: 'account.saved', op: 'password', outcome: 'missing' })); },
+      blocked: () => false, failed: () => {}, succeeded: () => {},
+      takeKept: () => [], keptCount: () => 0, keep: () => {},
+    };
+  }
 
   /** The session's view of the accounts: answers to the slow parts come back as events on its actor. */
   private bindAccounts(a: Accounts): AccountsPort {

@@ -14,7 +14,7 @@ const SERVER_BIN = path.join(ROOT, 'bin/messenger-server.ts');
 /** Runs `messenger-server account ARGS` to its end: exit code and output. */
 function account(args: string[], env: Record<string, string> = {}): Promise<{ code: number | null; out: string; err: string }> {
   return new Promise((resolve) => {
-    const env0 = { ...process.env, NO_COLOR: '1', ...env };
+    const env0: NodeJS.ProcessEnv = { ...process.env, NO_COLOR: '1', ...env };
     if (!('MESSENGER_PASSWORD' in env)) delete env0.MESSENGER_PASSWORD;
     const child = spawn(process.execPath, ['--import', 'tsx', SERVER_BIN, 'account', ...args], { cwd: ROOT, env: env0 });
     let out = '', err = '';
