@@ -212,7 +212,16 @@ export const sessionMachine = setup({
       if (frameIs(event, 'hello') && event.frame.password !== undefined) context.port.accounts.verify(event.frame.name.normalize('NFC'), event.frame.password);
     },
     noteLoginOk: ({ context }) => { if (context.pending) context.port.accounts.succeeded(context.pending); },
-    noteLoginFailed: ({ context, event }) => { if (context.pending && event.type === 'login.checked') context.port.accounts.failed(context.pending, event.now); },
+    refuseLogin: ({ context, event }) => {
+      if (event.type !== 'login.checked' || context.pending === null) return;
+      if (event.ok || (!event.account && context.cfg.registration !== 'closed')) {
+        err(context.port, 'name-taken', `the nickname "${context.pending}" is taken`, 'hello');
+        return;
+      }
+      context.port.accounts.failed(context.pending, event.now);
+      // the same words whether or not the name has an account
+      err(context.port, 'auth-failed', 'wrong nickname or password', 'hello');
+    },
     refuseInsecure: ({ context }) =>
       err(context.port, 'insecure-auth', 'this server takes passwords only over TLS (or when it runs with --allow-insecure-auth)', 'hello'),
     refuseBlocked: ({ context }) =>
@@ -221,9 +230,6 @@ export const sessionMachine = setup({
       err(context.port, 'name-registered', `the nickname "${frameIs(event, 'hello') ? event.frame.name : ''}" is registered: connect with its password`, 'hello'),
     refuseAccountRequired: ({ context }) =>
       err(context.port, 'account-required', 'this server is private: only nicknames with an account may connect', 'hello'),
-    // the same words whether or not the name has an account
-    refuseAuth: ({ context }) => err(context.port, 'auth-failed', 'wrong nickname or password', 'hello'),
-    refusePendingTaken: ({ context }) => err(context.port, 'name-taken', `the nickname "${context.pending ?? ''}" is taken`, 'hello'),
     requireWait: ({ context, event }) =>
       err(context.port, 'handshake-required', 'wait for the answer to your hello: your password is being checked', event.type === 'frame' ? event.frame.type : undefined),
     refusePasswordInsecure: ({ context, event }) =>
@@ -378,10 +384,9 @@ export const sessionMachine = setup({
       on: {
         tick: { guard: 'isHelloLate', target: 'closing', actions: 'setHelloTimeout' },
         'login.checked': [
-          // someone else took the name while its password was checked
-          { guard: not('pendingNameFree'), target: 'handshake', actions: ['refusePendingTaken', 'clearPending', 'countRefused'] },
-          { guard: 'loginAccepted', target: 'chatting', actions: ['noteLoginOk', 'noteAccount', 'takePendingName', 'clearPending', 'clearRefused', 'joinHub', 'sendWelcome'] },
-          { target: 'handshake', actions: ['noteLoginFailed', 'refuseAuth', 'clearPending', 'countRefused'] },
+          { guard: and(['loginAccepted', 'pendingNameFree']), target: 'chatting', actions: ['noteLoginOk', 'noteAccount', 'takePendingName', 'clearPending', 'clearRefused', 'joinHub', 'sendWelcome'] },
+          // a wrong password; or (a race) someone took the name while its password was checked: refuseLogin says which
+          { target: 'handshake', actions: ['refuseLogin', 'clearPending'] },
         ],
         frame: [
           { guard: 'isFlooding', target: 'closing', actions: 'setFlood' },
