@@ -145,7 +145,8 @@ function events(s: Snap): EventObject[] {
 
 const serializeState = (s: Snap) => {
   const c = ctxOf(s);
-  return JSON.stringify([s.value, c.name, c.pending, c.account, c.accountOp, Math.floor(c.bucket.tokens), c.refusedInARow]);
+  // which name alice has once online changes nothing the model can do next: only whether she has one
+  return JSON.stringify([s.value, c.name !== null, c.pending, c.account, c.accountOp, Math.floor(c.bucket.tokens), c.refusedInARow]);
 };
 
 const pureInput = () => ({ port: new ModelPort(), cfg: CFG, now: 0 });
@@ -236,13 +237,15 @@ describe('model: session machine', function () {
   this.timeout(30000);
 
   describe(`pure machine, every edge of the model graph (${all.length} paths)`, () => {
-    it('holds its invariants on every path, in every server configuration', () => {
-      for (const v of VARIANTS) {
+    for (const v of VARIANTS) {
+      it(`holds its invariants on every path (${v.name}: ${v.paths.length} paths)`, function () {
+        // thousands of short runs: a loaded machine (2 cores shared by several test runs) needs longer than usual
+        this.timeout(120000);
         for (const p of v.paths) {
           try { runPure(p, v.cfg); } catch (e) { (e as Error).message = `${v.name}: ${p.name}: ${(e as Error).message}`; throw e; }
         }
-      }
-    });
+      });
+    }
     for (const p of covering) it(`pure: ${p.name}`, () => runPure(p));
   });
 
