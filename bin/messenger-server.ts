@@ -7,7 +7,9 @@ import { parseArgs } from 'node:util';
 import { TIMING } from '../machines/timing.js';
 import { DEFAULT_LIMITS, LIMITS } from '../machines/limits.js';
 import type { CongestionControlName } from '../machines/transport/api.js';
+import { accountCommand, ACCOUNT_USAGE } from '../runtime/account-admin.js';
 import { CliError, parseBytes, parseFraction, parseMs, parsePort, parsePortRange } from '../runtime/cli-args.js';
+import { systemClock } from '../runtime/clock.js';
 import { makeInspector } from '../runtime/inspect.js';
 import { makeLogger } from '../runtime/logger.js';
 import { MessengerServer, SERVER_DEFAULTS } from '../runtime/server.js';
@@ -15,6 +17,7 @@ import { DEFAULT_RETENTION, StoreError } from '../runtime/store/port.js';
 import { SqliteStore } from '../runtime/store/sqlite/sqlite-store.js';
 
 const USAGE = `Usage: messenger-server [options]
+       messenger-server account add NAME | remove NAME | list [--data DIR] [--password-file FILE]
 
 Starts the messenger server: chat over TCP, file downloads over UDP.
 
@@ -27,6 +30,8 @@ Options:
   --history-max COUNT         messages kept in the history (default 100000)
   --history-days D            also forget messages older than D days (default: no age limit)
   --no-store                  keep no state: history in memory only, lost at exit (for measurements)
+  --registration open|closed  closed: only nicknames with an account may connect (default open)
+  --allow-insecure-auth       take passwords over connections without TLS (for tests and debugging)
   --udp-ports A-B             UDP port pool for downloads (default 55000-55015)
   --udp-advertise-ports A-B   ports named to clients instead of the pool's own (port forwarding, messenger-link)
   --halfway FRACTION          where a download pauses for consent: 0.5 or 50% (default 0.5; 0 turns it off)
@@ -44,12 +49,26 @@ Options:
 `;
 
 function main(): void {
+  if (process.argv[2] === 'account') {
+    accountCommand(process.argv.slice(3), { out: (l) => process.stdout.write(`${l}\n`), env: process.env, now: () => systemClock.now() }).then(
+      (code) => process.exit(code),
+      (e: unknown) => {
+        if (e instanceof CliError || (e as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
+          process.stderr.write(`messenger-server: ${(e as Error).message}\n\n${ACCOUNT_USAGE}`);
+          process.exit(2);
+        }
+        throw e;
+      },
+    );
+    return;
+  }
   let values: Record<string, string | boolean | undefined>;
   try {
     ({ values } = parseArgs({
       options: {
         host: { type: 'string' }, port: { type: 'string' }, files: { type: 'string' }, 'udp-ports': { type: 'string' },
         data: { type: 'string' }, history: { type: 'string' }, 'history-max': { type: 'string' }, 'history-days': { type: 'string' }, 'no-store': { type: 'boolean' },
+        registration: { type: 'string' }, 'allow-insecure-auth': { type: 'boolean' },
         'udp-advertise-ports': { type: 'string' }, halfway: { type: 'string' }, chunk: { type: 'string' }, cc: { type: 'string' },
         'silent-timeout': { type: 'string' }, 'consent-timeout': { type: 'string' }, 'idle-timeout': { type: 'string' }, 'max-per-address': { type: 'string' },
         rate: { type: 'string' }, 'log-json': { type: 'boolean' }, 'log-level': { type: 'string' }, inspect: { type: 'string' },
@@ -85,6 +104,9 @@ function main(): void {
     if (!Number.isInteger(maxCount) || maxCount < 0) throw new CliError('--history-max must be a whole number');
     const days = values['history-days'] !== undefined ? Number(values['history-days']) : undefined;
     if (days !== undefined && !(days > 0)) throw new CliError('--history-days must be a positive number');
+    const registration = (values.registration as string | undefined) ?? 'open';
+    if (registration !== 'open' && registration !== 'closed') throw new CliError('--registration must be open or closed');
+    if (registration === 'closed' && values['no-store']) throw new CliError('--registration closed needs the store (accounts live there): drop --no-store');
     const dataDir = (values.data as string | undefined) ?? 'data';
     let store: SqliteStore | undefined;
     if (!values['no-store']) try { store = SqliteStore.open(dataDir); } catch (e) {
@@ -100,6 +122,7 @@ function main(): void {
       maxOutboxBytes: SERVER_DEFAULTS.maxOutboxBytes, tickMs: SERVER_DEFAULTS.tickMs, log, inspect,
       store, historyReplay, retention: days === undefined ? { maxCount } : { maxCount, maxAgeMs: days * 86_400_000 },
       session: {
+        registration, allowInsecureAuth: Boolean(values['allow-insecure-auth']),
         limits: {
           ...DEFAULT_LIMITS, ratePerSec: rate, burst: rate * 2,
           idleMs: values['idle-timeout'] ? parseMs(values['idle-timeout'] as string, '--idle-timeout') : TIMING.idleMs,

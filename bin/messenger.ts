@@ -6,6 +6,7 @@ import { CliError, parsePort } from '../runtime/cli-args.js';
 import { ClientRuntime } from '../runtime/client-runtime.js';
 import { makeInspector } from '../runtime/inspect.js';
 import { runLineClient } from '../runtime/line-client.js';
+import { readPassword } from '../runtime/password-source.js';
 
 const USAGE = `Usage: messenger --name NAME [options]
 
@@ -21,6 +22,8 @@ Options:
   --json             with --plain: each event as one JSON object with a "type" field
   --yes              answer every halfway question with yes at once
   --no-reconnect     do not reconnect when the connection is lost
+  --password-file F  log in with the password on F's first line (or set MESSENGER_PASSWORD); /register and
+                     /password read it again (the full-screen client asks for them in a dialog)
   --inspect [FILE]   print every actor transition (to FILE, or to stderr with -)
   --help             this text
 `;
@@ -32,7 +35,7 @@ async function main(): Promise<void> {
       options: {
         name: { type: 'string' }, host: { type: 'string' }, port: { type: 'string' }, downloads: { type: 'string' },
         plain: { type: 'boolean' }, json: { type: 'boolean' }, yes: { type: 'boolean' }, 'no-reconnect': { type: 'boolean' },
-        inspect: { type: 'string' }, help: { type: 'boolean', short: 'h' },
+        inspect: { type: 'string' }, 'password-file': { type: 'string' }, help: { type: 'boolean', short: 'h' },
       },
       strict: true, allowPositionals: false,
     }));
@@ -48,10 +51,15 @@ async function main(): Promise<void> {
   const downloadsDir = path.resolve((values.downloads as string | undefined) ?? 'downloads');
   const inspect = values.inspect !== undefined ? makeInspector(values.inspect as string || '-') : undefined;
   const name = values.name as string | undefined;
+  const passwordFile = values['password-file'] as string | undefined;
+  let password: string | undefined;
+  try { password = readPassword(passwordFile) ?? undefined; }
+  catch (e) { process.stderr.write(`messenger: ${(e as CliError).message}\n`); process.exit(2); }
+  const account = { password, readPassword: () => readPassword(passwordFile) };
 
   if (values.plain) {
     if (!name) { process.stderr.write('messenger: --plain needs --name NAME\n'); process.exit(2); }
-    const client = new ClientRuntime({ host, port, name, downloadsDir, yes: Boolean(values.yes), reconnect: !values['no-reconnect'], inspect });
+    const client = new ClientRuntime({ host, port, name, downloadsDir, yes: Boolean(values.yes), reconnect: !values['no-reconnect'], inspect, ...account });
     process.on('SIGINT', () => { void client.quit(); });
     process.on('SIGTERM', () => { void client.quit(); });
     const reason = await runLineClient(client, process.stdin, process.stdout, Boolean(values.json));
@@ -62,7 +70,7 @@ async function main(): Promise<void> {
   }
   const { runFullScreen } = await import('../tui/app.js');
   // a person at the full-screen client waits through a server restart; a script in line mode ends on its bye
-  await runFullScreen({ host, port, name, downloadsDir, yes: Boolean(values.yes), reconnect: !values['no-reconnect'], retryAfterShutdown: true, inspect });
+  await runFullScreen({ host, port, name, downloadsDir, yes: Boolean(values.yes), reconnect: !values['no-reconnect'], retryAfterShutdown: true, inspect, ...account });
 }
 
 void main();

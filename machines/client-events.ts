@@ -21,6 +21,8 @@ export type ClientEvent =
   | { type: 'stopped'; id: number; file: string; received: number; path: string; reason: string }
   | { type: 'error'; code: ErrorCode; message: string; file?: string; id?: number }
   | { type: 'disconnected'; reason: string }
+  /** the nickname is registered (`changed`: its password was changed) */
+  | { type: 'registered'; name: string; changed?: boolean }
   // ours
   /** `older`: a page asked for with /history (not the replay at login); it may be empty */
   | { type: 'history'; messages: ChatLine[]; older?: boolean }

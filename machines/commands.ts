@@ -9,6 +9,10 @@ export type Command =
   | { kind: 'yes'; id?: number }
   | { kind: 'no'; id?: number }
   | { kind: 'stop'; id?: number }
+  /** registers the current nickname; `password` from a dialog (the full-screen client), else the runtime's source */
+  | { kind: 'register'; password?: string }
+  /** changes the password; `password` (the new one) from a dialog, else the runtime's source */
+  | { kind: 'password'; password?: string }
   | { kind: 'quit' }
   | { kind: 'help' }
   | { kind: 'empty' }
@@ -24,6 +28,9 @@ export const HELP_TEXT = [
   '  /get FILE             download FILE (resumes a kept partial copy)',
   '  /yes [ID], /no [ID]   answer the halfway question of a download (the oldest one without ID)',
   '  /stop [ID]            cancel a running download (keeps the partial file)',
+  '  /register             protect your nickname with the password from --password-file or MESSENGER_PASSWORD',
+  '                        (the full-screen client asks for it)',
+  '  /password             change it (the new one from the same place; the full-screen client asks)',
   '  /quit                 leave (after pending downloads in line mode)',
   '  /help                 this text',
 ].join('\n');
@@ -65,6 +72,11 @@ export function parseCommand(line: string): Command {
       const kind = verb.startsWith('y') ? 'yes' : verb.startsWith('n') ? 'no' : 'stop';
       return id === undefined ? { kind } : { kind, id };
     }
+    case 'register':
+      // a password is never typed on the command line (it would be shown and kept in the input history)
+      return rest.trim() ? { kind: 'invalid', message: 'usage: /register (the password comes from --password-file, MESSENGER_PASSWORD or a dialog, never the command line)' } : { kind: 'register' };
+    case 'password': case 'passwd':
+      return rest.trim() ? { kind: 'invalid', message: 'usage: /password (the new password comes from --password-file, MESSENGER_PASSWORD or a dialog, never the command line)' } : { kind: 'password' };
     case 'quit': case 'exit': case 'logout': return { kind: 'quit' };
     case 'help': case '?': return { kind: 'help' };
     default: return { kind: 'invalid', message: `unknown command /${verb}; /help lists them` };

@@ -17,8 +17,18 @@ const ERRORS = {
   'invalid-name': { meaning: 'a nickname that breaks the rules', refusal: 'name' },
   'name-taken': { meaning: 'a nickname already online (case-insensitive)', refusal: 'name' },
   'hello-timeout': { meaning: 'no completed handshake within the hello deadline' },
+  // accounts
+  'name-registered': { meaning: 'a `hello` without a password for a registered nickname', refusal: 'name' },
+  'auth-failed': { meaning: 'a `hello` whose password is wrong (or, on a closed server, names no account), or a `password` change whose old password is wrong', refusal: 'name' },
+  'account-required': { meaning: 'a `hello` for a nickname without an account on a server with closed registration', refusal: 'name' },
+  'login-blocked': { meaning: 'too many failed logins for this nickname or from this address lately: wait, then try again', refusal: 'name' },
+  'insecure-auth': { meaning: 'a password over a connection without TLS, on a server that does not allow it (`--allow-insecure-auth`)', refusal: 'hello' },
+  'already-registered': { meaning: 'a `register` for a nickname that has an account already' },
+  'not-registered': { meaning: 'a `password` change for a nickname without an account' },
+  'bad-password': { meaning: 'a password that is empty or longer than the password limit (`maxPassword`)' },
+  'mailbox-full': { meaning: "a private message to an offline registered nickname whose kept messages are at the limit; the message was not kept" },
   // chat
-  'unknown-user': { meaning: '`tell` to a name nobody online has' },
+  'unknown-user': { meaning: '`tell` to a name nobody online has (and no account has: a registered name gets it later)' },
   'text-too-long': { meaning: '`text` in `say` or `tell` over the text limit (`maxText`)' },
   'rate-limited': { meaning: 'a frame beyond the rate limit' },
   // history and the store

@@ -35,7 +35,14 @@ function int(o: Fields, key: string, type: string, optional = false): number | u
 }
 
 const CHECKS: Record<string, Check> = {
-  hello: (o) => ({ type: 'hello', v: int(o, 'v', 'hello')!, name: str(o, 'name', 'hello', LIMITS.maxNameField)! }),
+  hello: (o) => {
+    const f: ClientFrame = { type: 'hello', v: int(o, 'v', 'hello')!, name: str(o, 'name', 'hello', LIMITS.maxNameField)! };
+    const password = str(o, 'password', 'hello', LIMITS.maxPassword, true);
+    if (password !== undefined) f.password = password;
+    return f;
+  },
+  register: (o) => ({ type: 'register', password: str(o, 'password', 'register', LIMITS.maxPassword)! }),
+  password: (o) => ({ type: 'password', old: str(o, 'old', 'password', LIMITS.maxPassword)!, new: str(o, 'new', 'password', LIMITS.maxPassword)! }),
   say: (o, l) => ({ type: 'say', text: str(o, 'text', 'say', l.maxText)! }),
   tell: (o, l) => ({ type: 'tell', to: str(o, 'to', 'tell', LIMITS.maxNameField)!, text: str(o, 'text', 'tell', l.maxText)! }),
   who: () => ({ type: 'who' }),

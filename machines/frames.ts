@@ -7,11 +7,20 @@ import type { Limits } from './limits.js';
 export { PROTOCOL_VERSION, type Limits } from './limits.js';
 
 export interface FileEntry { name: string; size: number }
-export interface ChatLine { from: string; text: string; ts: number; /** its place in the server's history (pages ask for lines before it) */ id?: number }
+export interface ChatLine {
+  from: string; text: string; ts: number;
+  /** its place in the server's history (pages ask for lines before it) */ id?: number;
+  /** the recipient, on a private message kept while it was offline */ to?: string;
+}
 
 // ---- client -> server
 export type ClientFrame =
-  | { type: 'hello'; v: number; name: string }
+  /** `password`: the nickname's account password (a registered nickname connects only with it) */
+  | { type: 'hello'; v: number; name: string; password?: string }
+  /** registers the current nickname with this password */
+  | { type: 'register'; password: string }
+  /** changes the current nickname's password */
+  | { type: 'password'; old: string; new: string }
   | { type: 'say'; text: string }
   | { type: 'tell'; to: string; text: string }
   | { type: 'who' }
@@ -32,6 +41,8 @@ export type ServerFrame =
   | { type: 'welcome'; v: number; name: string; server: string; limits: Limits; online: string[] }
   | { type: 'history'; messages: ChatLine[]; /** an answer to a `history` request (not the replay at login) */ older?: boolean }
   | { type: 'joined'; name: string }
+  /** the answer to `register`, and to a `password` change (`changed: true`) */
+  | { type: 'registered'; name: string; changed?: boolean }
   | { type: 'left'; name: string; reason: string }
   | { type: 'message'; from: string; text: string; ts: number; to?: string }
   | { type: 'online'; names: string[] }

@@ -38,6 +38,15 @@ export const LIMITS = {
   transfersPerClient: 4,
   /** Bytes in one line from the server, as the client reads it (a `history` or `files` frame is long). */
   maxServerLine: 4 * 65536,
+  /** Characters of a password (`hello.password`, `register.password`, `password.old`/`new`). */
+  maxPassword: 1024,
+  /** Failed logins for one nickname, or from one address, within TIMING.loginFailureWindowMs before further
+   *  password attempts are refused (`login-blocked`) for TIMING.loginBlockMs. */
+  loginFailures: 5,
+  /** Names and addresses the failed-login counter tracks at most (the oldest forgotten first). */
+  loginTracked: 10_000,
+  /** Private messages kept for one offline registered nickname; past it the sender gets `mailbox-full`. */
+  offlinePerRecipient: 100,
   /** Chat lines the client holds back while pacing itself to the server's rate; past it, `rate-limited`. */
   clientQueuedLines: 1000,
 } as const;

@@ -30,7 +30,39 @@ export interface Member {
   write(line: Buffer): void;
 }
 
+/** Registered nicknames, as the session may use them: the runtime reads the store at each call (an account added or
+ *  removed by `messenger-server account` counts at the next login) and does the slow parts (scrypt) off the event
+ *  loop, answering with an event (`login.checked`, `account.saved`). It decides nothing: the session does. */
+export interface AccountsPort {
+  /** Whether `name` has an account. */
+  isRegistered(name: string): boolean;
+  /** Checks `password` against `name`'s account, or against a dummy hash when it has none (the same work either
+   *  way); answers with `login.checked`. */
+  verify(name: string, password: string): void;
+  /** Registers `name` with `password`; answers with `account.saved` (op `register`). */
+  register(name: string, password: string): void;
+  /** Changes `name`'s password when `old` is right; answers with `account.saved` (op `password`). */
+  change(name: string, old: string, next: string): void;
+  /** Whether password attempts for `name`, or from this connection's address, are blocked by failed logins. */
+  blocked(name: string, now: number): boolean;
+  /** Counts a failed login for `name` and for this connection's address. */
+  failed(name: string, now: number): void;
+  /** Forgets `name`'s failed logins (it just logged in). */
+  succeeded(name: string): void;
+  /** Takes the private messages kept for `name` while it was offline (they are gone from the store after this). */
+  takeKept(name: string): ChatLine[];
+  /** How many private messages are kept for `name`. */
+  keptCount(name: string): number;
+  /** Keeps a private message for the offline registered `to` (after the messages to all ahead of it are written),
+   *  then echoes it to the sender as its receipt; `store-unavailable` to the sender when it cannot be kept. */
+  keep(from: string, to: string, text: string, ts: number): void;
+}
+
 export interface SessionPort extends Member {
+  /** Whether the connection is encrypted (TLS): passwords are taken only over one unless the server allows it. */
+  readonly secure: boolean;
+  /** Accounts (a server without a store answers that no name is registered and that none can be kept). */
+  readonly accounts: AccountsPort;
   send(frame: ServerFrame): void;
   /** Flushes what is queued, then ends the connection. */
   close(reason: string): void;
@@ -49,6 +81,10 @@ export interface SessionConfig {
   pingEveryMs: number;
   /** Refused frames in a row before the connection is closed as a flood. */
   floodAfter: number;
+  /** `closed`: only nicknames with an account may connect (`--registration closed`). */
+  registration?: 'open' | 'closed';
+  /** Take passwords over a connection without TLS (`--allow-insecure-auth`). */
+  allowInsecureAuth?: boolean;
 }
 
 export const DEFAULT_SESSION_CONFIG: SessionConfig = {
@@ -69,14 +105,28 @@ export interface SessionContext {
   lastPing: number;
   refusedInARow: number;
   closeReason: string;
+  /** The nickname whose password is being checked (state `authenticating`). */
+  pending: string | null;
+  /** The session's nickname has an account (it logged in with its password, or registered it). */
+  account: boolean;
+  /** A `register` or `password` the runtime is carrying out (one at a time). */
+  accountOp: 'register' | 'password' | null;
 }
 
 export type SessionEvent =
   | { type: 'frame'; frame: ClientFrame; now: number }
   | { type: 'bad'; code: ErrorCode; message: string; now: number }
   | { type: 'tick'; now: number }
+  /** The runtime's answer to AccountsPort.verify: whether the name has an account, and whether the password matched. */
+  | { type: 'login.checked'; account: boolean; ok: boolean; now: number }
+  /** The runtime's answer to AccountsPort.register / change. */
+  | { type: 'account.saved'; op: 'register' | 'password'; outcome: AccountOutcome }
   | { type: 'socket.closed'; reason: string }
   | { type: 'shutdown'; reason: string };
+
+/** `exists`: register of a name with an account; `wrong`: a wrong old password; `missing`: no account to change;
+ *  `store`: the store could not be written. */
+export type AccountOutcome = 'ok' | 'exists' | 'wrong' | 'missing' | 'store';
 
 export interface SessionInput { port: SessionPort; cfg?: SessionConfig; now: number }
 
@@ -99,6 +149,27 @@ export const sessionMachine = setup({
     helloVersionOk: ({ event }) => frameIs(event, 'hello') && event.frame.v === PROTOCOL_VERSION,
     helloNameValid: ({ event }) => frameIs(event, 'hello') && checkNickname(event.frame.name).ok,
     helloNameFree: ({ context, event }) => frameIs(event, 'hello') && !context.port.hub.isTaken(event.frame.name.normalize('NFC')),
+    helloHasPassword: ({ event }) => frameIs(event, 'hello') && event.frame.password !== undefined,
+    passwordAllowed: ({ context }) => context.port.secure || context.cfg.allowInsecureAuth === true,
+    loginBlocked: ({ context, event }) =>
+      frameIs(event, 'hello') && context.port.accounts.blocked(event.frame.name.normalize('NFC'), event.now),
+    helloNameRegistered: ({ context, event }) =>
+      frameIs(event, 'hello') && context.port.accounts.isRegistered(event.frame.name.normalize('NFC')),
+    registrationClosed: ({ context }) => context.cfg.registration === 'closed',
+    pendingNameFree: ({ context }) => context.pending !== null && !context.port.hub.isTaken(context.pending),
+    // a right password; or a name without an account on an open server (a password given needlessly does no harm)
+    loginAccepted: ({ context, event }) =>
+      event.type === 'login.checked' && (event.ok || (!event.account && context.cfg.registration !== 'closed')),
+    isRegister: ({ event }) => frameIs(event, 'register'),
+    isPasswordChange: ({ event }) => frameIs(event, 'password'),
+    newPasswordEmpty: ({ event }) => (frameIs(event, 'register') && event.frame.password === '') || (frameIs(event, 'password') && event.frame.new === ''),
+    hasAccount: ({ context }) => context.account,
+    accountBusy: ({ context, event }) => (frameIs(event, 'register') || frameIs(event, 'password')) && context.accountOp !== null,
+    savedOk: ({ event }) => event.type === 'account.saved' && event.outcome === 'ok',
+    recipientRegistered: ({ context, event }) =>
+      frameIs(event, 'tell') && context.port.accounts.isRegistered(event.frame.to.normalize('NFC')),
+    recipientMailboxFull: ({ context, event }) =>
+      frameIs(event, 'tell') && context.port.accounts.keptCount(event.frame.to.normalize('NFC')) >= LIMITS.offlinePerRecipient,
     withinRate: ({ context, event }) => !('now' in event) || hasToken(context.bucket, context.cfg.limits, event.now),
     isSay: ({ event }) => frameIs(event, 'say'),
     isTell: ({ event }) => frameIs(event, 'tell'),
@@ -126,11 +197,77 @@ export const sessionMachine = setup({
     setName: assign({ name: ({ context, event }) => (frameIs(event, 'hello') ? event.frame.name.normalize('NFC') : context.name) }),
     // the helloNameFree guard checked the name in this same step, so the join succeeds
     joinHub: ({ context }) => { if (context.name) context.port.hub.join(context.name, context.port); },
+    setPending: assign({ pending: ({ context, event }) => (frameIs(event, 'hello') ? event.frame.name.normalize('NFC') : context.pending) }),
+    clearPending: assign({ pending: null }),
+    takePendingName: assign({ name: ({ context }) => context.pending }),
+    noteAccount: assign({ account: ({ event }) => event.type === 'login.checked' && event.account }),
+    noteRegistered: assign({ account: true }),
+    setAccountOp: assign({ accountOp: ({ context, event }) => (frameIs(event, 'register') ? 'register' : frameIs(event, 'password') ? 'password' : context.accountOp) }),
+    clearAccountOp: assign({ accountOp: null }),
+    refuseAccountBusy: ({ context, event }) =>
+      err(context.port, 'rate-limited', 'one account change at a time: wait for the answer to the last one', event.type === 'frame' ? event.frame.type : undefined),
+    refuseAlreadyRegistered: ({ context }) => err(context.port, 'already-registered', `the nickname "${context.name ?? ''}" is registered already`, 'register'),
+    refuseNotRegistered: ({ context }) => err(context.port, 'not-registered', `the nickname "${context.name ?? ''}" has no account: register it first`, 'password'),
+    startLogin: ({ context, event }) => {
+      if (frameIs(event, 'hello') && event.frame.password !== undefined) context.port.accounts.verify(event.frame.name.normalize('NFC'), event.frame.password);
+    },
+    noteLoginOk: ({ context }) => { if (context.pending) context.port.accounts.succeeded(context.pending); },
+    refuseLogin: ({ context, event }) => {
+      if (event.type !== 'login.checked' || context.pending === null) return;
+      if (event.ok || (!event.account && context.cfg.registration !== 'closed')) {
+        err(context.port, 'name-taken', `the nickname "${context.pending}" is taken`, 'hello');
+        return;
+      }
+      context.port.accounts.failed(context.pending, event.now);
+      // the same words whether or not the name has an account
+      err(context.port, 'auth-failed', 'wrong nickname or password', 'hello');
+    },
+    refuseInsecure: ({ context }) =>
+      err(context.port, 'insecure-auth', 'this server takes passwords only over TLS (or when it runs with --allow-insecure-auth)', 'hello'),
+    refuseBlocked: ({ context }) =>
+      err(context.port, 'login-blocked', `too many failed logins for this nickname or from your address: try again in ${Math.round(TIMING.loginBlockMs / 60000)} minutes`, 'hello'),
+    refuseRegistered: ({ context, event }) =>
+      err(context.port, 'name-registered', `the nickname "${frameIs(event, 'hello') ? event.frame.name : ''}" is registered: connect with its password`, 'hello'),
+    refuseAccountRequired: ({ context }) =>
+      err(context.port, 'account-required', 'this server is private: only nicknames with an account may connect', 'hello'),
+    requireWait: ({ context, event }) =>
+      err(context.port, 'handshake-required', 'wait for the answer to your hello: your password is being checked', event.type === 'frame' ? event.frame.type : undefined),
+    refusePasswordInsecure: ({ context, event }) =>
+      err(context.port, 'insecure-auth', 'this server takes passwords only over TLS (or when it runs with --allow-insecure-auth)', event.type === 'frame' ? event.frame.type : undefined),
+    refuseEmptyPassword: ({ context, event }) =>
+      err(context.port, 'bad-password', 'a password cannot be empty', event.type === 'frame' ? event.frame.type : undefined),
+    startRegister: ({ context, event }) => {
+      if (frameIs(event, 'register') && context.name) context.port.accounts.register(context.name, event.frame.password);
+    },
+    startChange: ({ context, event }) => {
+      if (frameIs(event, 'password') && context.name) context.port.accounts.change(context.name, event.frame.old, event.frame.new);
+    },
+    sendSaved: ({ context, event }) => {
+      if (event.type !== 'account.saved' || !context.name) return;
+      context.port.send(event.op === 'password' ? { type: 'registered', name: context.name, changed: true } : { type: 'registered', name: context.name });
+    },
+    refuseSaved: ({ context, event }) => {
+      if (event.type !== 'account.saved') return;
+      const re = event.op;
+      const name = context.name ?? '';
+      const [code, message]: [ErrorCode, string] =
+        event.outcome === 'exists' ? ['already-registered', `the nickname "${name}" is registered already`]
+        : event.outcome === 'wrong' ? ['auth-failed', 'the old password is wrong']
+        : event.outcome === 'missing' ? ['not-registered', `the nickname "${name}" has no account: /register it first`]
+        : ['store-unavailable', 'the server cannot keep accounts now'];
+      err(context.port, code, message, re);
+    },
+    keepForLater: ({ context, event }) => {
+      if (frameIs(event, 'tell') && context.name) context.port.accounts.keep(context.name, event.frame.to.normalize('NFC'), event.frame.text, event.now);
+    },
+    refuseMailboxFull: ({ context, event }) =>
+      err(context.port, 'mailbox-full', `${frameIs(event, 'tell') ? event.frame.to : ''} is offline and has ${LIMITS.offlinePerRecipient} messages waiting already: not kept`, 'tell'),
     sendWelcome: ({ context }) => {
       const { port, name, cfg } = context;
       if (!name) return;
       port.send({ type: 'welcome', v: PROTOCOL_VERSION, name, server: 'messenger', limits: cfg.limits, online: port.hub.names() });
-      const messages = port.hub.history();
+      const kept = port.accounts.takeKept(name);
+      const messages = kept.length ? [...port.hub.history(), ...kept].sort((a, b) => a.ts - b.ts) : port.hub.history();
       if (messages.length) port.send({ type: 'history', messages });
     },
     refuseVersion: ({ context, event }) =>
@@ -163,7 +300,7 @@ export const sessionMachine = setup({
       if (frameIs(event, 'tell') && context.name) context.port.hub.tell(context.name, event.frame.to, event.frame.text, event.now);
     },
     refuseUnknownUser: ({ context, event }) =>
-      err(context.port, 'unknown-user', `nobody called "${frameIs(event, 'tell') ? event.frame.to : ''}" is online`, 'tell'),
+      err(context.port, 'unknown-user', `nobody called "${frameIs(event, 'tell') ? event.frame.to : ''}" is online or registered`, 'tell'),
     sendOnline: ({ context }) => context.port.send({ type: 'online', names: context.port.hub.names() }),
     listFiles: ({ context }) => context.port.listFiles(),
     sendHistoryPage: ({ context, event }) => {
@@ -208,6 +345,9 @@ export const sessionMachine = setup({
     lastPing: input.now,
     refusedInARow: 0,
     closeReason: '',
+    pending: null,
+    account: false,
+    accountOp: null,
   }),
   initial: 'handshake',
   on: {
@@ -226,7 +366,32 @@ export const sessionMachine = setup({
           { guard: not('helloVersionOk'), actions: ['spendToken', 'refuseVersion', 'countRefused'] },
           { guard: not('helloNameValid'), actions: ['spendToken', 'refuseName', 'countRefused'] },
           { guard: not('helloNameFree'), actions: ['spendToken', 'refuseTakenName', 'countRefused'] },
+          { guard: and(['helloHasPassword', not('passwordAllowed')]), actions: ['spendToken', 'refuseInsecure', 'countRefused'] },
+          { guard: and(['helloHasPassword', 'loginBlocked']), actions: ['spendToken', 'refuseBlocked', 'countRefused'] },
+          { guard: 'helloHasPassword', target: 'authenticating', actions: ['spendToken', 'noteHeard', 'setPending', 'startLogin'] },
+          { guard: 'helloNameRegistered', actions: ['spendToken', 'refuseRegistered', 'countRefused'] },
+          { guard: 'registrationClosed', actions: ['spendToken', 'refuseAccountRequired', 'countRefused'] },
           { target: 'chatting', actions: ['spendToken', 'noteHeard', 'clearRefused', 'setName', 'joinHub', 'sendWelcome'] },
+        ],
+        bad: [
+          { guard: 'isFlooding', target: 'closing', actions: 'setFlood' },
+          { actions: ['answerBadFrame', 'countRefused'] },
+        ],
+      },
+    },
+    // the password of a hello is being checked (scrypt, off the event loop): the answer comes as `login.checked`
+    authenticating: {
+      on: {
+        tick: { guard: 'isHelloLate', target: 'closing', actions: 'setHelloTimeout' },
+        'login.checked': [
+          { guard: and(['loginAccepted', 'pendingNameFree']), target: 'chatting', actions: ['noteLoginOk', 'noteAccount', 'takePendingName', 'clearPending', 'clearRefused', 'joinHub', 'sendWelcome'] },
+          // a wrong password; or (a race) someone took the name while its password was checked: refuseLogin says which
+          { target: 'handshake', actions: ['refuseLogin', 'clearPending'] },
+        ],
+        frame: [
+          { guard: 'isFlooding', target: 'closing', actions: 'setFlood' },
+          { guard: 'isBye', target: 'closing', actions: 'setReasonQuit' },
+          { actions: ['requireWait', 'countRefused'] },
         ],
         bad: [
           { guard: 'isFlooding', target: 'closing', actions: 'setFlood' },
@@ -236,6 +401,10 @@ export const sessionMachine = setup({
     },
     chatting: {
       on: {
+        'account.saved': [
+          { guard: 'savedOk', actions: ['clearAccountOp', 'noteRegistered', 'sendSaved'] },
+          { actions: ['clearAccountOp', 'refuseSaved'] },
+        ],
         frame: [
           { guard: 'isFlooding', target: 'closing', actions: 'setFlood' },
           // leaving and answering keepalives are never rate limited
@@ -247,7 +416,17 @@ export const sessionMachine = setup({
           { guard: not('withinRate'), actions: ['noteHeard', 'refuseRate', 'countRefused'] },
           { guard: 'isSay', actions: ['spendToken', 'noteHeard', 'clearRefused', 'sayAll'] },
           { guard: and(['isTell', 'recipientOnline']), actions: ['spendToken', 'noteHeard', 'clearRefused', 'tell'] },
+          { guard: and(['isTell', 'recipientRegistered', 'recipientMailboxFull']), actions: ['spendToken', 'noteHeard', 'refuseMailboxFull'] },
+          { guard: and(['isTell', 'recipientRegistered']), actions: ['spendToken', 'noteHeard', 'clearRefused', 'keepForLater'] },
           { guard: 'isTell', actions: ['spendToken', 'noteHeard', 'refuseUnknownUser'] },
+          { guard: and(['isRegister', not('passwordAllowed')]), actions: ['spendToken', 'noteHeard', 'refusePasswordInsecure'] },
+          { guard: and(['isPasswordChange', not('passwordAllowed')]), actions: ['spendToken', 'noteHeard', 'refusePasswordInsecure'] },
+          { guard: 'newPasswordEmpty', actions: ['spendToken', 'noteHeard', 'refuseEmptyPassword'] },
+          { guard: and(['isRegister', 'hasAccount']), actions: ['spendToken', 'noteHeard', 'refuseAlreadyRegistered'] },
+          { guard: and(['isPasswordChange', not('hasAccount')]), actions: ['spendToken', 'noteHeard', 'refuseNotRegistered'] },
+          { guard: 'accountBusy', actions: ['spendToken', 'noteHeard', 'refuseAccountBusy'] },
+          { guard: 'isRegister', actions: ['spendToken', 'noteHeard', 'clearRefused', 'setAccountOp', 'startRegister'] },
+          { guard: 'isPasswordChange', actions: ['spendToken', 'noteHeard', 'clearRefused', 'setAccountOp', 'startChange'] },
           { guard: 'isWho', actions: ['spendToken', 'noteHeard', 'clearRefused', 'sendOnline'] },
           { guard: 'isFiles', actions: ['spendToken', 'noteHeard', 'clearRefused', 'listFiles'] },
           { guard: 'isHistory', actions: ['spendToken', 'noteHeard', 'clearRefused', 'sendHistoryPage'] },

@@ -16,6 +16,10 @@ export const TIMING = {
   refusalGraceMs: 1_000,
   /** On shutdown, clients have this long to read their bye and close before they are cut off. */
   shutdownGraceMs: 3_000,
+  /** Failed logins are counted over this window (LIMITS.loginFailures of them block further attempts). */
+  loginFailureWindowMs: 60_000,
+  /** How long password attempts for a name (or from an address) are refused once it is blocked. */
+  loginBlockMs: 5 * 60_000,
   // ---- server store
   /** How often the server checks that its store file is still there, and applies the history retention. */
   storeCheckMs: 1_000,

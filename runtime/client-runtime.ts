@@ -48,6 +48,10 @@ export interface ClientOptions {
   /** Where time comes from (tests move a WarpClock by hand). */
   clock?: Clock;
   download?: Partial<DownloadsOptions>;
+  /** The password to log in with (--password-file or MESSENGER_PASSWORD), sent in every hello. */
+  password?: string;
+  /** Where /register and /password read a password when the view gives none (the file again, or the environment). */
+  readPassword?: () => string | null;
   /** Per actor id, where its transitions go (--inspect). */
   inspect?: (id: string) => ((ev: InspectionEvent) => void) | undefined;
 }
@@ -73,10 +77,15 @@ export class ClientRuntime extends EventEmitter<{ event: [ClientEvent] }> implem
   private started = false;
   /** The id of the oldest message to all received as history: /history asks for the ones before it. */
   private oldestId: number | undefined;
+  /** The password the next hello carries: the one given, then the one registered or changed to. */
+  private password: string | undefined;
+  /** The password of a /register or /password sent and not yet answered. */
+  private pendingPassword: string | undefined;
 
   constructor(readonly opts: ClientOptions) {
     super();
     this.clock = opts.clock ?? systemClock;
+    this.password = opts.password;
     this.closedPromise = new Promise((r) => { this.resolveClosed = r; });
     this.downloads = new Downloads(
       { host: opts.host, dir: opts.downloadsDir, yes: opts.yes, inspect: opts.inspect, clock: this.clock, ...opts.download },
@@ -136,6 +145,7 @@ export class ClientRuntime extends EventEmitter<{ event: [ClientEvent] }> implem
         return { reply: this.ask(f, 'history') };
       }
       case 'stop': this.downloads.stop(cmd.id); return {};
+      case 'register': case 'password': this.account(cmd.kind, cmd.password); return {};
     }
   }
 
@@ -158,6 +168,34 @@ export class ClientRuntime extends EventEmitter<{ event: [ClientEvent] }> implem
       const t = this.clock.setTimeout(resolve, ms);
       this.settleWaiters.push(() => { this.clock.clearTimeout(t); resolve(); });
     });
+  }
+
+  /** /register and /password: the password from the view (a dialog), else from the runtime's source. */
+  private account(kind: 'register' | 'password', given: string | undefined): void {
+    let pw: string | null = given ?? null;
+    if (pw === null) {
+      try { pw = this.opts.readPassword?.() ?? null; } catch (e) {
+        this.emitEvent({ type: 'error', code: 'bad-password', message: (e as Error).message });
+        return;
+      }
+    }
+    if (!pw) {
+      this.emitEvent({ type: 'error', code: 'bad-password', message: `/${kind} needs a password: give --password-file FILE or MESSENGER_PASSWORD (the full-screen client asks for it)` });
+      return;
+    }
+    if (kind === 'password') {
+      if (this.password === undefined) {
+        this.emitEvent({ type: 'error', code: 'not-registered', message: 'you logged in without a password: /register first' });
+        return;
+      }
+      if (pw === this.password) {
+        this.emitEvent({ type: 'error', code: 'bad-password', message: 'the new password is the one in use: put the new one in the password file (or the dialog) first' });
+        return;
+      }
+      if (this.sendFrame({ type: 'password', old: this.password, new: pw })) this.pendingPassword = pw;
+      return;
+    }
+    if (this.sendFrame({ type: 'register', password: pw })) this.pendingPassword = pw;
   }
 
   /** The oldest answer due of that type came (`reply`, or null for a refusal); 'all': every one is lost. */
@@ -252,7 +290,11 @@ export class ClientRuntime extends EventEmitter<{ event: [ClientEvent] }> implem
     });
   }
 
-  send(frame: ClientFrame): void { this.socket?.write(encodeFrame(frame)); }
+  send(frame: ClientFrame): void {
+    // the client machine says hello with the name; the password (never in the machine's context) is added here
+    if (frame.type === 'hello' && this.password !== undefined) frame = { ...frame, password: this.password };
+    this.socket?.write(encodeFrame(frame));
+  }
   end(): void { this.socket?.end(); }
 
   online(w: Extract<ServerFrame, { type: 'welcome' }>): void {
@@ -303,6 +345,12 @@ export class ClientRuntime extends EventEmitter<{ event: [ClientEvent] }> implem
         return;
       }
       case 'joined': this.emitEvent({ type: 'joined', name: String(f.name) }); return;
+      case 'registered': {
+        if (this.pendingPassword !== undefined) this.password = this.pendingPassword;
+        this.pendingPassword = undefined;
+        this.emitEvent(f.changed === true ? { type: 'registered', name: String(f.name), changed: true } : { type: 'registered', name: String(f.name) });
+        return;
+      }
       case 'left': this.emitEvent({ type: 'left', name: String(f.name), reason: f.reason }); return;
       case 'message': {
         const ev: ClientEvent = { type: 'message', from: String(f.from), text: String(f.text), ts: Number(f.ts) || 0 };

@@ -1,10 +1,12 @@
 // One TCP connection on the server: bytes -> lines -> frames -> events for its session actor, and the actor's
 // port bound to this socket's outbox. Nothing here decides anything: the session machine does.
 import type { Socket } from 'node:net';
+import tls from 'node:tls';
 import { createActor, type Actor, type InspectionEvent } from 'xstate';
 import { decodeClientFrame, encodeFrame, FrameError } from '../machines/frame-codec.js';
 import type { ClientFrame, ServerFrame } from '../machines/frames.js';
-import { sessionMachine, type HubPort, type SessionConfig, type SessionPort } from '../machines/session.machine.js';
+import { sessionMachine, type AccountsPort, type HubPort, type SessionConfig, type SessionPort } from '../machines/session.machine.js';
+import { Accounts } from './accounts.js';
 import { TIMING } from '../machines/timing.js';
 import type { Clock } from './clock.js';
 import { LineSplitter } from './line-splitter.js';
@@ -21,6 +23,8 @@ export interface ConnectionHost {
   /** An error answered to this client (refusals, bad frames): for the log. */
   refused?(conn: Connection, code: string, message: string): void;
   inspect?: (id: string) => ((ev: InspectionEvent) => void) | undefined;
+  /** Registered nicknames and kept private messages (a server with a store). */
+  readonly accounts?: Accounts;
 }
 
 let nextId = 1;
@@ -32,9 +36,14 @@ export class Connection implements SessionPort {
   private readonly outbox: Outbox;
   private readonly splitter: LineSplitter;
   private closing = false;
+  /** Whether the connection is TLS: passwords are taken only over one (unless the server allows otherwise). */
+  readonly secure: boolean;
+  readonly accounts: AccountsPort;
 
   constructor(readonly socket: Socket, private readonly host: ConnectionHost) {
     this.remote = `${socket.remoteAddress}:${socket.remotePort}`;
+    this.secure = socket instanceof tls.TLSSocket;
+    this.accounts = host.accounts ? this.bindAccounts(host.accounts) : this.noAccounts();
     this.outbox = new Outbox(socket, host.maxOutboxBytes, () => this.overflow());
     this.splitter = new LineSplitter(host.cfg.limits.maxLine, {
       line: (bytes) => this.onLine(bytes),
@@ -54,6 +63,53 @@ export class Connection implements SessionPort {
   }
 
   get hub(): HubPort { return this.host.hub; }
+
+  /** A server without a store keeps no accounts: no name is registered, none can be. */
+  private noAccounts(): AccountsPort {
+    return {
+      isRegistered: () => false,
+      verify: () => { queueMicrotask(() => this.actor.send({ type: 'login.checked', account: false, ok: false, now: this.host.clock.now() })); },
+      register: () => { queueMicrotask(() => this.actor.send({ type: 'account.saved', op: 'register', outcome: 'store' })); },
+      change: () => { queueMicrotask(() => this.actor.send({ type: 'account.saved', op: 'password', outcome: 'missing' })); },
+      blocked: () => false, failed: () => {}, succeeded: () => {},
+      takeKept: () => [], keptCount: () => 0, keep: () => {},
+    };
+  }
+
+  /** The session's view of the accounts: answers to the slow parts come back as events on its actor. */
+  private bindAccounts(a: Accounts): AccountsPort {
+    const address = this.socket.remoteAddress ?? '?';
+    const report = (e: unknown) => this.host.refused?.(this, 'internal', `accounts: ${(e as Error).message}`);
+    return {
+      isRegistered: (name) => a.isRegistered(name),
+      verify: (name, password) => {
+        a.verify(name, password).then(
+          (r) => this.actor.send({ type: 'login.checked', ...r, now: this.host.clock.now() }),
+          (e) => { report(e); this.actor.send({ type: 'login.checked', account: false, ok: false, now: this.host.clock.now() }); },
+        );
+      },
+      register: (name, password) => {
+        a.register(name, password).then(
+          (outcome) => this.actor.send({ type: 'account.saved', op: 'register', outcome }),
+          (e) => { report(e); this.actor.send({ type: 'account.saved', op: 'register', outcome: 'store' }); },
+        );
+      },
+      change: (name, old, next) => {
+        a.change(name, old, next).then(
+          (outcome) => this.actor.send({ type: 'account.saved', op: 'password', outcome }),
+          (e) => { report(e); this.actor.send({ type: 'account.saved', op: 'password', outcome: 'store' }); },
+        );
+      },
+      blocked: (name, now) => a.limiter.blocked(Accounts.keys(name, address), now),
+      failed: (name, now) => a.limiter.failed(Accounts.keys(name, address), now),
+      succeeded: (name) => a.limiter.succeeded(Accounts.keys(name, address)[0]!),
+      takeKept: (name) => a.takeKept(name),
+      keptCount: (name) => a.keptCount(name),
+      keep: (from, to, text, ts) => a.keep(from, to, text, ts,
+        (line) => this.send({ type: 'message', from: line.from, to: line.to, text: line.text, ts: line.ts }),
+        (problem) => this.send({ type: 'error', code: 'store-unavailable', message: `not kept: the server cannot keep messages now (${problem})`, re: 'tell' })),
+    };
+  }
   get name(): string | null { return this.actor.getSnapshot().context.name; }
 
   private onLine(bytes: Buffer): void {

@@ -30,13 +30,14 @@ export function formatEvent(ev: ClientEvent, opts: { autoYes?: boolean } = {}): 
     case 'message': return ev.to ? `[${time(ev.ts)}] ${v(ev.from)} -> ${v(ev.to)} (private): ${v(ev.text)}` : `[${time(ev.ts)}] ${v(ev.from)}: ${v(ev.text)}`;
     case 'online': return `* online (${ev.names.length}): ${ev.names.map(v).join(', ')}`;
     case 'files': return ev.files.length ? `* files:\n${ev.files.map((f) => `    ${v(f.name)}  ${f.size} bytes`).join('\n')}` : '* no shared files';
-    case 'history': return ev.older && !ev.messages.length ? '* no older messages' : ev.messages.map((m) => `[${time(m.ts)}] (history) ${v(m.from)}: ${v(m.text)}`).join('\n');
+    case 'history': return ev.older && !ev.messages.length ? '* no older messages' : ev.messages.map((m) => `[${time(m.ts)}] (history) ${v(m.from)}${m.to ? ` -> ${v(m.to)} (private)` : ''}: ${v(m.text)}`).join('\n');
     case 'download': return `* download ${ev.id}: ${v(ev.file)}, ${ev.size} bytes${ev.resumed ? `, resuming at ${ev.offset}` : ''} -> ${ev.path}`;
     case 'consent': return `? download ${ev.id} (${v(ev.file)}) is at ${ev.received} of ${ev.size} bytes: ${opts.autoYes ? 'continuing (--yes)' : 'continue? /yes or /no'}`;
     case 'progress': return `* ${v(ev.file)}: ${ev.received}/${ev.size} bytes (${ev.size ? Math.floor((100 * ev.received) / ev.size) : 100}%)`;
     case 'finished': return `* ${v(finishedText(ev))}`;
     case 'stopped': return `* download ${ev.id} (${v(ev.file)}) stopped at ${ev.received} bytes (${v(ev.reason)}); partial file kept at ${v(ev.path)}`;
     case 'error': return `! ${v(ev.code)}: ${v(ev.message)}`;
+    case 'registered': return ev.changed ? `* the password of ${v(ev.name)} is changed` : `* ${v(ev.name)} is registered: from now on it connects only with its password`;
     case 'disconnected': return `* disconnected (${v(ev.reason)})`;
     case 'reconnecting': return `* connection lost (${v(ev.reason)}); reconnecting in ${Math.round(ev.inMs / 100) / 10}s (attempt ${ev.attempt})`;
     case 'info': return `* ${v(ev.text)}`;

@@ -12,6 +12,8 @@ import { every, systemClock, type Clock } from './clock.js';
 import { Connection, type ConnectionHost } from './connection.js';
 import { Hub } from './hub.js';
 import type { Logger } from './logger.js';
+import { Accounts } from './accounts.js';
+import type { ScryptCost } from './password-hash.js';
 import { HistoryKeeper } from './store/history-keeper.js';
 import type { Retention, Store } from './store/port.js';
 import { TransfersHost, type TransfersOptions } from './transfers-host.js';
@@ -36,6 +38,8 @@ export interface ServerOptions {
   /** Messages replayed to a client at login (default 100; 0 for none). */
   historyReplay?: number;
   retention?: Retention;
+  /** scrypt's cost for new password hashes (tests lower it; default DEFAULT_COST). */
+  scryptCost?: ScryptCost;
 }
 
 export const SERVER_DEFAULTS = {
@@ -57,6 +61,8 @@ export class MessengerServer implements ConnectionHost {
   private allClosed: (() => void) | null = null;
   private readonly log: Logger;
   private readonly keeper?: HistoryKeeper;
+  /** Registered nicknames and kept private messages: with a store only. */
+  readonly accounts?: Accounts;
 
   constructor(private readonly opts: ServerOptions) {
     this.log = opts.log;
@@ -69,6 +75,7 @@ export class MessengerServer implements ConnectionHost {
       joined: (name) => this.log.info({ name, online: this.hub.size }, 'joined'),
       left: (name, reason) => this.log.info({ name, reason, online: this.hub.size }, 'left'),
     }, this.keeper?.log);
+    if (opts.store) this.accounts = new Accounts(opts.store, this.keeper?.log, { now: () => this.clock.now(), cost: opts.scryptCost });
     this.catalogue = new Catalogue(opts.filesDir);
     this.transfers = new TransfersHost(this.catalogue, { inspect: opts.inspect, clock: this.clock, ...opts.transfers }, this.log);
     this.server = net.createServer({ noDelay: true }, (s) => this.accept(s));
@@ -91,7 +98,10 @@ export class MessengerServer implements ConnectionHost {
       sinceKeepalive += handshakeEvery;
       const all = sinceKeepalive >= this.opts.tickMs;
       if (all) sinceKeepalive = 0;
-      for (const c of this.conns) if (all || c.actor.getSnapshot().value === 'handshake') c.actor.send({ type: 'tick', now });
+      for (const c of this.conns) {
+        const state = c.actor.getSnapshot().value;
+        if (all || state === 'handshake' || state === 'authenticating') c.actor.send({ type: 'tick', now });
+      }
     });
     this.keeper?.start();
     this.log.info({ host: this.opts.host, port: this.port, files: this.catalogue.root, udp: this.opts.transfers.ports.join('-'), ...(this.opts.transfers.advertisePorts ? { advertised: this.opts.transfers.advertisePorts.join('-') } : {}), cc: this.opts.transfers.cc, chunk: this.opts.transfers.chunk }, 'listening');

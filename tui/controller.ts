@@ -13,6 +13,7 @@ import { complete, partialWord } from './completion.js';
 import { formatBytes } from './format.js';
 import { buildLayout, type Ui } from './layout.js';
 import { askName } from './name-prompt.js';
+import { askPassword } from './password-prompt.js';
 import { safe } from './sanitize.js';
 
 // One line per key: the message pane wraps a line that does not fit.
@@ -129,6 +130,9 @@ export class Controller {
         status.set({ connection: 'disconnected' });
         messages.system(`{red-fg}disconnected (${safe(ev.reason)}){/red-fg}`);
         break;
+      case 'registered':
+        messages.system(ev.changed ? `the password of ${safe(ev.name)} is changed` : `${safe(ev.name)} is registered: from now on it connects only with its password`);
+        break;
       case 'info': messages.system(safe(ev.text)); break;
       case 'help': messages.block(ev.text); messages.block(KEYS_HELP); break;
     }
@@ -164,6 +168,15 @@ export class Controller {
     if (!this.client) {
       if (cmd.kind === 'help') this.ui.messages.block(`${HELP_TEXT}\n${KEYS_HELP}`);
       else this.ui.messages.error('not-connected', 'not connected yet');
+      return;
+    }
+    // a password is asked in a dialog without echo, then the runtime carries the command out with it
+    if ((cmd.kind === 'register' || cmd.kind === 'password') && cmd.password === undefined) {
+      const hint = cmd.kind === 'register' ? `Protect the nickname ${this.me} with a password.` : `The new password for ${this.me}.`;
+      const client = this.client;
+      void askPassword(this.screen, cmd.kind === 'register' ? 'Register' : 'New password', hint).then((pw) => {
+        if (pw !== null) client.run({ kind: cmd.kind, password: pw });
+      });
       return;
     }
     const ran = this.client.run(cmd);

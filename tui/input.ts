@@ -12,6 +12,8 @@ export interface InputLineOptions {
   label: string;
   onSubmit: (line: string) => void;
   onEscape?: () => void;
+  /** A password: nothing typed is shown (not even its length) and nothing goes into the history. */
+  secret?: boolean;
   position: Pick<Widgets.BoxOptions, 'top' | 'bottom' | 'left' | 'right' | 'width' | 'height'>;
 }
 
@@ -66,7 +68,7 @@ export class InputLine {
       case 'enter': {
         const line = this.value;
         this.selected = false;
-        this.history.push(line);
+        if (!this.opts.secret) this.history.push(line);
         this.chars = [];
         this.cursor = 0;
         this.draw();
@@ -75,6 +77,9 @@ export class InputLine {
       }
       case 'return': case 'tab': case 'S-tab': return;
       case 'escape': this.opts.onEscape?.(); return;
+      case 'up': case 'down': if (this.opts.secret) return; break;
+    }
+    switch (key.full) {
       case 'up': { const l = this.history.up(this.value); if (l !== null) this.value = l; return; }
       case 'down': { const l = this.history.down(); if (l !== null) this.value = l; return; }
       case 'left': this.cursor = Math.max(0, this.cursor - 1); break;
@@ -112,6 +117,11 @@ export class InputLine {
     const shown = this.chars.slice(start, start + width);
     const at = this.cursor - start;
     const focused = this.box.screen.focused === this.box;
+    if (this.opts.secret) {
+      this.box.setContent(focused ? '{inverse} {/inverse}' : '');
+      this.box.screen.render();
+      return;
+    }
     if (this.selected && focused) {
       this.box.setContent(`{black-fg}{cyan-bg}${escapeTags(shown.join(''))}{/cyan-bg}{/black-fg}{inverse} {/inverse}`);
       this.box.screen.render();

@@ -7,7 +7,7 @@ import { LIMITS } from '../../machines/limits.js';
 const DEFAULT_HISTORY_PAGE = LIMITS.historyPageDefault;
 const MAX_HISTORY_PAGE = LIMITS.historyPageMax;
 import { nameKey } from '../../machines/nickname.js';
-import { DEFAULT_SESSION_CONFIG, sessionMachine, type HubPort, type Member, type SessionConfig, type SessionPort } from '../../machines/session.machine.js';
+import { DEFAULT_SESSION_CONFIG, sessionMachine, type AccountsPort, type HubPort, type Member, type SessionConfig, type SessionPort } from '../../machines/session.machine.js';
 
 class FakeHub implements HubPort {
   readonly members = new Map<string, { name: string; member: Member }>();
@@ -34,6 +34,12 @@ class FakeHub implements HubPort {
 }
 
 class FakePort implements SessionPort {
+  readonly secure = false;
+  // no accounts: accounts/ has their own specs (spec/accounts, spec/model/session.model.spec.ts)
+  readonly accounts: AccountsPort = {
+    isRegistered: () => false, verify: () => {}, register: () => {}, change: () => {}, blocked: () => false,
+    failed: () => {}, succeeded: () => {}, takeKept: () => [], keptCount: () => 0, keep: () => {},
+  };
   readonly sent: ServerFrame[] = [];
   readonly closes: string[] = [];
   readonly ends: [string | null, string][] = [];

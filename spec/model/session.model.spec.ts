@@ -8,6 +8,12 @@
 // session timer has ticked her session at the deadline the tick stands for. After each step: the real session's
 // state equals the path's, and the frames alice and bob (a peer online) received equal what the pure run of the same
 // path sent (time passing may add keepalive pings before what it is about).
+// Accounts: the real server keeps a real SQLite store (a temporary folder per path) with the accounts carol, dave,
+// frank (whose failed logins are over the limit) and gus (whose kept messages are at the limit), all with the
+// password "right". What the runtime answers itself (`login.checked` after scrypt, `account.saved`) is held at a gate
+// until the path's step for it comes, then let through: the real answer must be the one the path says (for a
+// password check or a change, the step before sends the password that gives it). Three server configurations run:
+// passwords over plain TCP allowed (most paths), not allowed, and closed registration.
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -15,11 +21,14 @@ import { expect } from 'chai';
 import { createActor, type Actor, type AnyActorRef, type AnyStateMachine, type EventObject } from 'xstate';
 import type { ClientFrame, ServerFrame } from '../../machines/frames.js';
 import { nameKey } from '../../machines/nickname.js';
-import { sessionMachine, type HubPort, type SessionConfig, type SessionContext, type SessionEvent, type SessionPort } from '../../machines/session.machine.js';
+import { sessionMachine, type AccountsPort, type HubPort, type SessionConfig, type SessionContext, type SessionEvent, type SessionPort } from '../../machines/session.machine.js';
 import { TIMING } from '../../machines/timing.js';
 import { WarpClock } from '../../runtime/clock.js';
 import { makeLogger } from '../../runtime/logger.js';
 import { MessengerServer } from '../../runtime/server.js';
+import { hashPassword, type PasswordHash } from '../../runtime/password-hash.js';
+import { SqliteStore } from '../../runtime/store/sqlite/sqlite-store.js';
+import { LIMITS } from '../../machines/limits.js';
 import { nextUdpPorts } from '../helpers/ports.js';
 import { inspector } from './coverage.js';
 import { coveringPaths, edgePaths, stateText, transitionsOf, type ModelPath, type Snap } from './paths.js';
@@ -32,11 +41,26 @@ const CFG: SessionConfig = {
   pingEveryMs: 20000,
   // one more than the burst: in the handshake, refusals spend tokens, so the rate limit is reachable before a flood
   floodAfter: 4,
+  registration: 'open',
+  allowInsecureAuth: true,
 };
+/** Registered in the model (and in each real server's store). */
+const REGISTERED = new Set(['carol', 'dave', 'frank', 'gus']);
 const machine = sessionMachine as AnyStateMachine;
 
 /** What the session does to the world, as alice (the user) and bob (a peer online) would see it on the wire. */
 class ModelPort implements SessionPort {
+  readonly secure = false;
+  // nothing here records into what a guard reads (xstate/graph runs actions while it explores)
+  readonly accounts: AccountsPort = {
+    isRegistered: (n) => REGISTERED.has(nameKey(n)),
+    verify: () => {}, register: () => {}, change: () => {},
+    blocked: (n) => nameKey(n) === 'frank',
+    failed: () => {}, succeeded: () => {},
+    takeKept: () => [],
+    keptCount: (n) => (nameKey(n) === 'gus' ? LIMITS.offlinePerRecipient : 0),
+    keep: () => { this.alice.push('message'); },
+  };
   alice: string[] = [];
   bob: string[] = [];
   closes = 0;
@@ -67,6 +91,10 @@ type LabelledEvent = SessionEvent & { label: string; tick?: 'idle' | 'ping' | 'h
 const ctxOf = (s: Snap) => s.context as SessionContext;
 const clock = (c: SessionContext) => Math.max(c.lastHeard, c.lastPing, c.bucket.at);
 const frame = (label: string, f: ClientFrame, now: number): LabelledEvent => ({ type: 'frame', frame: f, now, label });
+const checked = (account: boolean, ok: boolean, now: number): LabelledEvent =>
+  ({ type: 'login.checked', account, ok, now, label: `login.checked(${account ? 'account' : 'no account'}, ${ok ? 'right' : 'wrong'})` });
+/** Events the runtime makes itself: the real run lets them through its gate instead of causing them. */
+const fromRuntime = (e: EventObject) => e.type === 'login.checked' || e.type === 'account.saved';
 
 function events(s: Snap): EventObject[] {
   const c = ctxOf(s);
@@ -92,13 +120,33 @@ function events(s: Snap): EventObject[] {
     { type: 'tick', now: Math.max(c.lastHeard, c.lastPing) + c.cfg.pingEveryMs, label: 'tick(ping due)', tick: 'ping' },
     { type: 'socket.closed', reason: 'gone', label: 'socket closed' },
     { type: 'shutdown', reason: 'server-shutdown', label: 'shutdown' },
+    frame('hello(carol, password)', { type: 'hello', v: 1, name: 'carol', password: 'right' }, now),
+    frame('hello(erin, password)', { type: 'hello', v: 1, name: 'erin', password: 'right' }, now),
+    frame('hello(frank, password; blocked)', { type: 'hello', v: 1, name: 'frank', password: 'right' }, now),
+    frame('hello(carol, no password)', { type: 'hello', v: 1, name: 'carol' }, now),
+    frame('tell(carol, offline)', { type: 'tell', to: 'carol', text: 'later' }, now),
+    frame('tell(gus, mailbox full)', { type: 'tell', to: 'gus', text: 'later' }, now),
+    frame('register', { type: 'register', password: 'right' }, now),
+    frame('register(empty)', { type: 'register', password: '' }, now),
+    frame('password', { type: 'password', old: 'right', new: 'right' }, now),
   ];
+  // what the runtime answers, as it can answer in this state
+  if (s.matches('authenticating')) {
+    if (c.pending === 'carol') list.push(checked(true, true, now), checked(true, false, now));
+    else list.push(checked(false, false, now));
+  }
+  if (c.accountOp === 'register') list.push({ type: 'account.saved', op: 'register', outcome: 'ok', label: 'account.saved(register ok)' });
+  if (c.accountOp === 'password') {
+    list.push({ type: 'account.saved', op: 'password', outcome: 'ok', label: 'account.saved(password ok)' });
+    list.push({ type: 'account.saved', op: 'password', outcome: 'wrong', label: 'account.saved(old password wrong)' });
+  }
   return list;
 }
 
 const serializeState = (s: Snap) => {
   const c = ctxOf(s);
-  return JSON.stringify([s.value, c.name !== null, Math.floor(c.bucket.tokens), c.refusedInARow]);
+  // which name alice has once online changes nothing the model can do next: only whether she has one
+  return JSON.stringify([s.value, c.name !== null, c.pending, c.account, c.accountOp, Math.floor(c.bucket.tokens), c.refusedInARow]);
 };
 
 const pureInput = () => ({ port: new ModelPort(), cfg: CFG, now: 0 });
@@ -109,9 +157,11 @@ function checkInvariants(s: Snap, port: ModelPort): void {
   const where = `in ${stateText(s)}`;
   expect(c.refusedInARow, `refused in a row ${where}`).to.be.at.most(CFG.floodAfter);
   expect(c.bucket.tokens, `tokens ${where}`).to.be.within(0, CFG.limits.burst);
-  if (s.matches('handshake')) expect(c.name, `no name ${where}`).to.equal(null);
+  if (s.matches('handshake')) expect([c.name, c.pending], `no name ${where}`).to.deep.equal([null, null]);
+  if (s.matches('authenticating')) expect([c.name, c.pending !== null], `a name being checked ${where}`).to.deep.equal([null, true]);
   if (s.matches('chatting')) {
-    expect(c.name, `a name ${where}`).to.equal('alice');
+    expect(c.name, `a name ${where}`).to.be.oneOf(['alice', 'carol', 'erin']);
+    expect(c.account, `an account only after a login with one or a registration ${where}`).to.equal(c.name === 'carol' || (port.alice.includes('registered')));
     const w = port.alice.indexOf('welcome');
     expect(port.alice.slice(w, w + 2), 'welcome, then the history').to.deep.equal(['welcome', 'history']);
     expect(port.bob.indexOf('joined'), 'the peer saw alice join').to.be.at.least(0);
@@ -128,9 +178,9 @@ function checkInvariants(s: Snap, port: ModelPort): void {
   } else expect(port.ends, `not ended ${where}`).to.equal(0);
 }
 
-function runPure(p: ModelPath): void {
+function runPure(p: ModelPath, cfg: SessionConfig = CFG): void {
   const port = new ModelPort();
-  const actor = createActor(machine, { input: { port, cfg: CFG, now: 0 }, inspect: inspector('session', 'model') });
+  const actor = createActor(machine, { input: { port, cfg, now: 0 }, inspect: inspector('session', 'model') });
   actor.start();
   checkInvariants(actor.getSnapshot(), port);
   for (const step of p.steps) {
@@ -142,7 +192,18 @@ function runPure(p: ModelPath): void {
   actor.stop();
 }
 
-const all = edgePaths({ machine, input: pureInput, events, serializeState });
+/** The server configurations the model runs in: most paths with passwords allowed over plain TCP (the real runs
+ *  are plain TCP), and what only the others can show. */
+const VARIANTS = [
+  { name: 'passwords over plain TCP allowed', cfg: CFG },
+  { name: 'passwords over plain TCP refused', cfg: { ...CFG, allowInsecureAuth: false } },
+  { name: 'closed registration', cfg: { ...CFG, registration: 'closed' as const } },
+].map((v) => {
+  const input = () => ({ port: new ModelPort(), cfg: v.cfg, now: 0 });
+  const paths = edgePaths({ machine, input, events, serializeState });
+  return { ...v, input, paths };
+});
+const all = VARIANTS[0]!.paths;
 const covering = coveringPaths(all, (p) => transitionsOf(machine, pureInput, p));
 
 /** What the real runtime can be made to do from outside, in the state a step starts from. Time passing in `closing`
@@ -150,30 +211,61 @@ const covering = coveringPaths(all, (p) => transitionsOf(machine, pureInput, p))
  *  machine), so a tick there is not the no-op the model says; `closing` ignores ticks anyway. */
 const deliverable = (from: Snap, e: EventObject) => !(e.type === 'tick' && from.matches('closing'));
 const initial = createActor(machine, { input: pureInput() }).getSnapshot();
-const runtimePaths = coveringPaths(
-  all.filter((p) => p.steps.every((s, i) => deliverable(i ? p.steps[i - 1].state : initial, s.event))),
-  (p) => transitionsOf(machine, pureInput, p),
-);
+// shortest first within each configuration, each path kept that takes a transition no kept path (of any
+// configuration before) took
+const takenKeys = new Set<string>();
+const runtimePaths = VARIANTS.flatMap((v) => {
+  const kept = coveringPaths(
+    v.paths.filter((p) => p.steps.every((s, i) => deliverable(i ? p.steps[i - 1].state : initial, s.event))),
+    (p) => { const keys = transitionsOf(machine, v.input, p); return new Set([...keys].filter((k) => !takenKeys.has(k))); },
+  );
+  for (const p of kept) for (const k of transitionsOf(machine, v.input, p)) takenKeys.add(k);
+  return kept.map((p) => ({ ...p, variant: v }));
+});
+
+const CHEAP = { N: 1 << 10, r: 8, p: 1 };
+
+/** What alice really sends for a model frame: for a password check or a change, the password that makes the
+ *  runtime answer what the path's next step says (all registered passwords are "right"). */
+function realFrame(f: ClientFrame, next: LabelledEvent | undefined): ClientFrame {
+  if (f.type === 'hello' && f.password !== undefined && next?.type === 'login.checked' && next.account && !next.ok) return { ...f, password: 'wrong' };
+  if (f.type === 'password' && next?.type === 'account.saved' && next.outcome === 'wrong') return { ...f, old: 'not it' };
+  return f;
+}
 
 describe('model: session machine', function () {
   this.timeout(30000);
 
   describe(`pure machine, every edge of the model graph (${all.length} paths)`, () => {
-    it('holds its invariants on every path', () => {
-      for (const p of all) {
-        try { runPure(p); } catch (e) { (e as Error).message = `${p.name}: ${(e as Error).message}`; throw e; }
-      }
-    });
+    for (const v of VARIANTS) {
+      it(`holds its invariants on every path (${v.name}: ${v.paths.length} paths)`, function () {
+        // thousands of short runs: a loaded machine (2 cores shared by several test runs) needs longer than usual
+        this.timeout(120000);
+        for (const p of v.paths) {
+          try { runPure(p, v.cfg); } catch (e) { (e as Error).message = `${v.name}: ${p.name}: ${(e as Error).message}`; throw e; }
+        }
+      });
+    }
     for (const p of covering) it(`pure: ${p.name}`, () => runPure(p));
   });
 
   describe(`real MessengerServer over TCP, time on a WarpClock (${runtimePaths.length} covering paths)`, () => {
     const log = makeLogger({ quiet: true });
     let dir = '';
-    before(() => {
+    let right: PasswordHash;
+    let nth = 0;
+    before(async () => {
       dir = fs.mkdtempSync(path.join(os.tmpdir(), 'model-session-'));
       fs.writeFileSync(path.join(dir, 'shared.txt'), 'shared\n');
+      right = await hashPassword('right', CHEAP);
     });
+    /** A fresh store for one path: the model's accounts, gus's kept messages at the limit. */
+    const seededStore = () => {
+      const store = SqliteStore.open(path.join(dir, `data-${++nth}`));
+      for (const name of REGISTERED) store.accounts.add(name, { name, ...right, created: 0 });
+      for (let i = 0; i < LIMITS.offlinePerRecipient; i++) store.offline.put('gus', { from: 'bob', to: 'gus', text: `m${i}`, ts: i });
+      return store;
+    };
     after(() => fs.rmSync(dir, { recursive: true, force: true }));
 
     for (const p of runtimePaths) {
@@ -182,9 +274,11 @@ describe('model: session machine', function () {
         const actors = new Map<string, AnyActorRef>();
         const lastTick = new Map<string, number>();
         const handled = new Map<string, number>();
+        const cfg = p.variant.cfg;
         const server = new MessengerServer({
+          store: seededStore(), scryptCost: CHEAP,
           host: '127.0.0.1', port: 0, filesDir: dir, maxPerAddress: 0, maxConnections: 1000, maxOutboxBytes: 1 << 20,
-          tickMs: TIMING.sessionTickMs, log, clock, session: CFG,
+          tickMs: TIMING.sessionTickMs, log, clock, session: cfg,
           transfers: { host: '127.0.0.1', ports: await nextUdpPorts(2), halfway: 0.5, chunk: 60000, cc: 'bbr', silentMs: 3000, maxPerSession: 4 },
           inspect: (id) => {
             if (!id.startsWith('session-')) return undefined;
@@ -201,6 +295,19 @@ describe('model: session machine', function () {
           },
         });
         await server.start();
+        // frank has failed too often lately
+        for (let i = 0; i < LIMITS.loginFailures; i++) server.accounts!.limiter.failed(['name:frank'], clock.now());
+        const held: Array<() => void> = [];
+        const gate = () => new Promise<void>((resolve) => held.push(resolve));
+        // the gate, once bob is online: the runtime's answers (scrypt done, account written) wait here for their step
+        const holdAnswers = () => {
+          const accounts = server.accounts!;
+          const [verify, register, change] = [accounts.verify.bind(accounts), accounts.register.bind(accounts), accounts.change.bind(accounts)];
+          accounts.verify = async (n, pw) => { await gate(); return verify(n, pw); };
+          accounts.register = async (n, pw) => { await gate(); return register(n, pw); };
+          accounts.change = async (n, o, pw) => { await gate(); return change(n, o, pw); };
+        };
+        const release = () => { for (const r of held.splice(0)) r(); };
         const stops: Array<Promise<void>> = [];
         const sessionOf = (w: Wire): [string, Actor<typeof sessionMachine>] | undefined => {
           for (const [id, a] of actors) {
@@ -211,11 +318,16 @@ describe('model: session machine', function () {
         };
         // bob: a peer online before alice, who answers keepalive pings (time passes by minutes on some paths)
         const bob = await Wire.connect(server.port);
-        bob.send({ type: 'hello', v: 1, name: 'bob' });
-        expect(await until(() => bob.frames.some((f) => f.type === 'welcome')), 'bob is welcomed').to.equal(true);
+        // on a closed server bob has an account (the model's hub knows him as online only: nothing else asks)
+        if (cfg.registration === 'closed') {
+          server.accounts!.store.accounts.add('bob', { name: 'bob', ...right, created: 0 });
+          bob.send({ type: 'hello', v: 1, name: 'bob', password: 'right' });
+        } else bob.send({ type: 'hello', v: 1, name: 'bob' });
+        expect(await until(() => bob.frames.some((f) => f.type === 'welcome')), `bob is welcomed: ${JSON.stringify(bob.frames)}`).to.equal(true);
         bob.send({ type: 'say', text: 'hi' }); // the history every welcome is followed by
         expect(await until(() => bob.frames.some((f) => f.type === 'message')), 'bob hears himself').to.equal(true);
         const bobSession = sessionOf(bob)![1];
+        holdAnswers();
         let bobPongs = 0;
         const bobKeepsUp = async () => {
           const c = () => bobSession.getSnapshot().context;
@@ -233,7 +345,7 @@ describe('model: session machine', function () {
         expect(await until(() => (found = sessionOf(alice)) !== undefined), 'the server hosts a session for the socket').to.equal(true);
         const [aliceId, real] = found!;
         const port = new ModelPort();
-        const pure = createActor(machine, { input: { port, cfg: CFG, now: 0 } });
+        const pure = createActor(machine, { input: { port, cfg, now: 0 } });
         pure.start();
         const value = () => JSON.stringify(real.getSnapshot().value);
 
@@ -251,12 +363,14 @@ describe('model: session machine', function () {
         };
 
         try {
-          for (const step of p.steps) {
+          for (const [i, step] of p.steps.entries()) {
             const ev = step.event as LabelledEvent;
+            const next = p.steps[i + 1]?.event as LabelledEvent | undefined;
             const aliceFrom = alice.frames.length;
             const twinAlice = port.alice.length;
             const handledBefore = handled.get(aliceId) ?? 0;
-            if (ev.type === 'frame') alice.send(ev.frame);
+            if (ev.type === 'frame') alice.send(realFrame(ev.frame, next));
+            else if (fromRuntime(ev)) release();
             else if (ev.type === 'bad') alice.write('this is not JSON\n');
             else if (ev.type === 'socket.closed') alice.destroy();
             else if (ev.type === 'shutdown') stops.push(server.stop(ev.reason));
@@ -288,6 +402,7 @@ describe('model: session machine', function () {
             }
           }
         } finally {
+          release();
           pure.stop();
           alice.destroy();
           bob.destroy();

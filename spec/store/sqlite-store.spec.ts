@@ -163,4 +163,35 @@ describe('SQLite store', () => {
     open.length = 0;
     expect(openStore().history.page(10).map((l) => l.text)).to.deep.equal(['m1', 'm2', 'm3']);
   });
+
+  it('keeps accounts: one per nickname key, the hash with its salt and cost, changed and removed; across a reopen', () => {
+    const s = openStore();
+    const a = { name: 'Alice', hash: Buffer.alloc(32, 1), salt: Buffer.alloc(16, 2), cost: { N: 1024, r: 8, p: 1 }, created: 5 };
+    expect(s.accounts.add('alice', a)).to.equal(true);
+    expect(s.accounts.add('alice', { ...a, name: 'ALICE' })).to.equal(false);
+    expect(s.accounts.setPassword('alice', { hash: Buffer.alloc(32, 3), salt: Buffer.alloc(16, 4), cost: { N: 2048, r: 8, p: 2 } })).to.equal(true);
+    expect(s.accounts.setPassword('nobody', a)).to.equal(false);
+    s.close();
+    const again = openStore();
+    const got = again.accounts.get('alice')!;
+    expect([got.name, got.hash.equals(Buffer.alloc(32, 3)), got.salt.equals(Buffer.alloc(16, 4)), got.cost, got.created])
+      .to.deep.equal(['Alice', true, true, { N: 2048, r: 8, p: 2 }, 5]);
+    expect(again.accounts.list().map((x) => x.name)).to.deep.equal(['Alice']);
+    again.offline.put('alice', { from: 'bob', to: 'Alice', text: 'kept', ts: 1 });
+    expect(again.accounts.remove('alice')).to.equal(true);
+    expect([again.accounts.get('alice'), again.offline.count('alice'), again.accounts.remove('alice')]).to.deep.equal([null, 0, false]);
+  });
+
+  it('keeps private messages per recipient and hands them out once, oldest first, within a byte budget', () => {
+    const s = openStore();
+    for (let i = 0; i < 5; i++) s.offline.put('carol', { from: 'bob', to: 'Carol', text: `m${i}`.padEnd(100, '.'), ts: i });
+    s.offline.put('dave', { from: 'bob', to: 'dave', text: 'not for carol', ts: 9 });
+    expect(s.offline.count('carol')).to.equal(5);
+    const first = s.offline.take('carol', 300);
+    expect(first.map((l) => [l.from, l.to, l.text.slice(0, 2), l.ts])).to.deep.equal([['bob', 'Carol', 'm0', 0], ['bob', 'Carol', 'm1', 1]]);
+    expect(s.offline.take('carol', 10).map((l) => l.ts), 'at least one, whatever the budget').to.deep.equal([2]);
+    expect(s.offline.take('carol', 1e6).map((l) => l.ts)).to.deep.equal([3, 4]);
+    expect(s.offline.take('carol', 1e6)).to.deep.equal([]);
+    expect(s.offline.count('dave')).to.equal(1);
+  });
 });

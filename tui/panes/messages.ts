@@ -76,7 +76,8 @@ export class MessagesPane {
 
   /** A line of history, dimmed: replayed, not live. */
   private replayed(m: ChatLine): string {
-    return `{grey-fg}${clock(m.ts)} (history) ${safe(m.from)}: ${safe(m.text)}{/grey-fg}`;
+    const to = m.to !== undefined ? ` -> ${safe(m.to)} [private, kept while you were away]` : '';
+    return `{grey-fg}${clock(m.ts)} (history) ${safe(m.from)}${to}: ${safe(m.text)}{/grey-fg}`;
   }
 
   /** The replay at login: dimmed lines above a "live" separator. */

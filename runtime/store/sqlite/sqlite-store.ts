@@ -5,7 +5,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import type { ChatLine } from '../../../machines/frames.js';
-import { StoreError, type HistoryStore, type Retention, type Store, type StoreHealth, type StoredLine } from '../port.js';
+import { StoreError, type AccountStore, type HistoryStore, type OfflineStore, type Retention, type Store, type StoreHealth, type StoredAccount, type StoredLine } from '../port.js';
 import { MIGRATIONS, SCHEMA_VERSION } from './migrations.js';
 
 export const STORE_FILE = 'messenger.db';
@@ -119,13 +119,90 @@ class SqliteHistory implements HistoryStore {
   count(): number { return (this.db.prepare('SELECT count(*) AS n FROM messages').get() as { n: number }).n; }
 }
 
+interface AccountRow { name: string; hash: Buffer; salt: Buffer; scrypt_n: number; scrypt_r: number; scrypt_p: number; created: number }
+const toAccount = (r: AccountRow): StoredAccount =>
+  ({ name: r.name, hash: r.hash, salt: r.salt, cost: { N: r.scrypt_n, r: r.scrypt_r, p: r.scrypt_p }, created: r.created });
+
+class SqliteAccounts implements AccountStore {
+  constructor(private db: Db) {}
+  bind(db: Db): void { this.db = db; }
+
+  get(key: string): StoredAccount | null {
+    const r = this.db.prepare('SELECT * FROM accounts WHERE name_key = ?').get(key) as AccountRow | undefined;
+    return r ? toAccount(r) : null;
+  }
+
+  add(key: string, a: StoredAccount): boolean {
+    try {
+      return this.db.prepare('INSERT OR IGNORE INTO accounts (name_key, name, hash, salt, scrypt_n, scrypt_r, scrypt_p, created) VALUES (?, ?, ?, ?, ?, ?, ?, ?)')
+        .run(key, a.name, a.hash, a.salt, a.cost.N, a.cost.r, a.cost.p, a.created).changes === 1;
+    } catch (e) { throw new StoreError('write', `cannot write to the store (${describe(e)})`); }
+  }
+
+  setPassword(key: string, h: Pick<StoredAccount, 'hash' | 'salt' | 'cost'>): boolean {
+    try {
+      return this.db.prepare('UPDATE accounts SET hash = ?, salt = ?, scrypt_n = ?, scrypt_r = ?, scrypt_p = ? WHERE name_key = ?')
+        .run(h.hash, h.salt, h.cost.N, h.cost.r, h.cost.p, key).changes === 1;
+    } catch (e) { throw new StoreError('write', `cannot write to the store (${describe(e)})`); }
+  }
+
+  remove(key: string): boolean {
+    try {
+      return this.db.transaction(() => {
+        // the next person to register this nickname must not read what was kept for the old account
+        this.db.prepare('DELETE FROM offline WHERE to_key = ?').run(key);
+        return this.db.prepare('DELETE FROM accounts WHERE name_key = ?').run(key).changes === 1;
+      })();
+    } catch (e) { throw new StoreError('write', `cannot write to the store (${describe(e)})`); }
+  }
+
+  list(): StoredAccount[] { return (this.db.prepare('SELECT * FROM accounts ORDER BY name_key').all() as AccountRow[]).map(toAccount); }
+}
+
+class SqliteOffline implements OfflineStore {
+  constructor(private db: Db) {}
+  bind(db: Db): void { this.db = db; }
+
+  put(key: string, l: ChatLine & { to: string }): void {
+    try { this.db.prepare('INSERT INTO offline (to_key, recipient, sender, text, ts) VALUES (?, ?, ?, ?, ?)').run(key, l.to, l.from, l.text, l.ts); }
+    catch (e) { throw new StoreError('write', `cannot write to the store (${describe(e)})`); }
+  }
+
+  count(key: string): number {
+    return (this.db.prepare('SELECT count(*) AS n FROM offline WHERE to_key = ?').get(key) as { n: number }).n;
+  }
+
+  take(key: string, maxBytes: number): ChatLine[] {
+    return this.db.transaction(() => {
+      const rows = this.db.prepare('SELECT id, recipient, sender, text, ts FROM offline WHERE to_key = ? ORDER BY id')
+        .all(key) as Array<{ id: number; recipient: string; sender: string; text: string; ts: number }>;
+      const out: ChatLine[] = [];
+      let bytes = 0;
+      let last = -1;
+      for (const r of rows) {
+        const line: ChatLine = { from: r.sender, to: r.recipient, text: r.text, ts: r.ts };
+        bytes += Buffer.byteLength(JSON.stringify(line)) + 1;
+        if (out.length && bytes > maxBytes) break;
+        out.push(line);
+        last = r.id;
+      }
+      if (last >= 0) this.db.prepare('DELETE FROM offline WHERE to_key = ? AND id <= ?').run(key, last);
+      return out;
+    })();
+  }
+}
+
 export class SqliteStore implements Store {
   readonly history: SqliteHistory;
+  readonly accounts: SqliteAccounts;
+  readonly offline: SqliteOffline;
   private ino: number;
   private closed = false;
 
   private constructor(private db: Db, readonly file: string) {
     this.history = new SqliteHistory(db);
+    this.accounts = new SqliteAccounts(db);
+    this.offline = new SqliteOffline(db);
     this.ino = fs.statSync(file).ino;
   }
 
@@ -158,6 +235,8 @@ export class SqliteStore implements Store {
       this.db.close();
       this.db = db;
       this.history.bind(db);
+      this.accounts.bind(db);
+      this.offline.bind(db);
       this.ino = fs.statSync(this.file).ino;
       return { ok: true, note: `the store file ${this.file} was removed while the server ran: written back from the open database` };
     } catch (e) {
