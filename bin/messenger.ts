@@ -6,6 +6,8 @@ import { CliError, parsePort } from '../runtime/cli-args.js';
 import { ClientRuntime } from '../runtime/client-runtime.js';
 import { makeInspector } from '../runtime/inspect.js';
 import { runLineClient } from '../runtime/line-client.js';
+import { normalizeFingerprint } from '../runtime/tls/fingerprint.js';
+import { KnownHosts, messengerHome } from '../runtime/tls/known-hosts.js';
 
 const USAGE = `Usage: messenger --name NAME [options]
 
@@ -21,6 +23,8 @@ Options:
   --json             with --plain: each event as one JSON object with a "type" field
   --yes              answer every halfway question with yes at once
   --no-reconnect     do not reconnect when the connection is lost
+  --no-tls           plain NDJSON instead of TLS 1.3 (only against a server started with --no-tls)
+  --trust SHA256     accept the server's certificate with exactly this SHA-256 fingerprint (and remember it)
   --inspect [FILE]   print every actor transition (to FILE, or to stderr with -)
   --help             this text
 `;
@@ -32,7 +36,7 @@ async function main(): Promise<void> {
       options: {
         name: { type: 'string' }, host: { type: 'string' }, port: { type: 'string' }, downloads: { type: 'string' },
         plain: { type: 'boolean' }, json: { type: 'boolean' }, yes: { type: 'boolean' }, 'no-reconnect': { type: 'boolean' },
-        inspect: { type: 'string' }, help: { type: 'boolean', short: 'h' },
+        'no-tls': { type: 'boolean' }, trust: { type: 'string' }, inspect: { type: 'string' }, help: { type: 'boolean', short: 'h' },
       },
       strict: true, allowPositionals: false,
     }));
@@ -48,10 +52,15 @@ async function main(): Promise<void> {
   const downloadsDir = path.resolve((values.downloads as string | undefined) ?? 'downloads');
   const inspect = values.inspect !== undefined ? makeInspector(values.inspect as string || '-') : undefined;
   const name = values.name as string | undefined;
+  const trust = values.trust as string | undefined;
+  if (trust !== undefined && !normalizeFingerprint(trust)) { process.stderr.write(`messenger: --trust: "${trust}" is not a SHA-256 fingerprint (64 hex digits, colons optional)\n`); process.exit(2); }
+  if (trust !== undefined && values['no-tls']) { process.stderr.write('messenger: --trust and --no-tls do not go together\n'); process.exit(2); }
+  // known_hosts lives in $MESSENGER_HOME (default ~/.config/messenger), made when a first server is trusted
+  const tls = values['no-tls'] ? false as const : { knownHosts: KnownHosts.in(messengerHome()), ...(trust ? { trust } : {}) };
 
   if (values.plain) {
     if (!name) { process.stderr.write('messenger: --plain needs --name NAME\n'); process.exit(2); }
-    const client = new ClientRuntime({ host, port, name, downloadsDir, yes: Boolean(values.yes), reconnect: !values['no-reconnect'], inspect });
+    const client = new ClientRuntime({ host, port, name, downloadsDir, yes: Boolean(values.yes), reconnect: !values['no-reconnect'], inspect, tls });
     process.on('SIGINT', () => { void client.quit(); });
     process.on('SIGTERM', () => { void client.quit(); });
     const reason = await runLineClient(client, process.stdin, process.stdout, Boolean(values.json));
@@ -62,7 +71,7 @@ async function main(): Promise<void> {
   }
   const { runFullScreen } = await import('../tui/app.js');
   // a person at the full-screen client waits through a server restart; a script in line mode ends on its bye
-  await runFullScreen({ host, port, name, downloadsDir, yes: Boolean(values.yes), reconnect: !values['no-reconnect'], retryAfterShutdown: true, inspect });
+  await runFullScreen({ host, port, name, downloadsDir, yes: Boolean(values.yes), reconnect: !values['no-reconnect'], retryAfterShutdown: true, inspect, tls });
 }
 
 void main();

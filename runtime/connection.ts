@@ -1,6 +1,7 @@
 // One TCP connection on the server: bytes -> lines -> frames -> events for its session actor, and the actor's
 // port bound to this socket's outbox. Nothing here decides anything: the session machine does.
 import type { Socket } from 'node:net';
+import { TLSSocket } from 'node:tls';
 import { createActor, type Actor, type InspectionEvent } from 'xstate';
 import { decodeClientFrame, encodeFrame, FrameError } from '../machines/frame-codec.js';
 import type { ClientFrame, ServerFrame } from '../machines/frames.js';
@@ -33,7 +34,8 @@ export class Connection implements SessionPort {
   private readonly splitter: LineSplitter;
   private closing = false;
 
-  constructor(readonly socket: Socket, private readonly host: ConnectionHost) {
+  /** The socket the session speaks over: a TLSSocket when the listener runs TLS (see `tlsSocket`). */
+  constructor(readonly socket: Socket | TLSSocket, private readonly host: ConnectionHost) {
     this.remote = `${socket.remoteAddress}:${socket.remotePort}`;
     this.outbox = new Outbox(socket, host.maxOutboxBytes, () => this.overflow());
     this.splitter = new LineSplitter(host.cfg.limits.maxLine, {
@@ -52,6 +54,10 @@ export class Connection implements SessionPort {
     socket.on('close', () => this.actor.send({ type: 'socket.closed', reason: this.closing ? 'quit' : 'gone' }));
     this.actor.start();
   }
+
+  /** The TLS session of this connection (for keys exported from it), or null on a plain (--no-tls) one. */
+  get tlsSocket(): TLSSocket | null { return this.socket instanceof TLSSocket ? this.socket : null; }
+  get secure(): boolean { return this.socket instanceof TLSSocket; }
 
   get hub(): HubPort { return this.host.hub; }
   get name(): string | null { return this.actor.getSnapshot().context.name; }

@@ -130,6 +130,7 @@ export class Controller {
         messages.system(`{red-fg}disconnected (${safe(ev.reason)}){/red-fg}`);
         break;
       case 'info': messages.system(safe(ev.text)); break;
+      case 'trusted': messages.system(safe(ev.text)); break;
       case 'help': messages.block(ev.text); messages.block(KEYS_HELP); break;
     }
     status.set({ transfers: model.running });
