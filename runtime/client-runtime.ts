@@ -250,7 +250,7 @@ export class ClientRuntime extends EventEmitter<{ event: [ClientEvent] }> implem
       : net.connect({ host, port, noDelay: true });
     s.setNoDelay(true);
     this.socket = s;
-    let given: Given | null = null, lastError: string | undefined;
+    let given: Given | null = null, lastError: string | undefined, secured = false;
     const giveUp = (g: Given) => {
       if (given) return;
       given = g;
@@ -270,6 +270,7 @@ export class ClientRuntime extends EventEmitter<{ event: [ClientEvent] }> implem
       s.on('close', () => this.clock.clearTimeout(deadline));
       s.on('secureConnect', () => {
         this.clock.clearTimeout(deadline);
+        secured = true;
         if (this.socket !== s) return;
         const v = judgeServer(s as tls.TLSSocket, where, t);
         if (!v.ok) { giveUp({ code: 'server-identity-changed', message: v.message }); return; }
@@ -286,7 +287,7 @@ export class ClientRuntime extends EventEmitter<{ event: [ClientEvent] }> implem
     s.on('error', (e: NodeJS.ErrnoException) => {
       lastError = e.code ?? e.message;
       // an error during the handshake (not reaching the host at all): TLS failed, most often a plain server
-      if (t && !given && !(s as tls.TLSSocket).getProtocol() && (/^ERR_(SSL|TLS)/.test(lastError) || lastError === 'ECONNRESET' || lastError === 'EPIPE')) {
+      if (t && !given && !secured && (/^ERR_(SSL|TLS)/.test(lastError) || lastError === 'ECONNRESET' || lastError === 'EPIPE')) {
         giveUp({ code: 'tls-handshake-failed', message: `the TLS handshake with ${where} failed (${lastError}): is the server running with --no-tls? If so, give --no-tls too` });
       }
     });

@@ -138,9 +138,12 @@ export class MessengerServer implements ConnectionHost {
   /** The server side of TLS over an accepted socket: the handshake runs as the session starts reading. */
   private wrap(socket: net.Socket, secureContext: tls.SecureContext): tls.TLSSocket {
     const t = new tls.TLSSocket(socket, { isServer: true, secureContext });
-    t.once('error', (e: NodeJS.ErrnoException) => {
-      if (!t.getProtocol()) this.log.info({ remote: `${socket.remoteAddress}:${socket.remotePort}`, err: e.code ?? e.message }, 'TLS handshake failed');
-    });
+    const remote = `${socket.remoteAddress}:${socket.remotePort}`;
+    let secured = false, why: string | undefined;
+    t.once('secure', () => { secured = true; });
+    // a standalone server-side TLSSocket reports handshake errors as '_tlsError' (tls.Server's tlsClientError)
+    t.once('_tlsError', (e: NodeJS.ErrnoException) => { why = e.code ?? e.message; });
+    t.once('close', () => { if (!secured) this.log.info({ remote, err: why }, 'TLS handshake failed'); });
     socket.once('close', () => t.destroy());
     return t;
   }
