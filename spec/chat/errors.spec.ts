@@ -66,8 +66,8 @@ describe('machines/errors', () => {
     for (const x of ['made-up', 'toString', 'constructor', '__proto__', '', 'BUSY', 7, null, undefined]) expect(isErrorCode(x), String(x)).to.equal(false);
   });
 
-  it('the hello refusals: four codes end the handshake, two of them let a person try another name', () => {
-    expect([...REFUSAL_CODES].sort()).to.deep.equal(['bad-version', 'invalid-name', 'name-taken', 'too-many-connections']);
+  it('the hello refusals: five codes end the handshake (tls-required: a plain client at a TLS server), two of them let a person try another name', () => {
+    expect([...REFUSAL_CODES].sort()).to.deep.equal(['bad-version', 'invalid-name', 'name-taken', 'tls-required', 'too-many-connections']);
     expect([...NAME_REFUSAL_CODES].sort()).to.deep.equal(['invalid-name', 'name-taken']);
     for (const c of NAME_REFUSAL_CODES) expect(REFUSAL_CODES.has(c)).to.equal(true);
   });

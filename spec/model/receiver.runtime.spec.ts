@@ -33,6 +33,7 @@ import dgram from 'node:dgram';
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
+import tls from 'node:tls';
 import os from 'node:os';
 import path from 'node:path';
 import { expect } from 'chai';
@@ -48,6 +49,7 @@ import { transitionKeyOf } from '../../scripts/charts/walk.js';
 import { inspector } from './coverage.js';
 import { coveringPaths, edgePaths, stateText, transitionsOf, type ModelPath, type Snap } from './paths.js';
 import { until, type Frame } from './wire.js';
+import { TEST_IDENTITY } from '../helpers/tls.js';
 
 type Ev = EventObject & { label: string };
 
@@ -196,7 +198,7 @@ function planFile(p: ModelPath): { content: Buffer; sha256: string } {
 
 /** The peer: NDJSON over TCP and the UDP datagrams of one download, exactly as the test says. */
 class ScriptedServer {
-  readonly tcp = net.createServer();
+  readonly tcp = tls.createServer({ cert: TEST_IDENTITY.cert, key: TEST_IDENTITY.key, minVersion: 'TLSv1.3' });
   readonly udp = dgram.createSocket('udp4');
   conn: net.Socket | null = null;
   /** Frames the client sent, in order. */
@@ -208,7 +210,7 @@ class ScriptedServer {
   private pn = 0;
 
   async start(): Promise<void> {
-    this.tcp.on('connection', (s) => {
+    this.tcp.on('secureConnection', (s) => {
       this.conn = s;
       s.setNoDelay(true);
       let buf = '';
@@ -319,7 +321,7 @@ class Harness {
     const cov = inspector('receiver', 'runtime');
     let pending: string[] = [];
     this.rt = new ClientRuntime({
-      host: '127.0.0.1', port: this.server.port, name: 'alice', downloadsDir: this.dir, yes: this.autoYes, reconnect: false, clock: this.clock,
+      host: '127.0.0.1', port: this.server.port, name: 'alice', downloadsDir: this.dir, yes: this.autoYes, reconnect: false, clock: this.clock, tls: { knownHosts: null },
       inspect: (id) => (id.startsWith('download-') ? (ev: InspectionEvent) => {
         cov(ev);
         this.ref = ev.actorRef as AnyActorRef;

@@ -29,6 +29,7 @@ import { MessengerServer } from '../../runtime/server.js';
 import { inspector } from './coverage.js';
 import { coveringPaths, edgePaths, stateText, transitionsOf, type ModelPath, type Snap } from './paths.js';
 import { until } from './wire.js';
+import { TEST_IDENTITY } from '../helpers/tls.js';
 
 type Ev = EventObject & { label: string };
 
@@ -308,7 +309,7 @@ describe('model: transfer machines', function () {
       dlDir = fs.mkdtempSync(path.join(os.tmpdir(), 'model-dl-'));
       fs.writeFileSync(path.join(filesDir, 'big.bin'), content);
       server = new MessengerServer({
-        host: '127.0.0.1', port: 0, filesDir, maxPerAddress: 0, maxConnections: 100, maxOutboxBytes: 1 << 20, tickMs: 600000, log,
+        host: '127.0.0.1', port: 0, filesDir, maxPerAddress: 0, maxConnections: 100, maxOutboxBytes: 1 << 20, tickMs: 600000, log, tls: TEST_IDENTITY,
         transfers: { host: '127.0.0.1', ports: [59920, 59935], halfway: 0.5, chunk: 60000, cc: 'bbr', silentMs: 3000, maxPerSession: 4 },
         inspect: (id) => (id.startsWith('transfer') ? inspector('sender', 'runtime') : inspector('session', 'runtime')),
       });
@@ -328,7 +329,7 @@ describe('model: transfer machines', function () {
       const dir = fs.mkdtempSync(path.join(dlDir, `${name}-`));
       const events: ClientEvent[] = [];
       const rt = new ClientRuntime({
-        host: '127.0.0.1', port: server.port, name, downloadsDir: dir, yes, reconnect: false,
+        host: '127.0.0.1', port: server.port, name, downloadsDir: dir, yes, reconnect: false, tls: { knownHosts: null },
         inspect: (id) => (id.startsWith('download') ? undefined : cli),
       });
       rt.on('event', (e) => events.push(e));
