@@ -113,9 +113,20 @@ export class MessengerServer implements ConnectionHost {
     const count = (this.perAddress.get(addr) ?? 0) + 1;
     if (this.opts.maxPerAddress > 0 && count > this.opts.maxPerAddress) {
       this.log.warn({ remote: addr, limit: this.opts.maxPerAddress }, 'refused: too many connections from one address');
-      socket.on('error', () => {});
-      socket.end(encodeFrame({ type: 'error', code: 'too-many-connections', message: `at most ${this.opts.maxPerAddress} connections from one address` }));
-      this.clock.setTimeout(() => socket.destroy(), TIMING.refusalGraceMs);
+      const refuse = (s: net.Socket) => {
+        s.on('error', () => {});
+        s.end(encodeFrame({ type: 'error', code: 'too-many-connections', message: `at most ${this.opts.maxPerAddress} connections from one address` }));
+        this.clock.setTimeout(() => { s.destroy(); socket.destroy(); }, TIMING.refusalGraceMs);
+      };
+      const ctx = this.secureContext;
+      if (!ctx) { refuse(socket); return; }
+      // under TLS the refusal is said inside TLS, where the client reads it (a plain peer gets it plain)
+      sniffTls(socket, this.clock, TIMING.refusalGraceMs, (isTls) => {
+        if (!isTls) { refuse(socket); socket.resume(); return; }
+        const t = new tls.TLSSocket(socket, { isServer: true, secureContext: ctx });
+        refuse(t);
+        t.resume();
+      });
       return;
     }
     this.perAddress.set(addr, count);
