@@ -95,18 +95,20 @@ async function main(): Promise<void> {
     const certFile = values['tls-cert'] as string | undefined, keyFile = values['tls-key'] as string | undefined;
     if (values['no-tls'] && (certFile || keyFile)) throw new CliError('--no-tls and --tls-cert/--tls-key do not go together');
     if (Boolean(certFile) !== Boolean(keyFile)) throw new CliError('--tls-cert and --tls-key go together');
+    let store: SqliteStore | undefined;
+    if (!values['no-store']) try { store = SqliteStore.open(dataDir); } catch (e) {
+      if (!(e instanceof StoreError)) throw e;
+      process.stderr.write(`messenger-server: ${e.message}\n`);
+      process.exit(1);
+    }
+    // after the store, which checks the data folder first (and says what is wrong with it)
     let identity: TlsIdentity | undefined;
     if (!values['no-tls']) try {
       identity = certFile && keyFile ? loadIdentity(certFile, keyFile) : await loadOrMakeIdentity(dataDir);
     } catch (e) {
       if (!(e instanceof TlsIdentityError)) throw e;
+      store?.close();
       process.stderr.write(`messenger-server: TLS identity: ${e.message}\n`);
-      process.exit(1);
-    }
-    let store: SqliteStore | undefined;
-    if (!values['no-store']) try { store = SqliteStore.open(dataDir); } catch (e) {
-      if (!(e instanceof StoreError)) throw e;
-      process.stderr.write(`messenger-server: ${e.message}\n`);
       process.exit(1);
     }
     const log = makeLogger({ json: Boolean(values['log-json']), level: values['log-level'] as string | undefined });
