@@ -1,5 +1,6 @@
 // TLS for the tests, as users get it: one self-signed identity for all tests (a fixture), a fresh MESSENGER_HOME
-// per client (so nothing touches ~/.config), and TLS client sockets that accept the test identity (raw test clients check no identity; the client runtime does, on first use).
+// per client (so nothing touches ~/.config), and TLS client sockets that accept the test identity (raw test
+// clients check no identity; the client runtime does, on first use).
 import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
