@@ -45,7 +45,8 @@ export class Tui {
     this.term = new Terminal({ cols, rows, allowProposedApi: true });
     this.proc = pty.spawn(process.execPath, ['--import', 'tsx', 'bin/messenger.ts', '--downloads', this.downloads, ...args], {
       name: 'xterm-256color', cols, rows, cwd: ROOT,
-      env: { MESSENGER_HOME: fs.mkdtempSync(path.join(os.tmpdir(), 'messenger-home-')), ...process.env, TERM: 'xterm-256color', LANG: 'C.UTF-8', NCURSES_NO_UTF8_ACS: '1' } as Record<string, string>,
+      // MESSENGER_HOME: the run's own (spec/helpers/setup.ts), never ~/.config
+      env: { ...process.env, TERM: 'xterm-256color', LANG: 'C.UTF-8', NCURSES_NO_UTF8_ACS: '1' } as Record<string, string>,
     });
     this.proc.onData((d) => { this.raw += d; this.term.write(d); });
     this.exited = new Promise((resolve) => this.proc.onExit(({ exitCode }) => { this.exitCode = exitCode; resolve(exitCode); }));
