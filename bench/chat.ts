@@ -24,7 +24,7 @@ const log = (s: string) => process.stderr.write(`${s}\n`);
 const { values: args } = parseArgs({
   options: {
     quick: { type: 'boolean' }, 'no-ngircd': { type: 'boolean' }, 'no-profile': { type: 'boolean' }, 'no-write': { type: 'boolean' },
-    repeat: { type: 'string' }, 'store-only': { type: 'boolean' }, help: { type: 'boolean', short: 'h' },
+    repeat: { type: 'string' }, 'store-only': { type: 'boolean' }, 'tls-only': { type: 'boolean' }, help: { type: 'boolean', short: 'h' },
   },
 });
 if (args.help) {
@@ -35,12 +35,14 @@ if (args.help) {
   --no-profile   skip the node --cpu-prof run at N = 200
   --no-write     print only; leave docs/BENCHMARKS.md alone
   --store-only   only the store rows (store on / off, history replay per login); implies --no-write
+  --tls-only     only the TLS rows (TLS on / off: CPU per million deliveries, handshakes per second); implies --no-write
 `);
   process.exit(0);
 }
 
 const QUICK = Boolean(args.quick);
-const STORE_ONLY = Boolean(args['store-only']);
+const TLS_ONLY = Boolean(args['tls-only']);
+const STORE_ONLY = Boolean(args['store-only']) || TLS_ONLY;
 const CFG = {
   receivers: [10, 50, 200],
   repeat: args.repeat ? Math.max(1, Number(args.repeat)) : QUICK ? 1 : 3,
@@ -140,8 +142,8 @@ async function main(): Promise<void> {
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-chat-'));
   const gen = new LoadGen(Math.max(CFG.loadWorkers, CFG.idleWorkers));
   const servers: RunningServer[] = [];
-  const start = async (k: ServerKind, extra: string[] = [], serverArgs: string[] = []) => {
-    const s = k === 'ours' ? await startOurs(ROOT, tmp, extra, serverArgs) : await startNgircd(ng!, tmp);
+  const start = async (k: ServerKind, extra: string[] = [], serverArgs: string[] = [], tls = false) => {
+    const s = k === 'ours' ? await startOurs(ROOT, tmp, extra, serverArgs, tls) : await startNgircd(ng!, tmp);
     servers.push(s);
     return s;
   };
@@ -154,6 +156,7 @@ async function main(): Promise<void> {
   const idle: Record<ServerKind, Map<string, IdleResult>> = { ours: new Map(), ngircd: new Map() };
   let profile: ReturnType<typeof summarizeProfile> | undefined;
   const store: { on?: LoadResult; off?: LoadResult; loginCpuMs?: Record<'replay100' | 'replay0', number> } = {};
+  const tlsCmp: { on?: LoadResult; off?: LoadResult; handshakesPerSec?: Record<'on' | 'off', number> } = {};
 
   try {
     // ---- saturation and latency, N receivers (the senders are among them)
@@ -195,8 +198,42 @@ async function main(): Promise<void> {
     }
     for (const k of kinds) await srv[k]?.stop();
 
+    // ---- TLS: our server as users get it (TLS 1.3) and with --no-tls at N = 50, windows interleaved; then a storm of
+    // 1,000 connections at once (no login: the handshake alone), each way, as connections per second
+    if (TLS_ONLY || !args['store-only']) {
+      const n = STORE_N;
+      const on = await start('ours', [], [], true);
+      const off = await start('ours');
+      await gen.connect('tls-on', 'ours', on.port, names(n, 'ton'), CFG.loadWorkers, 64, false, true);
+      await gen.connect('tls-off', 'ours', off.port, names(n, 'toff'), CFG.loadWorkers);
+      const runs: Record<'on' | 'off', { dps: number; mps: number; cpuPerM: number }[]> = { on: [], off: [] };
+      for (let r = 0; r < CFG.repeat; r++) {
+        for (const [k, s] of [['on', on], ['off', off]] as const) {
+          const w = await window(gen, `tls-${k}`, s, n);
+          runs[k].push(w);
+          log(`N=${n} TLS ${k} window ${r + 1}: ${Math.round(w.dps)} deliveries/s, ${w.cpuPerM.toFixed(2)} CPU-s per M`);
+        }
+      }
+      for (const k of ['on', 'off'] as const) {
+        tlsCmp[k] = { deliveriesPerSec: median(runs[k].map((x) => x.dps)), messagesPerSec: median(runs[k].map((x) => x.mps)), cpuPerM: median(runs[k].map((x) => x.cpuPerM)), joinCpuMs: NaN };
+      }
+      await gen.close('tls-on');
+      await gen.close('tls-off');
+      const hs: Record<'on' | 'off', number> = { on: NaN, off: NaN };
+      for (const [k, s] of [['on', on], ['off', off]] as const) {
+        const t0 = performance.now();
+        await gen.connect(`storm-${k}`, 'ours', s.port, names(1000, `st${k}`), CFG.idleWorkers, 250, true, k === 'on');
+        hs[k] = 1000 / ((performance.now() - t0) / 1000);
+        log(`storm of 1,000 connections, TLS ${k}: ${Math.round(hs[k])} connections/s`);
+        await gen.close(`storm-${k}`);
+      }
+      tlsCmp.handshakesPerSec = hs;
+      await on.stop();
+      await off.stop();
+    }
+
     // ---- the store: our server with it (the default) and with --no-store at N = 50, windows interleaved
-    {
+    if (!TLS_ONLY) {
       const n = STORE_N;
       const on = await start('ours');
       const off = await start('ours', [], ['--no-store']);
@@ -221,7 +258,7 @@ async function main(): Promise<void> {
 
     // ---- history replay at login: server CPU per login with 100 messages replayed, against --history 0, both
     // with a full store; small groups log in and out so that presence (quadratic in the room) stays small
-    {
+    if (!TLS_ONLY) {
       const loginCpu = async (history: number): Promise<number> => {
         const s = await start('ours', [], ['--history', String(history)]);
         await gen.connect('fill', 'ours', s.port, names(4, 'f'), 1);
@@ -322,6 +359,17 @@ async function main(): Promise<void> {
     storeRows.push({ label: 'history replay of 100 messages, server CPU per login (the difference to --history 0)', unit: 'CPU-ms', better: 'lower', digits: 3, target: '< 1 ms', ours: store.loginCpuMs.replay100 - store.loginCpuMs.replay0 });
   }
   rows.push(...storeRows);
+  const tlsRows: Row[] = [];
+  if (tlsCmp.on && tlsCmp.off) {
+    tlsRows.push({ label: `server CPU per million deliveries, N=${STORE_N}, TLS 1.3 (the default) / --no-tls`, unit: 'x', better: 'lower', target: '<= 1.3', ours: tlsCmp.on.cpuPerM / tlsCmp.off.cpuPerM });
+    tlsRows.push({ label: `delivered messages/s, N=${STORE_N}, TLS 1.3 / --no-tls`, unit: 'x', better: 'higher', ours: tlsCmp.on.deliveriesPerSec / tlsCmp.off.deliveriesPerSec });
+  }
+  if (tlsCmp.handshakesPerSec) {
+    tlsRows.push({ label: 'connections per second, storm of 1,000 at once, TLS 1.3 (handshakes)', unit: '/s', better: 'higher', ours: tlsCmp.handshakesPerSec.on });
+    tlsRows.push({ label: 'connections per second, storm of 1,000 at once, TLS 1.3 / --no-tls', unit: 'x', better: 'higher', ours: tlsCmp.handshakesPerSec.on / tlsCmp.handshakesPerSec.off });
+  }
+  rows.push(...tlsRows);
+  if (TLS_ONLY) { process.stdout.write(`\n${textTable(tlsRows)}\n`); return; }
   if (STORE_ONLY) { process.stdout.write(`\n${textTable(storeRows)}\n`); return; }
   const rates = CFG.receivers.map((n) => `N=${n}: ${kinds.map((k) => `${k === 'ours' ? 'messenger' : 'ngIRCd'} ${Math.round(lat[k].get(n)?.rate ?? NaN)}`).join(', ')}`).join('; ');
   process.stdout.write(`\n${textTable(rows)}\n\nhalf-saturation rates (messages/s): ${rates}\n`);

@@ -15,6 +15,7 @@ import { makeLogger } from '../runtime/logger.js';
 import { MessengerServer, SERVER_DEFAULTS } from '../runtime/server.js';
 import { DEFAULT_RETENTION, StoreError } from '../runtime/store/port.js';
 import { SqliteStore } from '../runtime/store/sqlite/sqlite-store.js';
+import { loadIdentity, loadOrMakeIdentity, TlsIdentityError, type TlsIdentity } from '../runtime/tls/identity.js';
 
 const USAGE = `Usage: messenger-server [options]
        messenger-server account add NAME | remove NAME | list [--data DIR] [--password-file FILE]
@@ -32,6 +33,10 @@ Options:
   --no-store                  keep no state: history in memory only, lost at exit (for measurements)
   --registration open|closed  closed: only nicknames with an account may connect (default open)
   --allow-insecure-auth       take passwords over connections without TLS (for tests and debugging)
+  --tls-cert FILE             the server's TLS certificate (PEM; with --tls-key). Without both, a self-signed
+                              identity is made on first start and kept in the data folder (DIR/tls/)
+  --tls-key FILE              the certificate's private key (PEM)
+  --no-tls                    plain NDJSON instead of TLS 1.3 (for debugging with nc; clients need --no-tls too)
   --udp-ports A-B             UDP port pool for downloads (default 55000-55015)
   --udp-advertise-ports A-B   ports named to clients instead of the pool's own (port forwarding, messenger-link)
   --halfway FRACTION          where a download pauses for consent: 0.5 or 50% (default 0.5; 0 turns it off)
@@ -48,7 +53,7 @@ Options:
   --help                      this text
 `;
 
-function main(): void {
+async function main(): Promise<void> {
   if (process.argv[2] === 'account') {
     accountCommand(process.argv.slice(3), { out: (l) => process.stdout.write(`${l}\n`), env: process.env, now: () => systemClock.now() }).then(
       (code) => process.exit(code),
@@ -69,6 +74,7 @@ function main(): void {
         host: { type: 'string' }, port: { type: 'string' }, files: { type: 'string' }, 'udp-ports': { type: 'string' },
         data: { type: 'string' }, history: { type: 'string' }, 'history-max': { type: 'string' }, 'history-days': { type: 'string' }, 'no-store': { type: 'boolean' },
         registration: { type: 'string' }, 'allow-insecure-auth': { type: 'boolean' },
+        'tls-cert': { type: 'string' }, 'tls-key': { type: 'string' }, 'no-tls': { type: 'boolean' },
         'udp-advertise-ports': { type: 'string' }, halfway: { type: 'string' }, chunk: { type: 'string' }, cc: { type: 'string' },
         'silent-timeout': { type: 'string' }, 'consent-timeout': { type: 'string' }, 'idle-timeout': { type: 'string' }, 'max-per-address': { type: 'string' },
         rate: { type: 'string' }, 'log-json': { type: 'boolean' }, 'log-level': { type: 'string' }, inspect: { type: 'string' },
@@ -108,19 +114,34 @@ function main(): void {
     if (registration !== 'open' && registration !== 'closed') throw new CliError('--registration must be open or closed');
     if (registration === 'closed' && values['no-store']) throw new CliError('--registration closed needs the store (accounts live there): drop --no-store');
     const dataDir = (values.data as string | undefined) ?? 'data';
+    const certFile = values['tls-cert'] as string | undefined, keyFile = values['tls-key'] as string | undefined;
+    if (values['no-tls'] && (certFile || keyFile)) throw new CliError('--no-tls and --tls-cert/--tls-key do not go together');
+    if (Boolean(certFile) !== Boolean(keyFile)) throw new CliError('--tls-cert and --tls-key go together');
     let store: SqliteStore | undefined;
     if (!values['no-store']) try { store = SqliteStore.open(dataDir); } catch (e) {
       if (!(e instanceof StoreError)) throw e;
       process.stderr.write(`messenger-server: ${e.message}\n`);
       process.exit(1);
     }
+    // after the store, which checks the data folder first (and says what is wrong with it)
+    let identity: TlsIdentity | undefined;
+    if (!values['no-tls']) try {
+      identity = certFile && keyFile ? loadIdentity(certFile, keyFile) : await loadOrMakeIdentity(dataDir);
+    } catch (e) {
+      if (!(e instanceof TlsIdentityError)) throw e;
+      store?.close();
+      process.stderr.write(`messenger-server: TLS identity: ${e.message}\n`);
+      process.exit(1);
+    }
     const log = makeLogger({ json: Boolean(values['log-json']), level: values['log-level'] as string | undefined });
     if (store) log.info({ data: path.resolve(dataDir), messages: store.history.count() }, 'store open');
+    if (identity) log.info({ fingerprint: identity.fingerprint, cert: path.resolve(identity.certFile), source: identity.source }, `TLS 1.3 identity, SHA-256 fingerprint ${identity.fingerprint}`);
+    else log.warn({}, 'TLS is off (--no-tls): chat and file tokens travel in clear');
     const inspect = values.inspect !== undefined ? makeInspector(values.inspect as string || '-') : undefined;
     const server = new MessengerServer({
       host, port, filesDir, maxPerAddress, maxConnections: SERVER_DEFAULTS.maxConnections,
       maxOutboxBytes: SERVER_DEFAULTS.maxOutboxBytes, tickMs: SERVER_DEFAULTS.tickMs, log, inspect,
-      store, historyReplay, retention: days === undefined ? { maxCount } : { maxCount, maxAgeMs: days * 86_400_000 },
+      tls: identity, store, historyReplay, retention: days === undefined ? { maxCount } : { maxCount, maxAgeMs: days * 86_400_000 },
       session: {
         registration, allowInsecureAuth: Boolean(values['allow-insecure-auth']),
         limits: {
@@ -168,4 +189,4 @@ function defaultFilesDir(): string {
   return 'files';
 }
 
-main();
+void main();

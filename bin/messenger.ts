@@ -7,6 +7,8 @@ import { ClientRuntime } from '../runtime/client-runtime.js';
 import { makeInspector } from '../runtime/inspect.js';
 import { runLineClient } from '../runtime/line-client.js';
 import { readPassword } from '../runtime/password-source.js';
+import { normalizeFingerprint } from '../runtime/tls/fingerprint.js';
+import { KnownHosts, messengerHome } from '../runtime/tls/known-hosts.js';
 
 const USAGE = `Usage: messenger --name NAME [options]
 
@@ -24,6 +26,8 @@ Options:
   --no-reconnect     do not reconnect when the connection is lost
   --password-file F  log in with the password on F's first line (or set MESSENGER_PASSWORD); /register and
                      /password read it again (the full-screen client asks for them in a dialog)
+  --no-tls           plain NDJSON instead of TLS 1.3 (only against a server started with --no-tls)
+  --trust SHA256     accept the server's certificate with exactly this SHA-256 fingerprint (and remember it)
   --inspect [FILE]   print every actor transition (to FILE, or to stderr with -)
   --help             this text
 `;
@@ -36,6 +40,7 @@ async function main(): Promise<void> {
         name: { type: 'string' }, host: { type: 'string' }, port: { type: 'string' }, downloads: { type: 'string' },
         plain: { type: 'boolean' }, json: { type: 'boolean' }, yes: { type: 'boolean' }, 'no-reconnect': { type: 'boolean' },
         inspect: { type: 'string' }, 'password-file': { type: 'string' }, help: { type: 'boolean', short: 'h' },
+        'no-tls': { type: 'boolean' }, trust: { type: 'string' },
       },
       strict: true, allowPositionals: false,
     }));
@@ -57,9 +62,15 @@ async function main(): Promise<void> {
   catch (e) { process.stderr.write(`messenger: ${(e as CliError).message}\n`); process.exit(2); }
   const account = { password, readPassword: () => readPassword(passwordFile) };
 
+  const trust = values.trust as string | undefined;
+  if (trust !== undefined && !normalizeFingerprint(trust)) { process.stderr.write(`messenger: --trust: "${trust}" is not a SHA-256 fingerprint (64 hex digits, colons optional)\n`); process.exit(2); }
+  if (trust !== undefined && values['no-tls']) { process.stderr.write('messenger: --trust and --no-tls do not go together\n'); process.exit(2); }
+  // known_hosts lives in $MESSENGER_HOME (default ~/.config/messenger), made when a first server is trusted
+  const tls = values['no-tls'] ? false as const : { knownHosts: KnownHosts.in(messengerHome()), ...(trust ? { trust } : {}) };
+
   if (values.plain) {
     if (!name) { process.stderr.write('messenger: --plain needs --name NAME\n'); process.exit(2); }
-    const client = new ClientRuntime({ host, port, name, downloadsDir, yes: Boolean(values.yes), reconnect: !values['no-reconnect'], inspect, ...account });
+    const client = new ClientRuntime({ host, port, name, downloadsDir, yes: Boolean(values.yes), reconnect: !values['no-reconnect'], inspect, tls, ...account });
     process.on('SIGINT', () => { void client.quit(); });
     process.on('SIGTERM', () => { void client.quit(); });
     const reason = await runLineClient(client, process.stdin, process.stdout, Boolean(values.json));
@@ -70,7 +81,7 @@ async function main(): Promise<void> {
   }
   const { runFullScreen } = await import('../tui/app.js');
   // a person at the full-screen client waits through a server restart; a script in line mode ends on its bye
-  await runFullScreen({ host, port, name, downloadsDir, yes: Boolean(values.yes), reconnect: !values['no-reconnect'], retryAfterShutdown: true, inspect, ...account });
+  await runFullScreen({ host, port, name, downloadsDir, yes: Boolean(values.yes), reconnect: !values['no-reconnect'], retryAfterShutdown: true, inspect, tls, ...account });
 }
 
 void main();

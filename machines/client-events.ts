@@ -29,6 +29,8 @@ export type ClientEvent =
   | { type: 'download'; id: number; file: string; size: number; offset: number; path: string; resumed: boolean }
   | { type: 'reconnecting'; attempt: number; inMs: number; reason: string }
   | { type: 'info'; text: string }
+  /** A server's TLS certificate accepted by its fingerprint: on first use (remembered in known_hosts) or by --trust. */
+  | { type: 'trusted'; server: string; fingerprint: string; how: 'first-use' | 'trust'; text: string }
   | { type: 'help'; text: string };
 
 export type ClientEventType = ClientEvent['type'];

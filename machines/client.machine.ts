@@ -34,7 +34,8 @@ export interface ClientContext {
 export type ClientMachineEvent =
   | { type: 'connect' }
   | { type: 'socket.open' }
-  | { type: 'socket.closed'; reason: string }
+  /** `final`: the runtime refused this server (its TLS identity changed, its handshake failed): never retried. */
+  | { type: 'socket.closed'; reason: string; final?: boolean }
   | { type: 'frame'; frame: ServerFrame }
   | { type: 'rename'; name: string }
   | { type: 'quit' };
@@ -66,7 +67,7 @@ export const clientMachine = setup({
     isRefusal: ({ event }) => event.type === 'frame' && event.frame.type === 'error' && REFUSAL_CODES.has(event.frame.code),
     refusedForName: ({ context }) => isErrorCode(context.reason) && NAME_REFUSAL_CODES.has(context.reason),
     isServerBye: ({ event }) => event.type === 'frame' && event.frame.type === 'bye',
-    shouldRetry: ({ context }) => context.reconnect && (context.everOnline || context.attempts > 0)
+    shouldRetry: ({ context, event }) => !(event.type === 'socket.closed' && event.final) && context.reconnect && (context.everOnline || context.attempts > 0)
       && (!context.toldBye || (context.retryAfterShutdown && context.reason === 'server-shutdown') || context.attempts > 0),
   },
   actions: {

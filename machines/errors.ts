@@ -51,6 +51,11 @@ const ERRORS = {
   'too-many-connections': { meaning: 'too many connections from one address', refusal: 'hello' },
   'flood': { meaning: 'too many refused frames in a row' },
   'internal': { meaning: 'a fault in the server' },
+  // TLS
+  'tls-required': { meaning: 'a plain (not TLS) connection to a server that speaks TLS only: connect without `--no-tls`', refusal: 'hello' },
+  'tls-not-enabled': { meaning: 'a TLS handshake to a server started with `--no-tls` (the server answers it in plain text and closes)' },
+  'tls-handshake-failed': { meaning: "the client's TLS handshake with the server failed or did not finish in time (a server with `--no-tls`, or not a messenger server)" },
+  'server-identity-changed': { meaning: "the server's certificate is not the one this client trusts for that host:port (known_hosts or `--trust`): nothing was sent; the connection is closed, without reconnecting" },
   // the client's own
   'bad-command': { meaning: 'a typed command the client does not understand' },
   'not-connected': { meaning: 'a command while the client is not connected, or lines left unsent when the connection was lost' },

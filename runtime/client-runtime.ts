@@ -2,7 +2,7 @@
 // ClientEvents. The line-mode client prints those events; the full-screen client draws them. No view logic here.
 import { EventEmitter } from 'node:events';
 import net from 'node:net';
-import { TLSSocket } from 'node:tls';
+import tls from 'node:tls';
 import { createActor, type Actor, type InspectionEvent } from 'xstate';
 import { clientMachine, type ClientPort, type ClientTiming } from '../machines/client.machine.js';
 import { systemClock, type Clock } from './clock.js';
@@ -14,12 +14,20 @@ import type { ClientFrame, ServerFrame } from '../machines/frames.js';
 import { LIMITS } from '../machines/limits.js';
 import { Downloads, type DownloadsOptions } from './downloads.js';
 import { LineSplitter } from './line-splitter.js';
+import { KnownHosts, messengerHome } from './tls/known-hosts.js';
+import { judgeServer, type TrustOptions } from './tls/server-identity.js';
 import { fullBucket, hasToken, spend, type Bucket, type BucketConfig } from '../machines/token-bucket.js';
 
 /** Chat frames the client paces to the server's advertised rate, so that a fast script loses nothing. */
 const PACED = new Set<ClientFrame['type']>(['say', 'tell', 'who', 'files']);
 /** Lines waiting for their turn at most; past it the user is told to slow down. */
 const MAX_PACED = LIMITS.clientQueuedLines;
+
+/** TLS on the client: whom to trust (see tls/server-identity.ts); `ca`: more CAs than the system's (tests). */
+export interface ClientTlsOptions extends TrustOptions { ca?: string }
+
+/** A socket the runtime gave up on (before the session began): the code and message the user was given. */
+type Given = { code: ErrorCode; message: string };
 
 /** The server's answer to a /who or a /files. */
 export type Reply = Extract<ClientEvent, { type: 'online' | 'files' | 'history' }>;
@@ -54,10 +62,13 @@ export interface ClientOptions {
   readPassword?: () => string | null;
   /** Per actor id, where its transitions go (--inspect). */
   inspect?: (id: string) => ((ev: InspectionEvent) => void) | undefined;
+  /** TLS 1.3 (the default: known_hosts in $MESSENGER_HOME); false: plain NDJSON (--no-tls). */
+  tls?: ClientTlsOptions | false;
 }
 
 export class ClientRuntime extends EventEmitter<{ event: [ClientEvent] }> implements ClientPort {
-  private socket: net.Socket | null = null;
+  private socket: net.Socket | tls.TLSSocket | null = null;
+  private readonly tlsOptions: ClientTlsOptions | null;
   readonly actor: Actor<typeof clientMachine>;
   readonly downloads: Downloads;
   private closedPromise: Promise<string>;
@@ -87,13 +98,14 @@ export class ClientRuntime extends EventEmitter<{ event: [ClientEvent] }> implem
     this.clock = opts.clock ?? systemClock;
     this.password = opts.password;
     this.closedPromise = new Promise((r) => { this.resolveClosed = r; });
+    this.tlsOptions = opts.tls === false ? null : opts.tls ?? { knownHosts: KnownHosts.in(messengerHome()) };
     this.downloads = new Downloads(
       { host: opts.host, dir: opts.downloadsDir, yes: opts.yes, inspect: opts.inspect, clock: this.clock, ...opts.download },
       {
         send: (f) => this.sendFrame(f),
         emit: (e) => this.emitEvent(e),
         serverAddress: () => this.socket?.remoteAddress ?? opts.host,
-        tlsSocket: () => (this.socket instanceof TLSSocket ? this.socket : null),
+        tlsSocket: () => this.tlsSocket,
         userName: () => this.name,
       },
     );
@@ -109,6 +121,9 @@ export class ClientRuntime extends EventEmitter<{ event: [ClientEvent] }> implem
   get name(): string { return this.actor.getSnapshot().context.name; }
   get isOnline(): boolean { return this.welcomed; }
   get limits() { return this.serverLimits; }
+  /** The TLS session of the current connection (for keys exported from it), or null (none, or --no-tls). */
+  get tlsSocket(): tls.TLSSocket | null { return this.socket instanceof tls.TLSSocket ? this.socket : null; }
+  get secure(): boolean { return this.tlsOptions !== null; }
 
   start(): void {
     if (this.started) return;
@@ -266,15 +281,55 @@ export class ClientRuntime extends EventEmitter<{ event: [ClientEvent] }> implem
 
   // ---- ClientPort (called by the machine)
   open(): void {
-    const s = net.connect({ host: this.opts.host, port: this.opts.port, noDelay: true });
+    const { host, port } = this.opts;
+    const where = `${host}:${port}`;
+    const t = this.tlsOptions;
+    const s: net.Socket | tls.TLSSocket = t
+      ? tls.connect({ host, port, servername: net.isIP(host) ? undefined : host, minVersion: 'TLSv1.3', rejectUnauthorized: false, ...(t.ca ? { ca: [...tls.rootCertificates, t.ca] } : {}) })
+      : net.connect({ host, port, noDelay: true });
+    s.setNoDelay(true);
     this.socket = s;
+    let given: Given | null = null, lastError: string | undefined, secured = false;
+    const giveUp = (g: Given) => {
+      if (given) return;
+      given = g;
+      this.emitEvent({ type: 'error', code: g.code, message: g.message });
+      s.destroy();
+    };
     const splitter = new LineSplitter(LIMITS.maxServerLine, {
       line: (bytes) => this.onLine(bytes),
       tooLong: () => this.emitEvent({ type: 'error', code: 'line-too-long', message: 'the server sent an overlong line' }),
     });
-    s.on('connect', () => { if (this.socket === s) this.actor.send({ type: 'socket.open' }); });
+    if (!t) s.on('connect', () => { if (this.socket === s) this.actor.send({ type: 'socket.open' }); });
+    if (t) {
+      // the handshake has a deadline of its own: a server that never answers it (not TLS, not messenger) is no hang
+      const deadline = this.clock.setTimeout(() => giveUp({
+        code: 'tls-handshake-failed', message: `no TLS handshake from ${where} within ${Math.round(this.actor.getSnapshot().context.timing.handshakeTimeoutMs / 1000)}s: is it a messenger server with TLS? (a server started with --no-tls needs --no-tls here too)`,
+      }), this.actor.getSnapshot().context.timing.handshakeTimeoutMs);
+      s.on('close', () => this.clock.clearTimeout(deadline));
+      s.on('secureConnect', () => {
+        this.clock.clearTimeout(deadline);
+        secured = true;
+        if (this.socket !== s) return;
+        const v = judgeServer(s as tls.TLSSocket, where, t);
+        if (!v.ok) { giveUp({ code: 'server-identity-changed', message: v.message }); return; }
+        if (v.how === 'first-use' || v.how === 'trust') {
+          const text = v.how === 'first-use'
+            ? `first connection to ${where}: trusting its certificate, SHA-256 fingerprint ${v.fingerprint}${v.note ? ` (${v.note})` : ` (remembered in ${t.knownHosts?.file})`}`
+            : `trusting ${where} by --trust ${v.fingerprint}${v.note ? ` (${v.note})` : ''}`;
+          this.emitEvent({ type: 'trusted', server: where, fingerprint: v.fingerprint, how: v.how, text });
+        }
+        this.actor.send({ type: 'socket.open' });
+      });
+    }
     s.on('data', (d: Buffer) => { if (this.socket === s) splitter.push(d); });
-    s.on('error', (e: NodeJS.ErrnoException) => { (s as net.Socket & { lastError?: string }).lastError = e.code ?? e.message; });
+    s.on('error', (e: NodeJS.ErrnoException) => {
+      lastError = e.code ?? e.message;
+      // an error during the handshake (not reaching the host at all): TLS failed, most often a plain server
+      if (t && !given && !secured && (/^ERR_(SSL|TLS)/.test(lastError) || lastError === 'ECONNRESET' || lastError === 'EPIPE')) {
+        giveUp({ code: 'tls-handshake-failed', message: `the TLS handshake with ${where} failed (${lastError}): is the server running with --no-tls? If so, give --no-tls too` });
+      }
+    });
     s.on('close', () => {
       if (this.socket !== s) return;
       this.socket = null;
@@ -282,10 +337,10 @@ export class ClientRuntime extends EventEmitter<{ event: [ClientEvent] }> implem
       this.dropPaced();
       this.answered('all');
       this.downloads.connectionLost();
-      const why = (s as net.Socket & { lastError?: string }).lastError;
-      const where = `${this.opts.host}:${this.opts.port}`;
-      const reason = why === 'ECONNREFUSED' ? `cannot reach ${where} (ECONNREFUSED): is the server running?`
-        : why ? `connection error: ${why}` : 'connection closed by the server';
+      const g = given as Given | null;
+      if (g) { this.actor.send({ type: 'socket.closed', reason: g.code, final: true }); return; }
+      const reason = lastError === 'ECONNREFUSED' ? `cannot reach ${where} (ECONNREFUSED): is the server running?`
+        : lastError ? `connection error: ${lastError}` : 'connection closed by the server';
       this.actor.send({ type: 'socket.closed', reason });
     });
   }

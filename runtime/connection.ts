@@ -1,7 +1,7 @@
 // One TCP connection on the server: bytes -> lines -> frames -> events for its session actor, and the actor's
 // port bound to this socket's outbox. Nothing here decides anything: the session machine does.
 import type { Socket } from 'node:net';
-import tls from 'node:tls';
+import { TLSSocket } from 'node:tls';
 import { createActor, type Actor, type InspectionEvent } from 'xstate';
 import { decodeClientFrame, encodeFrame, FrameError } from '../machines/frame-codec.js';
 import type { ClientFrame, ServerFrame } from '../machines/frames.js';
@@ -36,13 +36,11 @@ export class Connection implements SessionPort {
   private readonly outbox: Outbox;
   private readonly splitter: LineSplitter;
   private closing = false;
-  /** Whether the connection is TLS: passwords are taken only over one (unless the server allows otherwise). */
-  readonly secure: boolean;
   readonly accounts: AccountsPort;
 
-  constructor(readonly socket: Socket, private readonly host: ConnectionHost) {
+  /** The socket the session speaks over: a TLSSocket when the listener runs TLS (see `tlsSocket`). */
+  constructor(readonly socket: Socket | TLSSocket, private readonly host: ConnectionHost) {
     this.remote = `${socket.remoteAddress}:${socket.remotePort}`;
-    this.secure = socket instanceof tls.TLSSocket;
     this.accounts = host.accounts ? this.bindAccounts(host.accounts) : this.noAccounts();
     this.outbox = new Outbox(socket, host.maxOutboxBytes, () => this.overflow());
     this.splitter = new LineSplitter(host.cfg.limits.maxLine, {
@@ -61,6 +59,11 @@ export class Connection implements SessionPort {
     socket.on('close', () => this.actor.send({ type: 'socket.closed', reason: this.closing ? 'quit' : 'gone' }));
     this.actor.start();
   }
+
+  /** The TLS session of this connection (for keys exported from it), or null on a plain (--no-tls) one. */
+  get tlsSocket(): TLSSocket | null { return this.socket instanceof TLSSocket ? this.socket : null; }
+  /** Whether the connection is TLS: passwords are taken only over one (unless the server allows otherwise). */
+  get secure(): boolean { return this.socket instanceof TLSSocket; }
 
   get hub(): HubPort { return this.host.hub; }
 

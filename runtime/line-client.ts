@@ -41,6 +41,7 @@ export function formatEvent(ev: ClientEvent, opts: { autoYes?: boolean } = {}): 
     case 'disconnected': return `* disconnected (${v(ev.reason)})`;
     case 'reconnecting': return `* connection lost (${v(ev.reason)}); reconnecting in ${Math.round(ev.inMs / 100) / 10}s (attempt ${ev.attempt})`;
     case 'info': return `* ${v(ev.text)}`;
+    case 'trusted': return `* ${v(ev.text)}`;
     case 'help': return ev.text;
   }
 }

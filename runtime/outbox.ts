@@ -16,6 +16,16 @@ const HARD_CAP_FACTOR = 2;
  * that several events of a join storm or a busy room share one write per socket. */
 const BUSY_SOCKETS = 64;
 
+/** Event-loop turns, counted while outboxes write: bytes written in this turn are not yet a reader's slowness (a TLS
+ *  socket reports its writes done a turn later than a plain one, so its writableLength still holds them). */
+let turn = 0;
+let turnTicking = false;
+function countTurn(): void {
+  if (turnTicking) return;
+  turnTicking = true;
+  setImmediate(() => { turn++; turnTicking = false; });
+}
+
 function flushAll(): void {
   scheduled = false;
   lastFlushAt = performance.now();
@@ -35,6 +45,8 @@ export class Outbox {
   private queue: Buffer[] = [];
   private queued = 0;
   private closed = false;
+  private sentTurn = -1;
+  private sentThisTurn = 0;
 
   constructor(
     private readonly socket: Socket,
@@ -49,7 +61,8 @@ export class Outbox {
     if (this.closed) return;
     // Slowness is judged on what the socket could not send in earlier turns (writableLength, read once per turn),
     // not on what this turn queued: a burst to a fast reader is not a slow reader. The queue has a hard cap.
-    if ((this.queued === 0 && this.socket.writableLength > this.maxBytes) || this.queued + line.length > this.maxBytes * HARD_CAP_FACTOR) {
+    const sentNow = this.sentTurn === turn ? this.sentThisTurn : 0;
+    if ((this.queued === 0 && this.socket.writableLength - sentNow > this.maxBytes) || this.queued + line.length > this.maxBytes * HARD_CAP_FACTOR) {
       this.closed = true; this.queue = []; this.queued = 0; this.onOverflow(); return;
     }
     this.queue.push(line); this.queued += line.length;
@@ -65,6 +78,9 @@ export class Outbox {
     if (!q.length || this.socket.destroyed) return;
     // one contiguous write: cheaper than a corked writev of many small buffers (the copy is a few hundred bytes)
     this.socket.write(q.length === 1 ? q[0]! : Buffer.concat(q, n));
+    if (this.sentTurn !== turn) { this.sentTurn = turn; this.sentThisTurn = 0; }
+    this.sentThisTurn += n;
+    countTurn();
   }
 
   /** No more writes are accepted; what is queued still goes out on flush. */

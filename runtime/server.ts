@@ -1,6 +1,7 @@
 // The messenger server: a TCP listener hosting one session actor per connection, the hub, the shared-files
 // catalogue and the transfers host. One timer drives keepalive for every session.
 import net from 'node:net';
+import tls from 'node:tls';
 import type { InspectionEvent } from 'xstate';
 import { encodeFrame } from '../machines/frame-codec.js';
 import type { ClientFrame } from '../machines/frames.js';
@@ -16,6 +17,7 @@ import { Accounts } from './accounts.js';
 import type { ScryptCost } from './password-hash.js';
 import { HistoryKeeper } from './store/history-keeper.js';
 import type { Retention, Store } from './store/port.js';
+import { sniffTls } from './tls/sniff.js';
 import { TransfersHost, type TransfersOptions } from './transfers-host.js';
 
 export interface ServerOptions {
@@ -40,6 +42,8 @@ export interface ServerOptions {
   retention?: Retention;
   /** scrypt's cost for new password hashes (tests lower it; default DEFAULT_COST). */
   scryptCost?: ScryptCost;
+  /** TLS 1.3 on the listener with this identity (PEM); absent: plain NDJSON (--no-tls). */
+  tls?: { cert: string; key: string; fingerprint?: string };
 }
 
 export const SERVER_DEFAULTS = {
@@ -63,6 +67,9 @@ export class MessengerServer implements ConnectionHost {
   private readonly keeper?: HistoryKeeper;
   /** Registered nicknames and kept private messages: with a store only. */
   readonly accounts?: Accounts;
+  private readonly secureContext: tls.SecureContext | null;
+  /** Accepted sockets whose first byte has not come yet. */
+  private readonly sniffing = new Set<net.Socket>();
 
   constructor(private readonly opts: ServerOptions) {
     this.log = opts.log;
@@ -78,6 +85,7 @@ export class MessengerServer implements ConnectionHost {
     if (opts.store) this.accounts = new Accounts(opts.store, this.keeper?.log, { now: () => this.clock.now(), cost: opts.scryptCost });
     this.catalogue = new Catalogue(opts.filesDir);
     this.transfers = new TransfersHost(this.catalogue, { inspect: opts.inspect, clock: this.clock, ...opts.transfers }, this.log);
+    this.secureContext = opts.tls ? tls.createSecureContext({ cert: opts.tls.cert, key: opts.tls.key, minVersion: 'TLSv1.3' }) : null;
     this.server = net.createServer({ noDelay: true }, (s) => this.accept(s));
     this.server.maxConnections = opts.maxConnections;
   }
@@ -104,7 +112,7 @@ export class MessengerServer implements ConnectionHost {
       }
     });
     this.keeper?.start();
-    this.log.info({ host: this.opts.host, port: this.port, files: this.catalogue.root, udp: this.opts.transfers.ports.join('-'), ...(this.opts.transfers.advertisePorts ? { advertised: this.opts.transfers.advertisePorts.join('-') } : {}), cc: this.opts.transfers.cc, chunk: this.opts.transfers.chunk }, 'listening');
+    this.log.info({ host: this.opts.host, port: this.port, files: this.catalogue.root, udp: this.opts.transfers.ports.join('-'), ...(this.opts.transfers.advertisePorts ? { advertised: this.opts.transfers.advertisePorts.join('-') } : {}), cc: this.opts.transfers.cc, chunk: this.opts.transfers.chunk, tls: this.opts.tls ? 'TLSv1.3' : 'off', ...(this.opts.tls?.fingerprint ? { fingerprint: this.opts.tls.fingerprint } : {}) }, 'listening');
   }
 
   get port(): number { const a = this.server.address(); return typeof a === 'object' && a ? a.port : this.opts.port; }
@@ -115,21 +123,68 @@ export class MessengerServer implements ConnectionHost {
     const count = (this.perAddress.get(addr) ?? 0) + 1;
     if (this.opts.maxPerAddress > 0 && count > this.opts.maxPerAddress) {
       this.log.warn({ remote: addr, limit: this.opts.maxPerAddress }, 'refused: too many connections from one address');
-      socket.on('error', () => {});
-      socket.end(encodeFrame({ type: 'error', code: 'too-many-connections', message: `at most ${this.opts.maxPerAddress} connections from one address` }));
-      this.clock.setTimeout(() => socket.destroy(), TIMING.refusalGraceMs);
+      const refuse = (s: net.Socket) => {
+        s.on('error', () => {});
+        s.end(encodeFrame({ type: 'error', code: 'too-many-connections', message: `at most ${this.opts.maxPerAddress} connections from one address` }));
+        this.clock.setTimeout(() => { s.destroy(); socket.destroy(); }, TIMING.refusalGraceMs);
+      };
+      const ctx = this.secureContext;
+      if (!ctx) { refuse(socket); return; }
+      // under TLS the refusal is said inside TLS, where the client reads it (a plain peer gets it plain)
+      sniffTls(socket, this.clock, TIMING.refusalGraceMs, (isTls) => {
+        if (!isTls) { refuse(socket); socket.resume(); return; }
+        const t = new tls.TLSSocket(socket, { isServer: true, secureContext: ctx });
+        refuse(t);
+        t.resume();
+      });
       return;
     }
     this.perAddress.set(addr, count);
-    const conn = new Connection(socket, this);
-    this.conns.add(conn);
-    this.log.info({ conn: conn.id, remote: conn.remote }, 'connect');
+    this.sniffing.add(socket);
     socket.once('close', () => {
-      this.conns.delete(conn);
+      this.sniffing.delete(socket);
       const n = (this.perAddress.get(addr) ?? 1) - 1;
       if (n <= 0) this.perAddress.delete(addr); else this.perAddress.set(addr, n);
       if (!this.conns.size) this.allClosed?.();
     });
+    // the first byte says whether the peer speaks TLS; a peer that speaks the other way is told so in its own terms
+    sniffTls(socket, this.clock, this.cfg.helloTimeoutMs, (isTls) => {
+      this.sniffing.delete(socket);
+      if (isTls && !this.secureContext) { this.refuseRaw(socket, 'tls-not-enabled', 'this server runs without TLS (--no-tls): connect with --no-tls'); return; }
+      if (!isTls && this.secureContext) { this.refuseRaw(socket, 'tls-required', 'this server speaks TLS 1.3 only: connect without --no-tls (by hand: openssl s_client -connect HOST:PORT -quiet)'); return; }
+      this.open(this.secureContext ? this.wrap(socket, this.secureContext) : socket);
+    });
+  }
+
+  /** The server side of TLS over an accepted socket: the handshake runs as the session starts reading. */
+  private wrap(socket: net.Socket, secureContext: tls.SecureContext): tls.TLSSocket {
+    const t = new tls.TLSSocket(socket, { isServer: true, secureContext });
+    const remote = `${socket.remoteAddress}:${socket.remotePort}`;
+    let secured = false, why: string | undefined;
+    t.once('secure', () => { secured = true; });
+    // a standalone server-side TLSSocket reports handshake errors as '_tlsError' (tls.Server's tlsClientError)
+    t.once('_tlsError', (e: NodeJS.ErrnoException) => { why = e.code ?? e.message; });
+    t.once('close', () => { if (!secured) this.log.info({ remote, err: why }, 'TLS handshake failed'); });
+    socket.once('close', () => t.destroy());
+    return t;
+  }
+
+  private open(socket: net.Socket | tls.TLSSocket): void {
+    const conn = new Connection(socket, this);
+    this.conns.add(conn);
+    this.log.info({ conn: conn.id, remote: conn.remote, tls: conn.tlsSocket ? 'TLSv1.3' : undefined }, 'connect');
+    socket.once('close', () => {
+      this.conns.delete(conn);
+      if (!this.conns.size) this.allClosed?.();
+    });
+    socket.resume();
+  }
+
+  /** One plain error line to a peer that speaks the other way (TLS or not), then the close. */
+  private refuseRaw(socket: net.Socket, code: 'tls-required' | 'tls-not-enabled', message: string): void {
+    this.log.info({ remote: `${socket.remoteAddress}:${socket.remotePort}`, code }, 'refused');
+    socket.end(encodeFrame({ type: 'error', code, message, re: 'hello' }));
+    this.clock.setTimeout(() => socket.destroy(), TIMING.refusalGraceMs);
   }
 
   // ---- ConnectionHost
@@ -158,6 +213,7 @@ export class MessengerServer implements ConnectionHost {
     this.stopTick?.();
     this.stopTick = null;
     this.server.close();
+    for (const s of this.sniffing) s.destroy();
     for (const c of this.conns) c.actor.send({ type: 'shutdown', reason });
     await this.transfers.stop();
     // each client has a grace period to read its bye and close; those that do not are cut off
@@ -168,6 +224,7 @@ export class MessengerServer implements ConnectionHost {
       });
     }
     for (const c of this.conns) c.socket.destroy();
+    for (const s of this.sniffing) s.destroy();
     this.keeper?.stop();
   }
 }

@@ -134,6 +134,7 @@ export class Controller {
         messages.system(ev.changed ? `the password of ${safe(ev.name)} is changed` : `${safe(ev.name)} is registered: from now on it connects only with its password`);
         break;
       case 'info': messages.system(safe(ev.text)); break;
+      case 'trusted': messages.system(safe(ev.text)); break;
       case 'help': messages.block(ev.text); messages.block(KEYS_HELP); break;
     }
     status.set({ transfers: model.running });

@@ -3,10 +3,11 @@
 // clients receive. A delivery is one received line carrying the bench marker; latency is receive time minus the
 // send time written into the text (monotonic clock, shared by all processes). Controlled over the IPC channel.
 import net from 'node:net';
+import tls from 'node:tls';
 import { MARK, PROTOS, nowUs, type Proto, type ProtoName } from './protocols.js';
 
 export type WorkerCmd =
-  | { cmd: 'connect'; set: string; proto: ProtoName; port: number; names: string[]; concurrency: number; timeoutMs: number; noLogin?: boolean }
+  | { cmd: 'connect'; set: string; proto: ProtoName; port: number; names: string[]; concurrency: number; timeoutMs: number; noLogin?: boolean; secure?: boolean }
   | { cmd: 'load'; set: string; senders: number; mode: 'window' | 'rate'; window: number; rate: number; textSize: number }
   | { cmd: 'stopLoad'; set: string; drainMs: number }
   | { cmd: 'stats'; set: string; hist?: boolean }
@@ -50,6 +51,8 @@ class ClientSet {
   private pumping = false;
   /** Connect only (no login): the client counts as in once the TCP connection is up. */
   noLogin = false;
+  /** TLS 1.3 to the server (a client counts as connected once its handshake is done). */
+  secure = false;
 
   constructor(readonly wid: number, proto: ProtoName) { this.proto = PROTOS[proto]; }
 
@@ -80,11 +83,12 @@ class ClientSet {
   }
 
   private open(port: number, name: string, cb: (err?: string) => void): void {
-    const sock = net.connect({ host: '127.0.0.1', port, noDelay: true });
+    const sock = this.secure ? tls.connect({ host: '127.0.0.1', port, rejectUnauthorized: false }) : net.connect({ host: '127.0.0.1', port, noDelay: true });
+    if (this.secure) sock.setNoDelay(true);
     const c: Client = { sock, carry: null, ready: false, closed: false };
     let answered = false;
     const answer = (err?: string) => { if (!answered) { answered = true; cb(err); } };
-    sock.on('connect', () => { if (this.noLogin) { c.ready = true; answer(); } else sock.write(this.proto.login(name)); });
+    sock.on(this.secure ? 'secureConnect' : 'connect', () => { if (this.noLogin) { c.ready = true; answer(); } else sock.write(this.proto.login(name)); });
     sock.on('error', (e) => answer(e.message));
     sock.on('close', () => { c.closed = true; answer('closed'); });
     sock.on('data', (chunk: Buffer) => this.onData(c, chunk, answer));
@@ -210,6 +214,7 @@ async function handle(m: WorkerCmd): Promise<unknown> {
       const s = new ClientSet(wid, m.proto);
       sets.set(m.set, s);
       s.noLogin = Boolean(m.noLogin);
+      s.secure = Boolean(m.secure);
       return s.connect(m.port, m.names, m.concurrency, m.timeoutMs);
     }
     case 'load': sets.get(m.set)!.startLoad(m.senders, m.mode, m.window, m.rate, m.textSize); return true;

@@ -50,12 +50,12 @@ export class LoadGen {
   }
 
   /** Connects `names` to a server, spread over the first `use` workers; resolves when every client is in the room. */
-  async connect(set: string, proto: ProtoName, port: number, names: string[], use = this.workers.length, concurrency = 64, noLogin = false): Promise<void> {
+  async connect(set: string, proto: ProtoName, port: number, names: string[], use = this.workers.length, concurrency = 64, noLogin = false, secure = false): Promise<void> {
     use = Math.min(use, this.workers.length);
     this.sets.set(set, use);
     const shares = Array.from({ length: use }, (_, w) => names.filter((_, i) => i % use === w));
     const results = await Promise.all(shares.map((share, w) =>
-      this.workers[w]!.call<{ ok: number; failed: string[] }>({ cmd: 'connect', set, proto, port, names: share, concurrency, timeoutMs: 180_000, noLogin })));
+      this.workers[w]!.call<{ ok: number; failed: string[] }>({ cmd: 'connect', set, proto, port, names: share, concurrency, timeoutMs: 180_000, noLogin, secure })));
     const failed = results.flatMap((r) => r.failed);
     if (failed.length) throw new Error(`${set}: ${failed.length} of ${names.length} clients did not get in: ${failed.slice(0, 3).join('; ')}`);
   }

@@ -6,11 +6,13 @@ import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import tls from 'node:tls';
 import { ClientRuntime } from '../../runtime/client-runtime.js';
 import type { ClientEvent } from '../../machines/client-events.js';
 import { DEFAULT_SESSION_CONFIG } from '../../machines/session.machine.js';
 import { makeLogger } from '../../runtime/logger.js';
 import { MessengerServer, SERVER_DEFAULTS } from '../../runtime/server.js';
+import { makeSelfSigned } from '../../runtime/tls/identity.js';
 import { classify, generate, makePools, Rng, validNickname, type Context, type Pools } from './frames.js';
 
 export interface FuzzOptions {
@@ -24,6 +26,8 @@ export interface FuzzOptions {
   /** Size of the file the well-behaved clients download over and over. */
   fileBytes?: number;
   log?: (line: string) => void;
+  /** Plain NDJSON instead of TLS 1.3 (the default, as users run it). */
+  noTls?: boolean;
 }
 
 export interface FuzzResult {
@@ -281,7 +285,7 @@ class GoodClient {
   private waiters: Array<(e: ClientEvent) => void> = [];
   constructor(port: number, readonly name: string, root: string) {
     this.dir = fs.mkdtempSync(path.join(root, `${name}-`));
-    this.rt = new ClientRuntime({ host: '127.0.0.1', port, name, downloadsDir: this.dir, yes: true, reconnect: false });
+    this.rt = new ClientRuntime({ host: '127.0.0.1', port, name, downloadsDir: this.dir, yes: true, reconnect: false, tls: secure ? { knownHosts: null } : false });
     this.rt.on('event', (e) => {
       if (e.type === 'message') this.got.add(`${e.from}|${e.to ?? ''}|${e.text}`);
       else this.events.push(e);
@@ -312,11 +316,14 @@ class FuzzRun {
   stall(s: string): void { this.result.stalls++; this.unexpected(`stall: ${s}`); }
 }
 
+/** TLS on unless the run is --no-tls (set once per run). */
+let secure = true;
+
 function connect(port: number): Promise<net.Socket> {
   return new Promise((resolve, reject) => {
-    const s = net.connect({ port, host: '127.0.0.1', noDelay: true });
+    const s = secure ? tls.connect({ port, host: '127.0.0.1', rejectUnauthorized: false }) : net.connect({ port, host: '127.0.0.1', noDelay: true });
     s.once('error', reject);
-    s.once('connect', () => { s.off('error', reject); resolve(s); });
+    s.once(secure ? 'secureConnect' : 'connect', () => { s.off('error', reject); s.setNoDelay(true); resolve(s); });
   });
 }
 
@@ -338,7 +345,9 @@ export async function runFuzz(opts: FuzzOptions): Promise<FuzzResult> {
   process.on('uncaughtException', onCrash);
   process.on('unhandledRejection', onCrash);
 
+  secure = !opts.noTls;
   const server = new MessengerServer({
+    ...(secure ? { tls: await makeSelfSigned() } : {}),
     host: '127.0.0.1', port: 0, filesDir, maxPerAddress: SERVER_DEFAULTS.maxPerAddress, maxConnections: SERVER_DEFAULTS.maxConnections,
     maxOutboxBytes: SERVER_DEFAULTS.maxOutboxBytes, tickMs: 1000, log: makeLogger({ quiet: true }),
     // the rate limit is tested on its own (spec/hostile/resources.spec.ts): here it would only answer rate-limited

@@ -2,6 +2,7 @@
 // TCP and udx-native peers, CPU time from /proc, and JSON-line event plumbing.
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import readline from 'node:readline';
 import { fileURLToPath } from 'node:url';
@@ -69,8 +70,12 @@ export class JsonChild {
   }
 }
 
+/** The bench's clients remember servers in a MESSENGER_HOME of the run's own, never the user's ~/.config. */
+const HOME = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-messenger-home-'));
+process.on('exit', () => fs.rmSync(HOME, { recursive: true, force: true }));
+
 function node(name: string, args: string[]): JsonChild {
-  return new JsonChild(name, spawn(process.execPath, args, { cwd: ROOT, stdio: ['pipe', 'pipe', 'pipe'] }));
+  return new JsonChild(name, spawn(process.execPath, args, { cwd: ROOT, stdio: ['pipe', 'pipe', 'pipe'], env: { ...process.env, MESSENGER_HOME: HOME } }));
 }
 
 export interface ServerOpts {

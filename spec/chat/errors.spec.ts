@@ -66,8 +66,8 @@ describe('machines/errors', () => {
     for (const x of ['made-up', 'toString', 'constructor', '__proto__', '', 'BUSY', 7, null, undefined]) expect(isErrorCode(x), String(x)).to.equal(false);
   });
 
-  it('the hello refusals: nine codes end the handshake, six of them let a person try another name', () => {
-    expect([...REFUSAL_CODES].sort()).to.deep.equal(['account-required', 'auth-failed', 'bad-version', 'insecure-auth', 'invalid-name', 'login-blocked', 'name-registered', 'name-taken', 'too-many-connections']);
+  it('the hello refusals: ten codes end the handshake (tls-required: a plain client at a TLS server), six of them let a person try another name', () => {
+    expect([...REFUSAL_CODES].sort()).to.deep.equal(['account-required', 'auth-failed', 'bad-version', 'insecure-auth', 'invalid-name', 'login-blocked', 'name-registered', 'name-taken', 'tls-required', 'too-many-connections']);
     expect([...NAME_REFUSAL_CODES].sort()).to.deep.equal(['account-required', 'auth-failed', 'invalid-name', 'login-blocked', 'name-registered', 'name-taken']);
     for (const c of NAME_REFUSAL_CODES) expect(REFUSAL_CODES.has(c)).to.equal(true);
   });

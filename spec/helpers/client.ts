@@ -4,6 +4,7 @@ import { REFUSAL_CODES } from '../../machines/errors.js';
 import { ClientRuntime, type ClientOptions } from '../../runtime/client-runtime.js';
 import { Recorder, type WaitOptions } from './recorder.js';
 import { makeTempDir, removeDir } from './tmp.js';
+import { tempKnownHosts } from './tls.js';
 
 export type EventOf<T extends ClientEvent['type']> = Extract<ClientEvent, { type: T }>;
 
@@ -11,12 +12,17 @@ export class TestClient extends Recorder<ClientEvent> {
   readonly rt: ClientRuntime;
   private started = false;
   private readonly ownDir: string | null;
+  /** Its own MESSENGER_HOME (known_hosts), unless the test gave `tls`. */
+  readonly home: string | null;
 
   constructor(port: number, name: string, opts: Partial<ClientOptions> = {}) {
     super(`client ${name}`);
     this.ownDir = opts.downloadsDir ? null : makeTempDir('messenger-downloads-');
+    const own = opts.tls === undefined ? tempKnownHosts() : null;
+    this.home = own?.home ?? null;
     this.rt = new ClientRuntime({
-      host: '127.0.0.1', port, name, downloadsDir: opts.downloadsDir ?? this.ownDir!, yes: false, reconnect: false, ...opts,
+      host: '127.0.0.1', port, name, downloadsDir: opts.downloadsDir ?? this.ownDir!, yes: false, reconnect: false,
+      tls: own ? { knownHosts: own.knownHosts } : opts.tls, ...opts,
     });
     this.rt.on('event', (ev) => {
       this.push(ev);
@@ -59,5 +65,6 @@ export class TestClient extends Recorder<ClientEvent> {
     }
     if (this.started && this.rt.state !== 'closed') this.rt.actor.stop();
     if (this.ownDir) removeDir(this.ownDir);
+    if (this.home) removeDir(this.home);
   }
 }

@@ -47,8 +47,8 @@ export class ChildRun extends Recorder<Json> {
   }
 }
 
-function node(file: string, args: string[]): ChildProcess {
-  return spawn(process.execPath, ['--import', 'tsx', file, ...args], { cwd: ROOT, stdio: ['pipe', 'pipe', 'pipe'], env: { ...process.env, NO_COLOR: '1' } });
+function node(file: string, args: string[], env: NodeJS.ProcessEnv = {}): ChildProcess {
+  return spawn(process.execPath, ['--import', 'tsx', file, ...args], { cwd: ROOT, stdio: ['pipe', 'pipe', 'pipe'], env: { ...process.env, NO_COLOR: '1', ...env } });
 }
 
 /** Starts `messenger-server --log-json ARGS` and waits for its "listening" log line (which names the port). */
@@ -64,7 +64,11 @@ export async function spawnServer(args: string[], ms = 15000): Promise<{ run: Ch
   return { run, port: Number(ready.port) };
 }
 
-/** Starts `messenger --plain --json --name NAME --port PORT ARGS` (does not wait for anything). */
-export function spawnClient(name: string, port: number, args: string[] = []): ChildRun {
-  return new ChildRun(node(CLIENT_BIN, ['--plain', '--json', '--name', name, '--host', '127.0.0.1', '--port', String(port), ...args]), `messenger ${name}`);
+/** Starts `messenger --plain --json --name NAME --port PORT ARGS` (does not wait for anything), with a MESSENGER_HOME
+ *  of its own (removed when it exits) unless `env` names one: it trusts the server on first use, as a new user does. */
+export function spawnClient(name: string, port: number, args: string[] = [], env: NodeJS.ProcessEnv = {}): ChildRun {
+  const home = env.MESSENGER_HOME ? null : fs.mkdtempSync(path.join(os.tmpdir(), 'messenger-home-'));
+  const run = new ChildRun(node(CLIENT_BIN, ['--plain', '--json', '--name', name, '--host', '127.0.0.1', '--port', String(port), ...args], { ...env, ...(home ? { MESSENGER_HOME: home } : {}) }), `messenger ${name}`);
+  if (home) run.child.once('exit', () => fs.rmSync(home, { recursive: true, force: true }));
+  return run;
 }

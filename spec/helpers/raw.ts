@@ -1,7 +1,8 @@
 // A raw TCP socket speaking NDJSON (or anything else) to the server: what a hostile or broken client can do.
 // Every line received is parsed as JSON and logged; lines that are not JSON are logged as { raw: string }.
-import net from 'node:net';
+import type net from 'node:net';
 import { Recorder, type WaitOptions } from './recorder.js';
+import { connectSocket } from './tls.js';
 
 export type Frame = Record<string, unknown> & { type?: string };
 
@@ -28,12 +29,9 @@ export class RawClient extends Recorder<Frame> {
     socket.on('close', (hadError) => this.end(hadError ? 'error' : 'closed'));
   }
 
-  static connect(port: number, host = '127.0.0.1', label = 'raw'): Promise<RawClient> {
-    return new Promise((resolve, reject) => {
-      const s = net.connect({ port, host });
-      s.once('error', reject);
-      s.once('connect', () => { s.off('error', reject); resolve(new RawClient(s, label)); });
-    });
+  /** Over TLS 1.3 (as the server runs by default) unless `secure` is false (a --no-tls server). */
+  static async connect(port: number, host = '127.0.0.1', label = 'raw', secure = true): Promise<RawClient> {
+    return new RawClient(await connectSocket(port, host, secure), label);
   }
 
   get closed(): boolean { return this.endedWith !== null; }

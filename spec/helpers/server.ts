@@ -7,12 +7,15 @@ import { MessengerServer, SERVER_DEFAULTS, type ServerOptions } from '../../runt
 import type { TransfersOptions } from '../../runtime/transfers-host.js';
 import { nextUdpPorts } from './ports.js';
 import { makeTempDir, removeDir, writeFiles } from './tmp.js';
+import { TEST_IDENTITY } from './tls.js';
 
 export interface TestServerOptions extends Partial<Omit<ServerOptions, 'session' | 'transfers'>> {
   session?: Partial<Omit<SessionConfig, 'limits'>> & { limits?: Partial<Limits> };
   transfers?: Partial<TransfersOptions>;
   /** Files to put into the shared folder (a fresh temporary folder unless `filesDir` is given). */
   files?: Record<string, string | Uint8Array>;
+  /** Plain NDJSON, as with --no-tls (TLS 1.3 with the test identity otherwise, as users get it). */
+  plain?: boolean;
 }
 
 export interface TestServer {
@@ -26,7 +29,7 @@ export interface TestServer {
 
 /** The server's options; the UDP pool must be given (startServer takes one from nextUdpPorts when it is not). */
 export function serverOptions(o: TestServerOptions & { transfers: { ports: [number, number] } }): ServerOptions {
-  const { session, transfers, files: _files, ...rest } = o;
+  const { session, transfers, files: _files, plain, ...rest } = o;
   return {
     host: '127.0.0.1',
     port: 0,
@@ -36,6 +39,7 @@ export function serverOptions(o: TestServerOptions & { transfers: { ports: [numb
     maxOutboxBytes: SERVER_DEFAULTS.maxOutboxBytes,
     tickMs: SERVER_DEFAULTS.tickMs,
     log: makeLogger({ quiet: true }),
+    ...(plain ? {} : { tls: TEST_IDENTITY }),
     ...rest,
     session: {
       ...DEFAULT_SESSION_CONFIG,

@@ -56,7 +56,9 @@ describe('hostile: faults', function () {
     fs.writeFileSync(path.join(files, 'big.bin'), content);
     const port = await freeTcpPort();
     const [a, b] = await hostilePorts(2);
-    const args = ['--port', String(port), '--files', files, '--udp-ports', `${a}-${b}`, '--halfway', '0.5'];
+    // the same data folder, as a restarted server has: the same TLS identity, which the client remembers
+    const data = scope.tempDir('messenger-hostile-data-');
+    const args = ['--port', String(port), '--files', files, '--udp-ports', `${a}-${b}`, '--halfway', '0.5', '--data', data];
     const first = await scope.spawnServer(args);
     const alice = await scope.online(port, 'alice', { reconnect: true, timing: { maxBackoffMs: 500 } });
     alice.command('/get big.bin');

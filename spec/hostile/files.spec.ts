@@ -6,11 +6,13 @@ import crypto from 'node:crypto';
 import dgram from 'node:dgram';
 import fs from 'node:fs';
 import net from 'node:net';
+import tls from 'node:tls';
 import path from 'node:path';
 import { decodePacket, encodeData } from '../../machines/transport/packet-codec.js';
 import { delay, waitUntil } from '../helpers/recorder.js';
 import { Scope } from '../helpers/scope.js';
 import { hostileServer, sha256 } from './helpers.js';
+import { TEST_IDENTITY } from '../helpers/tls.js';
 
 describe('hostile: files', function () {
   this.timeout(15000);
@@ -139,7 +141,7 @@ describe('hostile: files', function () {
       });
       let n = 0;
       let completes = 0;
-      const tcp = net.createServer((s) => {
+      const tcp = tls.createServer({ cert: TEST_IDENTITY.cert, key: TEST_IDENTITY.key }, (s) => {
         let buf = '';
         s.on('error', () => {});
         s.on('data', (d) => {

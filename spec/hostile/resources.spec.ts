@@ -5,6 +5,7 @@ import { expect } from 'chai';
 import crypto from 'node:crypto';
 import dgram from 'node:dgram';
 import net from 'node:net';
+import tls from 'node:tls';
 import { encodeAck, encodeHello } from '../../machines/transport/packet-codec.js';
 import { delay, waitUntil } from '../helpers/recorder.js';
 import { RawClient } from '../helpers/raw.js';
@@ -69,7 +70,7 @@ describe('hostile: resource attacks hold their bounds', function () {
     expect(refused.length).to.be.at.most(30);
     expect(s.server.connections).to.equal(20);
     // another address (127.0.0.2 is loopback too) is not held back by the flood
-    const other = await new Promise<net.Socket>((res, rej) => { const k = net.connect({ host: '127.0.0.1', port: s.port, localAddress: '127.0.0.2' }, () => res(k)); k.once('error', rej); });
+    const other = await new Promise<net.Socket>((res, rej) => { const k = tls.connect({ socket: net.connect({ host: '127.0.0.1', port: s.port, localAddress: '127.0.0.2' }), rejectUnauthorized: false }, () => res(k)); k.once('error', rej); });
     const lines: string[] = [];
     other.setEncoding('utf8'); other.on('data', (d: string) => lines.push(...d.split('\n').filter(Boolean)));
     other.write('{"type":"hello","v":1,"name":"other"}\n');

@@ -8,6 +8,7 @@
 // runtime's client state equals the path's, the events it emitted are what the pure run of the same path told its
 // port, and the server received the hellos and byes the pure run sent.
 import net from 'node:net';
+import tls from 'node:tls';
 import os from 'node:os';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -21,6 +22,8 @@ import { DEFAULT_SESSION_CONFIG } from '../../machines/session.machine.js';
 import { inspector } from './coverage.js';
 import { coveringPaths, edgePaths, stateText, transitionsOf, type ModelPath, type Snap } from './paths.js';
 import { until, type Frame } from './wire.js';
+import { TEST_IDENTITY } from '../helpers/tls.js';
+import { KnownHosts } from '../../runtime/tls/known-hosts.js';
 
 const machine = clientMachine as AnyStateMachine;
 /** The machine's durations in these runs: the defaults, with a backoff long enough that real time never fires it
@@ -131,7 +134,7 @@ class ScriptedServer {
 
   async listen(): Promise<void> {
     if (this.listener) return;
-    const l = net.createServer({ allowHalfOpen: true, noDelay: true }, (socket) => {
+    const l = tls.createServer({ allowHalfOpen: true, noDelay: true, cert: TEST_IDENTITY.cert, key: TEST_IDENTITY.key, minVersion: 'TLSv1.3' }, (socket) => {
       const c = { socket, frames: [] as Frame[], ended: false };
       this.conns.push(c);
       let buf = '';
@@ -196,8 +199,11 @@ async function runReal(p: ModelPath, reconnect: boolean, dir: string): Promise<v
   const clock = new WarpClock();
   const server = new ScriptedServer();
   await server.listen();
+  // a returning user: the scripted server's certificate is already known (a first use would add a `trusted` event)
+  const knownHosts = KnownHosts.in(path.join(dir, 'home'));
+  knownHosts.set(`127.0.0.1:${server.port}`, TEST_IDENTITY.fingerprint);
   const rt = new ClientRuntime({
-    host: '127.0.0.1', port: server.port, name: 'ann', downloadsDir: dir, yes: false, reconnect, timing: TIMING_IN, clock,
+    host: '127.0.0.1', port: server.port, name: 'ann', downloadsDir: dir, yes: false, reconnect, timing: TIMING_IN, clock, tls: { knownHosts },
     inspect: (id) => (id === 'client' ? inspector('client', 'runtime') : undefined),
   });
   const events: ClientEvent[] = [];

@@ -33,6 +33,7 @@ import { nextUdpPorts } from '../helpers/ports.js';
 import { inspector } from './coverage.js';
 import { coveringPaths, edgePaths, stateText, transitionsOf, type ModelPath, type Snap } from './paths.js';
 import { frameTag, until, Wire } from './wire.js';
+import { TEST_IDENTITY } from '../helpers/tls.js';
 
 const CFG: SessionConfig = {
   // a tiny refill rate keeps the model's token count and the real one equal however long a path takes
@@ -278,7 +279,7 @@ describe('model: session machine', function () {
         const server = new MessengerServer({
           store: seededStore(), scryptCost: CHEAP,
           host: '127.0.0.1', port: 0, filesDir: dir, maxPerAddress: 0, maxConnections: 1000, maxOutboxBytes: 1 << 20,
-          tickMs: TIMING.sessionTickMs, log, clock, session: cfg,
+          tickMs: TIMING.sessionTickMs, log, clock, session: cfg, tls: TEST_IDENTITY,
           transfers: { host: '127.0.0.1', ports: await nextUdpPorts(2), halfway: 0.5, chunk: 60000, cc: 'bbr', silentMs: 3000, maxPerSession: 4 },
           inspect: (id) => {
             if (!id.startsWith('session-')) return undefined;

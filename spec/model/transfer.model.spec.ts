@@ -33,6 +33,7 @@ import { checkSender, senderCovering, senderInput, senderModel, senderPaths, typ
 import { coveringPaths, edgePaths, stateText, transitionsOf, type ModelPath, type Snap } from './paths.js';
 import { ReceiverLog, receiverEvents } from './receiver-model.js';
 import { until } from './wire.js';
+import { TEST_IDENTITY } from '../helpers/tls.js';
 
 // ------------------------------------------------------------------------------------------------ receiver, pure
 
@@ -198,7 +199,7 @@ describe('model: transfer machines', function () {
       dlDir = fs.mkdtempSync(path.join(os.tmpdir(), 'model-dl-'));
       fs.writeFileSync(path.join(filesDir, 'big.bin'), content);
       server = new MessengerServer({
-        host: '127.0.0.1', port: 0, filesDir, maxPerAddress: 0, maxConnections: 100, maxOutboxBytes: 1 << 20, tickMs: 600000, log,
+        host: '127.0.0.1', port: 0, filesDir, maxPerAddress: 0, maxConnections: 100, maxOutboxBytes: 1 << 20, tickMs: 600000, log, tls: TEST_IDENTITY,
         transfers: { host: '127.0.0.1', ports: await nextUdpPorts(16), halfway: 0.5, chunk: 60000, cc: 'bbr', silentMs: 3000, maxPerSession: 4 },
         // the sender's runtime runs are spec/model/sender.runtime.spec.ts (a scripted client facing the real server)
         inspect: (id) => (id.startsWith('transfer') ? undefined : inspector('session', 'runtime')),
@@ -219,7 +220,7 @@ describe('model: transfer machines', function () {
       const dir = fs.mkdtempSync(path.join(dlDir, `${name}-`));
       const events: ClientEvent[] = [];
       const rt = new ClientRuntime({
-        host: '127.0.0.1', port: server.port, name, downloadsDir: dir, yes, reconnect: false,
+        host: '127.0.0.1', port: server.port, name, downloadsDir: dir, yes, reconnect: false, tls: { knownHosts: null },
         inspect: (id) => (id.startsWith('download') ? undefined : cli),
       });
       rt.on('event', (e) => events.push(e));

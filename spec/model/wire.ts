@@ -1,5 +1,6 @@
 // Small helpers for the end-to-end model runs: a raw NDJSON socket with bounded waits, and polling.
-import net from 'node:net';
+import type net from 'node:net';
+import { connectSocket } from '../helpers/tls.js';
 
 export type Frame = Record<string, unknown> & { type?: string; code?: string };
 
@@ -40,13 +41,10 @@ export class Wire {
     socket.on('close', () => { this.closed = true; });
   }
 
-  /** `allowHalfOpen`: the peer ending its side does not end ours (we stay connected until we destroy). */
-  static connect(port: number, host = '127.0.0.1', allowHalfOpen = false): Promise<Wire> {
-    return new Promise((resolve, reject) => {
-      const s = net.connect({ port, host, noDelay: true, allowHalfOpen });
-      s.once('error', reject);
-      s.once('connect', () => { s.off('error', reject); resolve(new Wire(s)); });
-    });
+  /** `allowHalfOpen`: the peer ending its side does not end ours (we stay connected until we destroy). Over TLS
+   *  1.3 (as the server runs by default) unless `secure` is false. */
+  static async connect(port: number, host = '127.0.0.1', allowHalfOpen = false, secure = true): Promise<Wire> {
+    return new Wire(await connectSocket(port, host, secure, { allowHalfOpen }));
   }
 
   get localPort(): number { return this.socket.localPort ?? 0; }

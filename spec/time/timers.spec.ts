@@ -4,11 +4,13 @@
 // Sockets are real; a peer that "does not close" is a half-open socket that never ends its side.
 import dgram from 'node:dgram';
 import net from 'node:net';
+import tls from 'node:tls';
 import { expect } from 'chai';
 import { TIMING } from '../../machines/timing.js';
 import { WarpClock } from '../../runtime/clock.js';
 import { nextUdpPorts } from '../helpers/ports.js';
 import { Scope } from '../helpers/scope.js';
+import { connectSocket, TEST_IDENTITY } from '../helpers/tls.js';
 
 /** Open TCP connections of a MessengerServer's listener (refused ones included). */
 const openConnections = (srv: { server: unknown }): Promise<number> => new Promise((resolve, reject) => {
@@ -48,12 +50,8 @@ class Peer {
     socket.on('error', () => {});
     socket.on('close', () => { this.closed = true; });
   }
-  static connect(port: number): Promise<Peer> {
-    return new Promise((resolve, reject) => {
-      const s = net.connect({ port, host: '127.0.0.1', allowHalfOpen: true });
-      s.once('error', reject);
-      s.once('connect', () => resolve(new Peer(s)));
-    });
+  static async connect(port: number): Promise<Peer> {
+    return new Peer(await connectSocket(port, '127.0.0.1', true, { allowHalfOpen: true }));
   }
   send(f: unknown): void { this.socket.write(JSON.stringify(f) + '\n'); }
   has(type: string, pred: (f: Record<string, unknown>) => boolean = () => true): boolean {
@@ -136,8 +134,26 @@ describe('time/timers: every deadline reached by moving the clock', function () 
     expect(await openConnections(srv)).to.equal(0);
   });
 
+  it('client: a server that never answers the TLS handshake is given up at the handshake deadline (tls-handshake-failed), once', async () => {
+    let seen = 0;
+    const srv = net.createServer({ allowHalfOpen: true }, () => { seen++; });
+    await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
+    const port = (srv.address() as net.AddressInfo).port;
+    try {
+      const c = scope.client(port, 'waiter', { clock, reconnect: true });
+      c.start();
+      await until(() => seen === 1);
+      clock.advance(TIMING.handshakeTimeoutMs + 1);
+      const err = await c.waitForType('error', () => true, 2000);
+      expect(err.code).to.equal('tls-handshake-failed');
+      const ev = await c.waitForType('disconnected', () => true, 2000);
+      expect(ev.reason).to.equal('tls-handshake-failed');
+      expect(c.ofType('reconnecting')).to.have.length(0);
+    } finally { srv.close(); }
+  });
+
   it('client: a server that accepts but never welcomes ends the handshake at its deadline', async () => {
-    const srv = net.createServer({ allowHalfOpen: true }, () => {});
+    const srv = tls.createServer({ allowHalfOpen: true, cert: TEST_IDENTITY.cert, key: TEST_IDENTITY.key }, () => {});
     await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
     const port = (srv.address() as net.AddressInfo).port;
     try {

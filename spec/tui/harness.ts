@@ -11,6 +11,7 @@ import { makeLogger } from '../../runtime/logger.js';
 import { ClientRuntime } from '../../runtime/client-runtime.js';
 import type { ClientEvent } from '../../machines/client-events.js';
 import { nextUdpPorts } from '../helpers/ports.js';
+import { TEST_IDENTITY } from '../helpers/tls.js';
 
 // @xterm/headless is CommonJS: depending on the loader its exports arrive as named exports or under default
 const { Terminal } = ((xtermModule as { default?: typeof xtermModule }).default ?? xtermModule);
@@ -24,7 +25,7 @@ export async function startServer(files: Record<string, Buffer | string> = {}, p
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tui-files-'));
   for (const [name, data] of Object.entries(files)) fs.writeFileSync(path.join(dir, name), data);
   const server = new MessengerServer({
-    ...SERVER_DEFAULTS, port, filesDir: dir, log: makeLogger({ quiet: true }),
+    ...SERVER_DEFAULTS, port, filesDir: dir, log: makeLogger({ quiet: true }), tls: TEST_IDENTITY,
     transfers: { host: '127.0.0.1', ports: udp, halfway: 0.5, chunk: 60000, cc: 'bbr', silentMs: 30000, maxPerSession: 4 },
     ...extra,
   });
@@ -46,6 +47,7 @@ export class Tui {
     this.term = new Terminal({ cols, rows, allowProposedApi: true });
     this.proc = pty.spawn(process.execPath, ['--import', 'tsx', 'bin/messenger.ts', '--downloads', this.downloads, ...args], {
       name: 'xterm-256color', cols, rows, cwd: ROOT,
+      // MESSENGER_HOME: the run's own (spec/helpers/setup.ts), never ~/.config
       env: { ...process.env, TERM: 'xterm-256color', LANG: 'C.UTF-8', NCURSES_NO_UTF8_ACS: '1' } as Record<string, string>,
     });
     this.proc.onData((d) => { this.raw += d; this.term.write(d); });
@@ -145,7 +147,7 @@ export const KEY = {
 /** A second participant, driven directly through the runtime; records its events. */
 export async function peer(port: number, name: string) {
   const downloadsDir = fs.mkdtempSync(path.join(os.tmpdir(), 'tui-peer-'));
-  const client = new ClientRuntime({ host: '127.0.0.1', port, name, downloadsDir, yes: true, reconnect: false });
+  const client = new ClientRuntime({ host: '127.0.0.1', port, name, downloadsDir, yes: true, reconnect: false, tls: { knownHosts: null } });
   const events: ClientEvent[] = [];
   client.on('event', (e) => events.push(e));
   const connected = new Promise<void>((resolve, reject) => {
