@@ -16,7 +16,9 @@ import crypto from 'node:crypto';
 import type { TLSSocket } from 'node:tls';
 import type { DatagramSeal } from '../machines/frames.js';
 import { decodeOpened, HEADER_BYTES, PacketError, peekPn, type Packet } from '../machines/transport/packet-codec.js';
-import type { DatagramProtection } from './udp-endpoint.js';
+import { ReplayError, type DatagramProtection } from './datagram-protection.js';
+
+export { ReplayError } from './datagram-protection.js';
 
 /** Our TLS exporter label (RFC 8446 section 7.5; the EXPORTER- prefix marks labels outside the IANA registry). */
 export const EXPORTER_LABEL = 'EXPORTER-messenger-transfer';
@@ -97,11 +99,6 @@ export function exporterContext(transferId: number): Buffer {
 /** Derives a transfer's keys from an established TLS 1.3 session (the same on both ends of it). */
 export function deriveTransferKeys(tls: TLSSocket, transferId: number): TransferKeys {
   return transferKeysFrom(tls.exportKeyingMaterial(2 * SECRET_BYTES, EXPORTER_LABEL, exporterContext(transferId)));
-}
-
-/** A datagram that authenticated but was seen before, or is older than the replay window. */
-export class ReplayError extends PacketError {
-  constructor(pn: number) { super(`packet number ${pn} replayed or older than the replay window`); this.name = 'ReplayError'; }
 }
 
 /** A bitmap of the last REPLAY_WINDOW packet numbers received (RFC 6347 section 4.1.2.6, RFC 4303 section 3.4.3). */

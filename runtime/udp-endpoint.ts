@@ -11,25 +11,12 @@ import type { AckInfo } from '../machines/transport/api.js';
 import {
   CRC_BYTES, DATA_HEADER_BYTES, decodePacket, encodeAck, encodeClose, encodeHello, sealPacket, writeDataHeader, type Packet, type PacketHeader,
 } from '../machines/transport/packet-codec.js';
-import { ReplayError } from './udp-crypto.js';
+import { ReplayError, type DatagramProtection } from './datagram-protection.js';
+
+export type { DatagramProtection } from './datagram-protection.js';
 
 /** Receive and send buffers for transfer sockets: the default 208 KiB holds only a dozen large datagrams. */
 export const SOCKET_BUFFER_BYTES = 4 << 20;
-
-/** The one seam where a datagram is sealed before it leaves and opened (checked, decoded) when it arrives. */
-export interface DatagramProtection {
-  /** Bytes the trailer takes at the end of every datagram (4 for the CRC, 16 for the AEAD tag). */
-  readonly trailerBytes: number;
-  /** Seals buf[0, len) in place (the trailer goes at len); returns the datagram's length; throws when it must not seal. */
-  seal(buf: Buffer, len: number): number;
-  /**
-   * Optional, for a protection that cannot seal in place (a cipher writes new memory): seals buf[0, len) into new
-   * buffers, the datagram's parts in order, leaving buf free to reuse at once (DATA packets then share one buffer).
-   */
-  sealCopy?(buf: Buffer, len: number): Buffer[];
-  /** Opens a datagram from the network; throws on anything it cannot verify and decode (ReplayError for a replay). */
-  open(msg: Buffer): Packet;
-}
 
 /** Integrity only: the codec's CRC32 trailer (with `--no-tls`; the 8-byte token authenticates). */
 export const crcProtection: DatagramProtection = { trailerBytes: CRC_BYTES, seal: sealPacket, open: decodePacket };
