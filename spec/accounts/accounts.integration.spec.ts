@@ -19,12 +19,12 @@ describe('accounts: registered nicknames and kept private messages', function ()
   beforeEach(() => { scope = new Scope(); dir = makeTempDir('messenger-accounts-'); store = SqliteStore.open(dir); });
   afterEach(async () => { await scope.dispose(); removeDir(dir); });
 
-  const start = (session: Record<string, unknown> = {}) =>
-    scope.server({ store, scryptCost: CHEAP, session: { allowInsecureAuth: true, ...session } });
+  // over TLS, as users run it: passwords need nothing more
+  const start = (session: Record<string, unknown> = {}) => scope.server({ store, scryptCost: CHEAP, session });
 
   /** Says hello on a raw socket and returns the answer (welcome or error). */
-  async function hello(port: number, name: string, password?: string) {
-    const r = await scope.raw(port, name);
+  async function hello(port: number, name: string, password?: string, secure = true) {
+    const r = await scope.raw(port, name, secure);
     r.send(password === undefined ? { type: 'hello', v: 1, name } : { type: 'hello', v: 1, name, password });
     return { r, answer: await r.waitFor((f) => f.type === 'welcome' || f.type === 'error') };
   }
@@ -123,15 +123,22 @@ describe('accounts: registered nicknames and kept private messages', function ()
   });
 
   it('passwords are refused over a plain connection unless the server allows it', async () => {
-    const s = await scope.server({ store, scryptCost: CHEAP });
-    const h = await hello(s.port, 'alice', 'pw');
+    const s = await scope.server({ store, scryptCost: CHEAP, plain: true });
+    const h = await hello(s.port, 'alice', 'pw', false);
     expect([h.answer.code, h.answer.re]).to.deep.equal(['insecure-auth', 'hello']);
-    const r = await scope.raw(s.port);
+    const r = await scope.raw(s.port, 'bob', false);
     await r.hello('bob');
     const since = r.mark();
     r.send({ type: 'register', password: 'pw' });
     expect((await r.waitError({ since })).code).to.equal('insecure-auth');
     expect(store.accounts.get('bob')).to.equal(null);
+    // the same server told to allow it (--allow-insecure-auth) takes the password
+    const open = await scope.server({ store, scryptCost: CHEAP, plain: true, session: { allowInsecureAuth: true } });
+    const carol = await scope.raw(open.port, 'carol', false);
+    await carol.hello('carol');
+    const mark = carol.mark();
+    carol.send({ type: 'register', password: 'pw' });
+    expect((await carol.waitForType('registered', () => true, { since: mark })).name).to.equal('carol');
   });
 
   it('a private message to an offline registered nickname is kept and delivered once, to that person only', async () => {

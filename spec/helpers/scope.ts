@@ -34,8 +34,9 @@ export class Scope {
     return c;
   }
 
-  async raw(port: number, label = 'raw'): Promise<RawClient> {
-    const r = await RawClient.connect(port, '127.0.0.1', label);
+  /** A raw socket: TLS 1.3 as the server runs by default, or plain NDJSON (`secure` false) to a `plain` server. */
+  async raw(port: number, label = 'raw', secure = true): Promise<RawClient> {
+    const r = await RawClient.connect(port, '127.0.0.1', label, secure);
     this.raws.push(r);
     return r;
   }

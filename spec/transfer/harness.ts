@@ -48,6 +48,8 @@ export interface ServerSetup {
   transfers?: Partial<TransfersOptions>;
   /** Session limits (rate of frames per client and so on), in part. */
   limits?: Partial<Limits>;
+  /** Without TLS (`--no-tls`): datagrams carry the CRC and the token instead of an AEAD tag. */
+  plain?: boolean;
 }
 
 export type Server = TestServer;
@@ -72,7 +74,7 @@ export class TransferScope {
   }
 
   async server(s: ServerSetup): Promise<TestServer> {
-    const srv = await startServer({ files: s.files ?? {}, transfers: transfers(s.ports, s.transfers), ...(s.limits ? { session: { limits: s.limits } } : {}) });
+    const srv = await startServer({ files: s.files ?? {}, transfers: transfers(s.ports, s.transfers), plain: s.plain, ...(s.limits ? { session: { limits: s.limits } } : {}) });
     this.servers.push(srv);
     return srv;
   }
