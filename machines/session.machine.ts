@@ -138,6 +138,9 @@ function err(port: SessionPort, code: ErrorCode, message: string, re?: string): 
   port.send(re ? { type: 'error', code, message, re } : { type: 'error', code, message });
 }
 
+/** A message's server time as the protocol gives it (`ts`): whole milliseconds since the epoch (the clock has finer). */
+const stamp = (now: number): number => Math.floor(now);
+
 export const sessionMachine = setup({
   types: {
     context: {} as SessionContext,
@@ -258,7 +261,7 @@ export const sessionMachine = setup({
       err(context.port, code, message, re);
     },
     keepForLater: ({ context, event }) => {
-      if (frameIs(event, 'tell') && context.name) context.port.accounts.keep(context.name, event.frame.to.normalize('NFC'), event.frame.text, event.now);
+      if (frameIs(event, 'tell') && context.name) context.port.accounts.keep(context.name, event.frame.to.normalize('NFC'), event.frame.text, stamp(event.now));
     },
     refuseMailboxFull: ({ context, event }) =>
       err(context.port, 'mailbox-full', `${frameIs(event, 'tell') ? event.frame.to : ''} is offline and has ${LIMITS.offlinePerRecipient} messages waiting already: not kept`, 'tell'),
@@ -294,10 +297,10 @@ export const sessionMachine = setup({
       context.port.send(frame);
     },
     sayAll: ({ context, event }) => {
-      if (frameIs(event, 'say') && context.name) context.port.hub.sayAll(context.name, event.frame.text, event.now);
+      if (frameIs(event, 'say') && context.name) context.port.hub.sayAll(context.name, event.frame.text, stamp(event.now));
     },
     tell: ({ context, event }) => {
-      if (frameIs(event, 'tell') && context.name) context.port.hub.tell(context.name, event.frame.to, event.frame.text, event.now);
+      if (frameIs(event, 'tell') && context.name) context.port.hub.tell(context.name, event.frame.to, event.frame.text, stamp(event.now));
     },
     refuseUnknownUser: ({ context, event }) =>
       err(context.port, 'unknown-user', `nobody called "${frameIs(event, 'tell') ? event.frame.to : ''}" is online or registered`, 'tell'),

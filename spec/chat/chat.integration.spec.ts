@@ -47,7 +47,8 @@ describe('chat end to end (client runtime, in-process server)', () => {
       const m = await c.waitForType('message', (e) => e.text === 'hello everyone');
       expect(m.from).to.equal('alice');
       expect(m).not.to.have.property('to');
-      expect(m.ts).to.be.a('number').and.be.greaterThan(0);
+      expect(Number.isSafeInteger(m.ts), 'ts in whole milliseconds').to.equal(true);
+      expect(m.ts).to.be.greaterThan(0);
       await c.waitForType('message', (e) => e.from === 'carol' && e.text === ' two  spaces ');
     }
   });
