@@ -15,6 +15,8 @@ import type { Connection } from '../../runtime/connection.js';
 import { Downloads } from '../../runtime/downloads.js';
 import { makeLogger } from '../../runtime/logger.js';
 import { TransfersHost } from '../../runtime/transfers-host.js';
+import { LIMITS } from '../../machines/limits.js';
+import { LineSplitter } from '../../runtime/line-splitter.js';
 
 const FIXTURES = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../spec/fixtures');
 const cert = fs.readFileSync(path.join(FIXTURES, 'tls-cert.pem'));
@@ -28,15 +30,13 @@ const { values: v } = parseArgs({
   strict: true,
 });
 
+/** Lines of NDJSON from a stream, each handed on decoded (split by the runtime's own bounded splitter). */
 function onLines(s: net.Socket, f: (frame: Record<string, unknown>) => void): void {
-  let buf = '';
-  s.on('data', (chunk: Buffer) => {
-    buf += chunk.toString('utf8');
-    for (let nl = buf.indexOf('\n'); nl >= 0; nl = buf.indexOf('\n')) {
-      const line = buf.slice(0, nl); buf = buf.slice(nl + 1);
-      if (line) f(JSON.parse(line) as Record<string, unknown>);
-    }
+  const lines = new LineSplitter(LIMITS.maxServerLine, {
+    line: (bytes) => f(JSON.parse(bytes.toString('utf8')) as Record<string, unknown>),
+    tooLong: () => { throw new Error('an overlong NDJSON line'); },
   });
+  s.on('data', (chunk: Buffer) => lines.push(chunk));
 }
 
 if (v.role === 'server') {

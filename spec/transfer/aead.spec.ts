@@ -22,6 +22,8 @@ import { TransfersHost } from '../../runtime/transfers-host.js';
 import { tlsPair, type TlsPair } from '../helpers/tls-pair.js';
 import { nextUdpPorts } from '../helpers/ports.js';
 import { content, expectIntact, get, sha256, TransferScope, transfers, waitUntil } from './harness.js';
+import { LIMITS } from '../../machines/limits.js';
+import { LineSplitter } from '../../runtime/line-splitter.js';
 
 const SIZE = 600_000;
 const DATA = content(SIZE, 77);
@@ -38,16 +40,13 @@ function leaks(m: Buffer): boolean {
   return false;
 }
 
-/** Lines of NDJSON from a stream, each handed on decoded. */
+/** Lines of NDJSON from a stream, each handed on decoded (split by the runtime's own bounded splitter). */
 function onLines(s: NodeJS.ReadableStream, f: (frame: Record<string, unknown>) => void): void {
-  let buf = '';
-  s.on('data', (chunk: Buffer) => {
-    buf += chunk.toString('utf8');
-    for (let nl = buf.indexOf('\n'); nl >= 0; nl = buf.indexOf('\n')) {
-      const line = buf.slice(0, nl); buf = buf.slice(nl + 1);
-      if (line) f(JSON.parse(line) as Record<string, unknown>);
-    }
+  const lines = new LineSplitter(LIMITS.maxServerLine, {
+    line: (bytes) => f(JSON.parse(bytes.toString('utf8')) as Record<string, unknown>),
+    tooLong: () => { throw new Error('an overlong NDJSON line'); },
   });
+  s.on('data', (chunk: Buffer) => lines.push(chunk));
 }
 
 interface Rig {
