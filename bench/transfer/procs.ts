@@ -74,12 +74,23 @@ export class JsonChild {
 const HOME = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-messenger-home-'));
 process.on('exit', () => fs.rmSync(HOME, { recursive: true, force: true }));
 
-function node(name: string, args: string[]): JsonChild {
-  return new JsonChild(name, spawn(process.execPath, args, { cwd: ROOT, stdio: ['pipe', 'pipe', 'pipe'], env: { ...process.env, MESSENGER_HOME: HOME } }));
+/** Wraps a command line, e.g. to run it inside a network namespace (`bed.exec('server', argv)`). */
+export type Wrap = (argv: string[]) => string[];
+
+/** BENCH_CPU_PROF=DIR: our server and clients write V8 CPU profiles there (not allowed in NODE_OPTIONS). */
+const PROF = process.env.BENCH_CPU_PROF;
+
+function node(name: string, args: string[], wrap?: Wrap): JsonChild {
+  const prof = PROF && !args[0]!.includes('bench/transfer') ? ['--cpu-prof', `--cpu-prof-dir=${PROF}`] : [];
+  const argv = wrap ? wrap([process.execPath, ...prof, ...args]) : [process.execPath, ...prof, ...args];
+  return new JsonChild(name, spawn(argv[0]!, argv.slice(1), { cwd: ROOT, stdio: ['pipe', 'pipe', 'pipe'], env: { ...process.env, MESSENGER_HOME: HOME } }));
 }
 
 export interface ServerOpts {
   port: number; files: string; udp: [number, number]; advertise?: [number, number]; cc?: string; chunk?: number;
+  /** Address for the listener and the UDP pool (default 127.0.0.1). */
+  host?: string;
+  wrap?: Wrap;
 }
 
 export async function startServer(o: ServerOpts): Promise<JsonChild> {
@@ -88,21 +99,22 @@ export async function startServer(o: ServerOpts): Promise<JsonChild> {
   if (o.advertise) args.push('--udp-advertise-ports', `${o.advertise[0]}-${o.advertise[1]}`);
   if (o.cc) args.push('--cc', o.cc);
   if (o.chunk) args.push('--chunk', String(o.chunk));
-  const s = node('server', args);
+  if (o.host) args.push('--host', o.host);
+  const s = node('server', args, o.wrap);
   await s.waitFor((m) => m.msg === 'listening', 20_000);
   return s;
 }
 
-export async function startClient(name: string, port: number, downloads: string): Promise<JsonChild> {
+export async function startClient(name: string, port: number, downloads: string, host?: string, wrap?: Wrap): Promise<JsonChild> {
   const c = node(`client ${name}`, [path.join(ROOT, 'dist/bin/messenger.js'), '--plain', '--json', '--yes', '--no-reconnect',
-    '--name', name, '--port', String(port), '--downloads', downloads]);
+    '--name', name, '--port', String(port), '--downloads', downloads, ...(host ? ['--host', host] : [])], wrap);
   await c.waitFor((m) => m.type === 'connected', 30_000);
   return c;
 }
 
 /** A peer script of ours (plain JavaScript, so no loader's start-up cost lands in the CPU figures). */
-export function startPeer(script: string, args: string[]): JsonChild {
-  return node(path.basename(script), [path.join(ROOT, 'bench/transfer', script), ...args]);
+export function startPeer(script: string, args: string[], wrap?: Wrap): JsonChild {
+  return node(path.basename(script), [path.join(ROOT, 'bench/transfer', script), ...args], wrap);
 }
 
 /** A file of pseudo-random bytes (incompressible, fast to make). */
