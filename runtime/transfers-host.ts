@@ -51,6 +51,12 @@ export class TransfersHost implements ServerTransferHost {
     const unavailable: number[] = [];
     for (let p = this.opts.ports[0]; p <= this.opts.ports[1]; p++) if (!await canBind(this.opts.host, p)) unavailable.push(p);
     if (unavailable.length) this.log.warn({ ports: unavailable }, 'some UDP pool ports are in use by another program: downloads skip them');
+    // each shared file's hash once per version, ahead of its first request (a request meanwhile waits for the same one)
+    const t0 = this.clock.now();
+    void this.catalogue.hashAll(() => this.stopping).then(
+      (n) => { if (n > 0) this.log.info({ files: n, ms: Math.round(this.clock.now() - t0) }, 'shared files hashed'); },
+      (e: Error) => this.log.warn({ err: e.message }, 'hashing the shared files failed'),
+    );
   }
 
   get active(): number { return this.live.size; }
