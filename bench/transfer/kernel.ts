@@ -62,6 +62,8 @@ export async function kernelMix(bed: Bed, o: MixOptions): Promise<MixResult> {
     if (o.ours > 0) {
       server = await startServer({ port: TCP_PORT, files, udp: UDP_POOL, cc: o.cc, host: bed.serverAddr, wrap: (a) => bed.exec('server', a) });
       procs.push(server);
+      // the server hashes its files when it starts: the downloads go to a server that has (as one up for a while has)
+      await server.waitFor((m) => m.msg === 'shared files hashed', 120_000);
     }
     const clients: JsonChild[] = [];
     for (let i = 0; i < o.ours; i++) {
