@@ -51,6 +51,10 @@ export class SenderCore implements SenderCoreApi {
   private probesPending = 0;
   private firstRttSampleAt: number | null = null;
   private lastStop: StopReason = 'idle';
+  /** The most bytes in flight since the last ACK, and when a poll last stopped at the window (or its pacing rate). */
+  private peakInFlight = 0;
+  private cwndLimitedAt = -Infinity;
+  private lastPollAt = -Infinity;
   private readonly counters = { packetsSent: 0, bytesSent: 0, retransmits: 0, lostPackets: 0, ptoCount: 0, acksReceived: 0, spuriousLosses: 0 };
   lastProgressAt: number;
 
@@ -99,6 +103,7 @@ export class SenderCore implements SenderCoreApi {
 
   poll(now: number, max: number): OutgoingPacket[] {
     const out: OutgoingPacket[] = [];
+    this.lastPollAt = now;
     this.updatePacingRate(now);
     this.lastStop = 'max';
     while (out.length < max) {
@@ -120,6 +125,7 @@ export class SenderCore implements SenderCoreApi {
 
   private stop(reason: StopReason): void {
     this.lastStop = reason;
+    if (reason === 'cwnd' || reason === 'pacer') this.cwndLimitedAt = this.lastPollAt; // the pacer's rate is the window's
     // Not limited by the window: rate samples from here on understate the path.
     if (reason === 'idle' || reason === 'credit') this.tracker.markAppLimited();
   }
@@ -173,6 +179,7 @@ export class SenderCore implements SenderCoreApi {
     const pn = this.nextPn++;
     const bytes = this.wireBytes(seg.len);
     this.tracker.onSent(pn, seg.offset, seg.len, bytes, now);
+    if (this.tracker.bytesInFlight > this.peakInFlight) this.peakInFlight = this.tracker.bytesInFlight;
     this.cc.onSent(now, bytes, this.tracker.bytesInFlight);
     this.pacer.onSent(now, bytes);
     this.counters.packetsSent++;
@@ -194,9 +201,14 @@ export class SenderCore implements SenderCoreApi {
     this.counters.acksReceived++;
     this.credit = Math.max(this.credit, ack.maxData);
     const ackedBefore = this.acked.covered;
-    // Evaluated before this ACK frees window: was the sender using the window it had?
-    const appLimited = (this.lastStop === 'idle' || this.lastStop === 'credit')
-      && this.tracker.bytesInFlight + this.maxDatagram <= this.cc.window();
+    // Evaluated before this ACK frees window: was the sender using the window it had (RFC 9002 §7.8)? It was when
+    // the bytes in flight since the last ACK reached it, or a poll stopped at it (or at the pacer, which spreads it
+    // over an RTT) within the last RTT. Stopping for
+    // want of data, of credit, or of CPU (the per-turn packet cap: a sender that cannot keep up) is not using it, and
+    // a window grown then is untested: unbounded growth there sent 9 MB bursts into a 600 KB queue.
+    const cwnd = this.cc.window();
+    const usedWindow = this.peakInFlight + this.maxDatagram >= cwnd || now - this.cwndLimitedAt <= this.rtt.smoothed;
+    const appLimited = !usedWindow;
     this.markAcked(0, Math.min(ack.contiguous, this.size));
     const res = this.tracker.onAck(ack.ranges, now);
     for (const p of res.newlyAcked) this.markAcked(p.offset, p.offset + p.len);
@@ -209,6 +221,7 @@ export class SenderCore implements SenderCoreApi {
     }
     if (res.newlyAcked.length > 0) { this.ptoCount = 0; this.probesPending = 0; }
     this.cc.onAck({ acked: res.newlyAcked, rtt: this.rtt, rttSample, rate: res.rate, bytesInFlight: this.tracker.bytesInFlight, appLimited }, now);
+    this.peakInFlight = this.tracker.bytesInFlight;
     this.detectLosses(now);
     if (this.acked.covered > ackedBefore) this.lastProgressAt = now;
   }
