@@ -68,7 +68,7 @@ export class SenderCore implements SenderCoreApi {
     this.acked.insert(0, Math.min(opts.startOffset, opts.size));
     this.nextOffset = Math.min(opts.startOffset, opts.size);
     this.credit = opts.initialCredit;
-    this.cc = createController(opts.cc, { maxDatagram: opts.maxDatagram, now: opts.now });
+    this.cc = opts.controller ?? createController(opts.cc, { maxDatagram: opts.maxDatagram, now: opts.now });
     this.pacer = new Pacer(opts.maxDatagram, opts.now);
     this.lastProgressAt = opts.now;
   }
