@@ -15,6 +15,7 @@ import { PortPool } from './port-pool.js';
 import { Scheduler } from './scheduler.js';
 import { ServerTransfer, type ServerTransferHost, type ServerTransferSettings } from './server-transfer.js';
 import { bindTransferSocket, canBind } from './udp-endpoint.js';
+import { SharedPath, sharable } from '../machines/transport/shared-path.js';
 
 export interface TransfersOptions extends ServerTransferSettings {
   host: string;
@@ -37,6 +38,8 @@ export class TransfersHost implements ServerTransferHost {
   readonly scheduler: Scheduler;
   private readonly live = new Map<number, ServerTransfer>();
   private readonly pendingBySession = new Map<Connection, number>();
+  /** One congestion state per client: its downloads share the window (runtime's side of shared-path.ts). */
+  private readonly paths = new Map<Connection, SharedPath>();
   readonly stats: TransferStats = { started: 0, finished: 0, stopped: 0, cancelled: 0, failed: 0, spoofed: 0, malformed: 0 };
   private stopping = false;
 
@@ -150,9 +153,19 @@ export class TransfersHost implements ServerTransferHost {
 
   portClosed(port: number): void { this.pool.release(port); }
 
+  sharedPath(conn: Connection, maxDatagram: number): SharedPath | undefined {
+    if (!sharable(this.opts.cc)) return undefined;
+    let p = this.paths.get(conn);
+    if (!p) { p = new SharedPath(this.opts.cc, maxDatagram, this.clock.now()); this.paths.set(conn, p); }
+    return p;
+  }
+
   ended(t: ServerTransfer, outcome: string): void {
     this.live.delete(t.id);
     this.scheduler.remove(t);
+    // the client's path state goes with its last download (a later one starts afresh, as a new connection would)
+    const p = this.paths.get(t.conn);
+    if (p && p.size === 0) this.paths.delete(t.conn);
     if (outcome in this.stats) (this.stats as unknown as Record<string, number>)[outcome]!++;
   }
 }

@@ -19,8 +19,6 @@ export interface SenderOptions {
   /** Initial receiver credit (highest offset + 1 the sender may send) until the first ACK says otherwise. */
   initialCredit: number;
   maxDatagram: number;   // bytes on the wire per full DATA packet (header + payload), for congestion accounting
-  /** A controller built by the caller (tests: a variant the factory does not name); `cc` is then only its label. */
-  controller?: import('./congestion/controller.js').CongestionController;
 }
 
 export interface SenderStats {

@@ -5,10 +5,10 @@
 // whatever other packets (or the receiver's cumulative `contiguous`) already acknowledged.
 import type { AckInfo, OutgoingData, SenderCoreApi, SenderOptions, SenderStats } from './api.js';
 import type { CongestionController } from './congestion/controller.js';
-import { createController } from './congestion/factory.js';
-import { Pacer, windowPacingRate } from './pacer.js';
+import { type Pacer, windowPacingRate } from './pacer.js';
 import { RangeSet } from './range-set.js';
-import { RttEstimator } from './rtt.js';
+import type { RttEstimator } from './rtt.js';
+import { SharedPath } from './shared-path.js';
 import { type SentPacket, SentPacketTracker } from './sent-packets.js';
 
 /** RFC 9002 §6.2.4: a PTO sends up to two probes, so that one lost probe does not cost another timeout. */
@@ -17,6 +17,13 @@ export const PTO_PROBE_PACKETS = 2;
 export const PERSISTENT_CONGESTION_THRESHOLD = 3;
 /** Backoff stops growing here; the runtime's silent-peer deadline ends a dead transfer long before. */
 export const MAX_PTO_MS = 60_000;
+
+export interface SenderCoreOptions extends SenderOptions {
+  /** The congestion state shared by one client's downloads (window, RTT, pacer); absent: the sender has its own. */
+  path?: SharedPath;
+  /** A controller built by the caller (tests: a variant the factory does not name), when there is no `path`. */
+  controller?: CongestionController;
+}
 
 /** A packet poll() wants sent, with why (useful for logs and for checking invariants in tests). */
 export interface OutgoingPacket extends OutgoingData {
@@ -36,10 +43,14 @@ export class SenderCore implements SenderCoreApi {
   private readonly overhead: number;
   private readonly maxDatagram: number;
   private holdAt: number | null;
-  private readonly rtt = new RttEstimator();
+  private readonly rtt: RttEstimator;
   private readonly tracker = new SentPacketTracker();
   private readonly cc: CongestionController;
   private readonly pacer: Pacer;
+  /** The congestion state this sender uses: its own, or the one its client's downloads share. */
+  private readonly path: SharedPath;
+  /** What the window let this sender hold at its last poll (its share of a shared path). */
+  private lastAllowance = Infinity;
   /** Byte ranges the receiver acknowledged (including everything below startOffset). */
   private readonly acked = new RangeSet();
   /** Byte ranges declared lost and not acknowledged since: sent before any new data. */
@@ -58,7 +69,7 @@ export class SenderCore implements SenderCoreApi {
   private readonly counters = { packetsSent: 0, bytesSent: 0, retransmits: 0, lostPackets: 0, ptoCount: 0, acksReceived: 0, spuriousLosses: 0 };
   lastProgressAt: number;
 
-  constructor(opts: SenderOptions) {
+  constructor(opts: SenderCoreOptions) {
     if (opts.chunk <= 0 || opts.maxDatagram < opts.chunk) throw new RangeError('need 0 < chunk <= maxDatagram');
     this.size = opts.size;
     this.chunk = opts.chunk;
@@ -68,8 +79,11 @@ export class SenderCore implements SenderCoreApi {
     this.acked.insert(0, Math.min(opts.startOffset, opts.size));
     this.nextOffset = Math.min(opts.startOffset, opts.size);
     this.credit = opts.initialCredit;
-    this.cc = opts.controller ?? createController(opts.cc, { maxDatagram: opts.maxDatagram, now: opts.now });
-    this.pacer = new Pacer(opts.maxDatagram, opts.now);
+    this.path = opts.path ?? new SharedPath(opts.controller ?? opts.cc, opts.maxDatagram, opts.now);
+    this.path.join(this);
+    this.cc = this.path.cc;
+    this.rtt = this.path.rtt;
+    this.pacer = this.path.pacer;
     this.lastProgressAt = opts.now;
   }
 
@@ -81,6 +95,10 @@ export class SenderCore implements SenderCoreApi {
     return this.holdAt !== null && this.acked.firstGap(0) >= Math.min(this.holdAt, this.size);
   }
   get windowFull(): boolean { return this.lastStop === 'cwnd' || this.lastStop === 'credit'; }
+  /** Its last poll stopped at the window (a shared path gives it a share while it waits). */
+  get wantsWindow(): boolean { return this.lastStop === 'cwnd'; }
+  /** Leaves a shared path (the transfer ended): its bytes stop counting against the others' window. */
+  detach(): void { this.path.leave(this); }
   get recovering(): boolean { return this.cc.recovering; }
   /** The congestion window (bytes). */
   get cwnd(): number { return this.cc.window(); }
@@ -105,6 +123,8 @@ export class SenderCore implements SenderCoreApi {
     const out: OutgoingPacket[] = [];
     this.lastPollAt = now;
     this.updatePacingRate(now);
+    const room = this.path.allowance(this);
+    this.lastAllowance = room;
     this.lastStop = 'max';
     while (out.length < max) {
       if (this.probesPending > 0) {
@@ -115,7 +135,7 @@ export class SenderCore implements SenderCoreApi {
       const seg = this.peekSegment();
       if (typeof seg === 'string') { this.stop(seg); break; }
       const bytes = this.wireBytes(seg.len);
-      if (this.tracker.bytesInFlight + bytes > this.cc.window()) { this.stop('cwnd'); break; }
+      if (this.tracker.bytesInFlight + bytes > room) { this.stop('cwnd'); break; }
       if (!this.pacer.canSend(now, bytes)) { this.stop('pacer'); break; }
       this.commit(seg);
       out.push(this.send(seg, now, false));
@@ -180,7 +200,7 @@ export class SenderCore implements SenderCoreApi {
     const bytes = this.wireBytes(seg.len);
     this.tracker.onSent(pn, seg.offset, seg.len, bytes, now);
     if (this.tracker.bytesInFlight > this.peakInFlight) this.peakInFlight = this.tracker.bytesInFlight;
-    this.cc.onSent(now, bytes, this.tracker.bytesInFlight);
+    this.cc.onSent(now, bytes, this.path.bytesInFlight);
     this.pacer.onSent(now, bytes);
     this.counters.packetsSent++;
     this.counters.bytesSent += bytes;
@@ -206,8 +226,7 @@ export class SenderCore implements SenderCoreApi {
     // over an RTT) within the last RTT. Stopping for
     // want of data, of credit, or of CPU (the per-turn packet cap: a sender that cannot keep up) is not using it, and
     // a window grown then is untested: unbounded growth there sent 9 MB bursts into a 600 KB queue.
-    const cwnd = this.cc.window();
-    const usedWindow = this.peakInFlight + this.maxDatagram >= cwnd || now - this.cwndLimitedAt <= this.rtt.smoothed;
+    const usedWindow = this.peakInFlight + this.maxDatagram >= this.lastAllowance || now - this.cwndLimitedAt <= this.rtt.smoothed;
     const appLimited = !usedWindow;
     this.markAcked(0, Math.min(ack.contiguous, this.size));
     const res = this.tracker.onAck(ack.ranges, now);
@@ -220,7 +239,7 @@ export class SenderCore implements SenderCoreApi {
       this.firstRttSampleAt ??= now;
     }
     if (res.newlyAcked.length > 0) { this.ptoCount = 0; this.probesPending = 0; }
-    this.cc.onAck({ acked: res.newlyAcked, rtt: this.rtt, rttSample, rate: res.rate, bytesInFlight: this.tracker.bytesInFlight, appLimited }, now);
+    this.cc.onAck({ acked: res.newlyAcked, rtt: this.rtt, rttSample, rate: res.rate, bytesInFlight: this.path.bytesInFlight, appLimited }, now);
     this.peakInFlight = this.tracker.bytesInFlight;
     this.detectLosses(now);
     if (this.acked.covered > ackedBefore) this.lastProgressAt = now;
@@ -243,7 +262,7 @@ export class SenderCore implements SenderCoreApi {
     }
     this.counters.lostPackets += lost.length;
     const persistent = this.isPersistentCongestion(lost);
-    this.cc.onCongestionEvent({ largestLostSentAt, lostBytes, persistent, bytesInFlight: this.tracker.bytesInFlight }, now);
+    this.cc.onCongestionEvent({ largestLostSentAt, lostBytes, persistent, bytesInFlight: this.path.bytesInFlight }, now);
   }
 
   /**
@@ -292,7 +311,7 @@ export class SenderCore implements SenderCoreApi {
     const seg = this.peekSegment();
     if (typeof seg !== 'string') {
       const bytes = this.wireBytes(seg.len);
-      if (this.tracker.bytesInFlight + bytes <= this.cc.window()) {
+      if (this.tracker.bytesInFlight + bytes <= this.path.allowance(this)) {
         this.updatePacingRate(now);
         const at = this.pacer.nextSendTime(now, bytes);
         next = next === null ? at : Math.min(next, at);

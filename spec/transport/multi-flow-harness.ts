@@ -6,9 +6,17 @@ import type { CongestionController } from '../../machines/transport/congestion/c
 import { DATA_OVERHEAD_BYTES, decodePacket, encodeAck } from '../../machines/transport/packet-codec.js';
 import { ReceiverCore } from '../../machines/transport/receiver-core.js';
 import { SenderCore } from '../../machines/transport/sender-core.js';
+import { SharedPath } from '../../machines/transport/shared-path.js';
 import { EventQueue, Link, type LinkConfig, mulberry32 } from './sim-network.js';
 
-export interface FlowSpec { cc: CongestionControlName; controller?: (maxDatagram: number) => CongestionController; startAt?: number; size: number }
+export interface FlowSpec {
+  cc: CongestionControlName;
+  controller?: (maxDatagram: number) => CongestionController;
+  startAt?: number;
+  size: number;
+  /** Flows with the same key share one congestion state (one client's downloads: SharedPath). */
+  path?: string;
+}
 
 export interface MultiResult {
   /** Per flow: [time ms, bytes acknowledged] every sampleMs, from its start to its end. */
@@ -28,10 +36,18 @@ export function runFlows(flows: FlowSpec[], cfg: { forward: LinkConfig; ackDelay
   const fwd = new Link(sim, cfg.forward, rng);
   const sampleMs = cfg.sampleMs ?? 100;
   const tick = cfg.tickMs ?? 1;
+  const paths = new Map<string, SharedPath>();
+  /** Each path's members' pumps: an ACK for one gives all of them a turn, as the runtime's scheduler does. */
+  const pumps = new Map<string, Array<() => void>>();
   const res: MultiResult = { samples: flows.map(() => []), completedAt: flows.map(() => null), senders: [], forward: fwd };
   flows.forEach((f, i) => {
     const start = f.startAt ?? 0;
-    const sender = new SenderCore({ size: f.size, chunk, startOffset: 0, holdAt: null, cc: f.cc, controller: f.controller?.(maxDatagram), now: start, initialCredit: 1 << 30, maxDatagram });
+    let path: SharedPath | undefined;
+    if (f.path !== undefined) {
+      path = paths.get(f.path) ?? new SharedPath(f.cc, maxDatagram, start);
+      paths.set(f.path, path);
+    }
+    const sender = new SenderCore({ size: f.size, chunk, startOffset: 0, holdAt: null, cc: f.cc, controller: f.controller?.(maxDatagram), path, now: start, initialCredit: 1 << 30, maxDatagram });
     const receiver = new ReceiverCore({ size: f.size, startOffset: 0, window: 1 << 30, now: start });
     const rev = new Link(sim, { delayMs: cfg.ackDelayMs }, rng);
     res.senders.push(sender);
@@ -54,7 +70,7 @@ export function runFlows(flows: FlowSpec[], cfg: { forward: LinkConfig; ackDelay
         if (pkt.type !== 'ack') throw new Error('expected an ACK');
         sender.onAck(pkt.ack, sim.now);
         if (sender.complete && !done()) res.completedAt[i] = sim.now;
-        pump();
+        if (f.path !== undefined) for (const p of pumps.get(f.path)!) p(); else pump();
       });
     };
     const onData = (pn: number, offset: number, len: number) => {
@@ -67,7 +83,11 @@ export function runFlows(flows: FlowSpec[], cfg: { forward: LinkConfig; ackDelay
       res.samples[i]!.push([sim.now, sender.ackedBytes]);
       if (!done()) sim.schedule(sim.now + sampleMs, sample);
     };
-    sim.schedule(start, () => { sample(); pump(); });
+    sim.schedule(start, () => {
+      if (f.path !== undefined) pumps.set(f.path, [...(pumps.get(f.path) ?? []), pump]);
+      sample();
+      pump();
+    });
   });
   sim.run({ until: cfg.untilMs, stop: () => res.completedAt.every((c) => c !== null) });
   return res;

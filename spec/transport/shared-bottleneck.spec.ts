@@ -50,4 +50,14 @@ describe('transport/shared bottleneck (simulated, virtual time)', function () {
     expect(mine).to.be.at.least(0.75);
     expect(plain).to.be.below(0.5); // the reason for the tolerance
   });
+
+  it('one client\'s two downloads share one congestion state: equal halves of one flow\'s share, not two shares', () => {
+    const r = shares([{ ...ours(), path: 'a' }, { ...ours(200), path: 'a' }, tcpLike()]);
+    // shares are of a third of the link (three flows); the client and the TCP flow should each have half of it
+    const client = ((r.shares[0]! + r.shares[1]!) * 2) / 3;
+    const tcp = (r.shares[2]! * 2) / 3;
+    expect(client).to.be.within(0.7, 1.3);
+    expect(tcp).to.be.within(0.7, 1.3);
+    expect(r.shares[0]! / r.shares[1]!).to.be.within(0.8, 1.25); // the scheduler's halves
+  });
 });
