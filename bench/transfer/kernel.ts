@@ -41,6 +41,8 @@ export interface MixOptions {
   skipMs?: number;
   dir: string;
   log: (s: string) => void;
+  /** Run our bins from source through tsx (tests) rather than from dist/. */
+  src?: boolean;
 }
 
 const waitEnd = (c: JsonChild, ms: number) => c.waitFor((m) => m.type === 'finished' || m.type === 'error' || m.type === 'stopped', ms);
@@ -60,7 +62,7 @@ export async function kernelMix(bed: Bed, o: MixOptions): Promise<MixResult> {
   try {
     let server: JsonChild | null = null;
     if (o.ours > 0) {
-      server = await startServer({ port: TCP_PORT, files, udp: UDP_POOL, cc: o.cc, host: bed.serverAddr, wrap: (a) => bed.exec('server', a) });
+      server = await startServer({ port: TCP_PORT, files, udp: UDP_POOL, cc: o.cc, host: bed.serverAddr, wrap: (a) => bed.exec('server', a), src: o.src });
       procs.push(server);
       // the server hashes its files when it starts: the downloads go to a server that has (as one up for a while has)
       await server.waitFor((m) => m.msg === 'shared files hashed', 120_000);
@@ -70,7 +72,7 @@ export async function kernelMix(bed: Bed, o: MixOptions): Promise<MixResult> {
       const d = path.join(o.dir, `kdl-${i}`);
       fs.mkdirSync(d, { recursive: true });
       dirs.push(d);
-      const c = await startClient(`k${i}`, TCP_PORT, d, bed.serverAddr, (a) => bed.exec('client', a));
+      const c = await startClient(`k${i}`, TCP_PORT, d, bed.serverAddr, (a) => bed.exec('client', a), o.src);
       procs.push(c);
       clients.push(c);
     }

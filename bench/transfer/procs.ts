@@ -91,10 +91,17 @@ export interface ServerOpts {
   /** Address for the listener and the UDP pool (default 127.0.0.1). */
   host?: string;
   wrap?: Wrap;
+  /** Run the TypeScript sources through tsx (tests) instead of the built dist/ (benchmarks). */
+  src?: boolean;
+}
+
+/** The argv that runs one of our bins: built (dist/bin/NAME.js) or from source (bin/NAME.ts through tsx). */
+function bin(name: string, src?: boolean): string[] {
+  return src ? ['--import', 'tsx', path.join(ROOT, `bin/${name}.ts`)] : [path.join(ROOT, `dist/bin/${name}.js`)];
 }
 
 export async function startServer(o: ServerOpts): Promise<JsonChild> {
-  const args = [path.join(ROOT, 'dist/bin/messenger-server.js'), '--port', String(o.port), '--files', o.files,
+  const args = [...bin('messenger-server', o.src), '--port', String(o.port), '--files', o.files,
     '--udp-ports', `${o.udp[0]}-${o.udp[1]}`, '--halfway', '0', '--log-json', '--max-per-address', '0', '--rate', '1000'];
   if (o.advertise) args.push('--udp-advertise-ports', `${o.advertise[0]}-${o.advertise[1]}`);
   if (o.cc) args.push('--cc', o.cc);
@@ -105,8 +112,8 @@ export async function startServer(o: ServerOpts): Promise<JsonChild> {
   return s;
 }
 
-export async function startClient(name: string, port: number, downloads: string, host?: string, wrap?: Wrap): Promise<JsonChild> {
-  const c = node(`client ${name}`, [path.join(ROOT, 'dist/bin/messenger.js'), '--plain', '--json', '--yes', '--no-reconnect',
+export async function startClient(name: string, port: number, downloads: string, host?: string, wrap?: Wrap, src?: boolean): Promise<JsonChild> {
+  const c = node(`client ${name}`, [...bin('messenger', src), '--plain', '--json', '--yes', '--no-reconnect',
     '--name', name, '--port', String(port), '--downloads', downloads, ...(host ? ['--host', host] : [])], wrap);
   await c.waitFor((m) => m.type === 'connected', 30_000);
   return c;
