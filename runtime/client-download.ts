@@ -201,22 +201,33 @@ export class ClientDownload implements ReceiverIO {
     this.host.link.emit({ type: 'progress', id: this.id, file: this.file, received: this.core.received, size: this.size, rate: secs > 0 ? Math.round((this.core.received - this.offer.offset) / secs) : 0 });
   }
 
-  /** The hash of the prefix was kept as it grew: only the bytes it has not reached yet are read, a slice per turn. */
+  /**
+   * The hash of the prefix was kept as it grew: only the bytes it has not reached yet are read, a slice per turn. First
+   * the partial file's path is checked to still name the file written to (deleted or replaced meanwhile, the bytes
+   * hashed are not the ones about to be put in place): that asynchronous look also gives the events that came with
+   * `complete` (a stop, the connection lost) their turn in `verifying`, as a whole-file hash did.
+   */
   verify(): void {
     if (!this.core.complete) { this.actor.send({ type: 'mismatch', message: `the server said complete at ${this.core.received} of ${this.size} bytes` }); return; }
+    const failed = (e: unknown) => {
+      this.closeFd();
+      this.actor.send({ type: 'io.error', message: `cannot check ${this.part}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}` });
+    };
     const step = () => {
+      if (this.closedFd) return; // the download ended meanwhile
       let done: boolean;
-      try { this.sink.flush(this.size, 0); done = this.sink.catchUp(this.size, CATCH_UP_BYTES_PER_TURN); } catch (e) {
-        this.closeFd();
-        this.actor.send({ type: 'io.error', message: (e as Error).message });
-        return;
-      }
+      try { this.sink.flush(this.size, 0); done = this.sink.catchUp(this.size, CATCH_UP_BYTES_PER_TURN); } catch (e) { failed(e); return; }
       if (!done) { setImmediate(step); return; }
       const got = this.sink.digest();
       this.closeFd();
       this.actor.send(got === this.offer.sha256 ? { type: 'verified' } : { type: 'mismatch', message: `SHA-256 ${got} differs from the server's ${this.offer.sha256}` });
     };
-    step();
+    fs.promises.stat(this.part).then((st) => {
+      if (this.closedFd) return;
+      const own = fs.fstatSync(this.fd);
+      if (st.ino !== own.ino || st.dev !== own.dev) throw Object.assign(new Error('the partial file was replaced'), { code: 'ESTALE' });
+      step();
+    }).catch(failed);
   }
 
   finish(): void {
