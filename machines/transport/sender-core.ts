@@ -66,6 +66,7 @@ export class SenderCore implements SenderCoreApi {
   private peakInFlight = 0;
   private cwndLimitedAt = -Infinity;
   private lastPollAt = -Infinity;
+  private pacerLimitedAt = -Infinity;
   private readonly counters = { packetsSent: 0, bytesSent: 0, retransmits: 0, lostPackets: 0, ptoCount: 0, acksReceived: 0, spuriousLosses: 0 };
   lastProgressAt: number;
 
@@ -145,7 +146,8 @@ export class SenderCore implements SenderCoreApi {
 
   private stop(reason: StopReason): void {
     this.lastStop = reason;
-    if (reason === 'cwnd' || reason === 'pacer') this.cwndLimitedAt = this.lastPollAt; // the pacer's rate is the window's
+    if (reason === 'cwnd') this.cwndLimitedAt = this.lastPollAt;
+    else if (reason === 'pacer') this.pacerLimitedAt = this.lastPollAt;
     // Not limited by the window: rate samples from here on understate the path.
     if (reason === 'idle' || reason === 'credit') this.tracker.markAppLimited();
   }
@@ -222,11 +224,14 @@ export class SenderCore implements SenderCoreApi {
     this.credit = Math.max(this.credit, ack.maxData);
     const ackedBefore = this.acked.covered;
     // Evaluated before this ACK frees window: was the sender using the window it had (RFC 9002 §7.8)? It was when
-    // the bytes in flight since the last ACK reached it, or a poll stopped at it (or at the pacer, which spreads it
-    // over an RTT) within the last RTT. Stopping for
-    // want of data, of credit, or of CPU (the per-turn packet cap: a sender that cannot keep up) is not using it, and
-    // a window grown then is untested: unbounded growth there sent 9 MB bursts into a 600 KB queue.
-    const usedWindow = this.peakInFlight + this.maxDatagram >= this.lastAllowance || now - this.cwndLimitedAt <= this.rtt.smoothed;
+    // the bytes in flight since the last ACK reached it, or a poll stopped at it within the last RTT, or (as Linux
+    // counts slow start) a poll stopped at the pacer, which spreads the window over an RTT, with at least half the
+    // window in flight. Stopping for want of data, of credit, or of CPU (the per-turn packet cap) is not using it,
+    // and neither is a pacer whose rate comes from an RTT inflated by a starved process: growing the window there
+    // fed the pacer's rate back into the window, to 9 MB in front of a 600 KB queue, and bursts that overflowed it.
+    const srtt = this.rtt.smoothed;
+    const usedWindow = this.peakInFlight + this.maxDatagram >= this.lastAllowance || now - this.cwndLimitedAt <= srtt
+      || (now - this.pacerLimitedAt <= srtt && 2 * this.peakInFlight >= this.lastAllowance);
     const appLimited = !usedWindow;
     this.markAcked(0, Math.min(ack.contiguous, this.size));
     const res = this.tracker.onAck(ack.ranges, now);
