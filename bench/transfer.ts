@@ -298,6 +298,9 @@ async function kernelSection(): Promise<void> {
 
 // ------------------------------------------------------------------------------------------------ main
 
+// a bench stopped with Ctrl-C removes its folder too (the kernel beds delete themselves: bench/netns/bed.ts)
+process.once('SIGINT', () => { fs.rmSync(env.dir, { recursive: true, force: true }); process.exit(130); });
+
 async function main(): Promise<void> {
   if (!fs.existsSync(path.join(ROOT, 'dist/bin/messenger-server.js'))) throw new Error('build first: npm run build');
   const started = Date.now();

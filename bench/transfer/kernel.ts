@@ -118,9 +118,8 @@ export async function kernelMix(bed: Bed, o: MixOptions): Promise<MixResult> {
     }
     const ended: Array<Record<string, unknown> | undefined> = [];
     if (server) {
-      for (let i = 0; i < o.ours; i++) {
-        ended.push((await server.waitFor((m) => m.msg === 'transfer ended', 3000).catch(() => null))?.msg);
-      }
+      await server.waitFor((m) => m.msg === 'transfer ended', 3000).catch(() => null);
+      for (const l of server.lines) if (l.msg.msg === 'transfer ended') ended.push(l.msg);
     }
     const res = measure(flows, tEnd - t0, bed.rateBytes, o.skipMs ?? 0);
     return { ...res, flows, drops: bed.qdiscStats().dropped - drops0, ended };
