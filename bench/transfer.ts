@@ -48,7 +48,8 @@ const FAIR_RATE = 20e6 / 8;
 const FAIR_DOWN = 'delay=15ms,rate=20mbit,queue=64';
 const UP = 'delay=15ms';
 
-const base = 30000 + 100 * Math.floor(Math.random() * 90);
+// below the kernel's ephemeral range (32768-60999 here): a port some connection took would stop a section
+const base = 20000 + 100 * Math.floor(Math.random() * 120);
 const env: Env = {
   dir: fs.mkdtempSync(path.join(os.tmpdir(), 'messenger-bench-')),
   ports: { tcp: base, pool: [base + 10, base + 29], link: [base + 40, base + 59] },

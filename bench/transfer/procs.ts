@@ -38,7 +38,7 @@ export class JsonChild {
     proc.stderr!.on('data', (d: Buffer) => { if (this.stderr.length < 50) this.stderr.push(d.toString()); });
     this.exit = new Promise((resolve) => proc.on('exit', (code) => {
       this.exited = true;
-      for (const w of this.waiters.splice(0)) w.reject(new Error(`${name} exited (${code}) while waiting; stderr: ${this.stderr.join('').slice(-500)}`));
+      for (const w of this.waiters.splice(0)) w.reject(new Error(`${name} exited (${code}) while waiting; stderr: ${this.stderr.join('').slice(-500)}; last lines: ${JSON.stringify(this.lines.slice(-3).map((l) => l.msg))}`));
       resolve(code);
     }));
   }
