@@ -134,6 +134,19 @@ export class Connection implements SessionPort {
   }
 
   // ---- SessionPort
+  claim(name: string): void {
+    const hub = this.host.hub;
+    const answer = (ok: boolean) => {
+      if (ok && this.actor.getSnapshot().status !== 'active') { hub.release(name); return; }
+      this.actor.send({ type: 'name.claimed', ok, now: this.host.clock.now() });
+      // granted to a session that had already moved on (closing, closed): the name is given back
+      if (ok && this.actor.getSnapshot().context.name !== name) hub.release(name);
+    };
+    let verdict: boolean | Promise<boolean>;
+    try { verdict = hub.claim(name); } catch { verdict = false; }
+    if (typeof verdict === 'boolean') answer(verdict);
+    else verdict.then(answer, () => answer(false));
+  }
   write(line: Buffer): void { this.outbox.write(line); }
   send(frame: ServerFrame): void {
     if (frame.type === 'error') this.host.refused?.(this, frame.code, frame.message);

@@ -16,6 +16,8 @@ export interface HubEvents {
 
 export class Hub implements HubPort {
   private readonly members = new Map<string, { name: string; member: Member }>();
+  /** Names claimed by sessions about to go online (and those online): what makes a name taken. */
+  private readonly claimed = new Set<string>();
   /** The newest messages to all, oldest first: what a login replays (the store keeps them all). */
   private readonly recent: StoredLine[] = [];
   /** Ids for messages when there is no store. */
@@ -30,19 +32,32 @@ export class Hub implements HubPort {
 
   get size(): number { return this.members.size; }
 
-  isTaken(name: string): boolean { return this.members.has(nameKey(name)); }
+  isTaken(name: string): boolean { return this.claimed.has(nameKey(name)); }
 
-  join(name: string, member: Member): boolean {
+  claim(name: string): boolean {
     const key = nameKey(name);
-    if (this.members.has(key)) return false;
+    if (this.claimed.has(key)) return false;
+    this.claimed.add(key);
+    return true;
+  }
+
+  release(name: string): void {
+    const key = nameKey(name);
+    if (!this.members.has(key)) this.claimed.delete(key);
+  }
+
+  join(name: string, member: Member): void {
+    const key = nameKey(name);
+    if (this.members.has(key)) return;
+    this.claimed.add(key);
     this.toAll({ type: 'joined', name });
     this.members.set(key, { name, member });
     this.events.joined?.(name);
-    return true;
   }
 
   leave(name: string, reason: string): void {
     const key = nameKey(name);
+    this.claimed.delete(key);
     if (!this.members.delete(key)) return;
     this.toAll({ type: 'left', name, reason });
     this.events.left?.(name, reason);

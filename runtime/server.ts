@@ -108,7 +108,7 @@ export class MessengerServer implements ConnectionHost {
       if (all) sinceKeepalive = 0;
       for (const c of this.conns) {
         const state = c.actor.getSnapshot().value;
-        if (all || state === 'handshake' || state === 'authenticating') c.actor.send({ type: 'tick', now });
+        if (all || state === 'handshake' || state === 'authenticating' || state === 'claiming') c.actor.send({ type: 'tick', now });
       }
     });
     this.keeper?.start();
