@@ -32,7 +32,7 @@ export interface HubPort {
   names(): string[];
   history(): ChatLine[];
   /** The newest `limit` messages to all with an id below `before`, oldest first; null when the store cannot be read. */
-  historyPage?(limit: number, before?: number): ChatLine[] | null;
+  historyPage?(limit: number, before?: number): ChatLine[] | null | Promise<ChatLine[] | null>;
 }
 
 /** Whatever the hub can deliver to: one encoded line, queued for the member's socket. */
@@ -133,8 +133,9 @@ export type SessionEvent =
   | { type: 'login.checked'; account: boolean; ok: boolean; now: number }
   /** The runtime's answer to AccountsPort.register / change. */
   | { type: 'account.saved'; op: 'register' | 'password'; outcome: AccountOutcome }
-  /** The runtime's answer to SessionPort.claim: whether the name is now this session's. */
-  | { type: 'name.claimed'; ok: boolean; now: number }
+  /** The runtime's answer to SessionPort.claim: whether the name is now this session's; `problem` when the claim
+   *  could not be decided (a cluster server cut off from its cluster). */
+  | { type: 'name.claimed'; ok: boolean; problem?: string; now: number }
   | { type: 'socket.closed'; reason: string }
   | { type: 'shutdown'; reason: string };
 
@@ -251,8 +252,10 @@ export const sessionMachine = setup({
       err(context.port, 'account-required', 'this server is private: only nicknames with an account may connect', 'hello'),
     requireWait: ({ context, event }) =>
       err(context.port, 'handshake-required', 'wait for the answer to your hello: your nickname or password is being checked', event.type === 'frame' ? event.frame.type : undefined),
-    refuseClaimLost: ({ context }) =>
-      err(context.port, 'name-taken', `the nickname "${context.pending ?? ''}" is taken`, 'hello'),
+    refuseClaimLost: ({ context, event }) => {
+      if (event.type === 'name.claimed' && event.problem) err(context.port, 'cluster-unavailable', `cannot claim the nickname now: ${event.problem}`, 'hello');
+      else err(context.port, 'name-taken', `the nickname "${context.pending ?? ''}" is taken`, 'hello');
+    },
     refusePasswordInsecure: ({ context, event }) =>
       err(context.port, 'insecure-auth', 'this server takes passwords only over TLS (or when it runs with --allow-insecure-auth)', event.type === 'frame' ? event.frame.type : undefined),
     refuseEmptyPassword: ({ context, event }) =>
@@ -327,9 +330,15 @@ export const sessionMachine = setup({
     sendHistoryPage: ({ context, event }) => {
       if (!frameIs(event, 'history')) return;
       const limit = Math.min(event.frame.limit ?? LIMITS.historyPageDefault, LIMITS.historyPageMax);
-      const messages = context.port.hub.historyPage?.(limit, event.frame.before) ?? null;
-      if (messages) context.port.send({ type: 'history', messages, older: true });
-      else err(context.port, 'store-unavailable', 'the server cannot read its history now', 'history');
+      const { port } = context;
+      const answer = (messages: ChatLine[] | null) => {
+        if (messages) port.send({ type: 'history', messages, older: true });
+        else err(port, 'store-unavailable', 'the server cannot read its history now', 'history');
+      };
+      const page = port.hub.historyPage?.(limit, event.frame.before) ?? null;
+      // a clustered store answers later; a local one at once
+      if (page instanceof Promise) page.then(answer, () => answer(null));
+      else answer(page);
     },
     forwardTransfer: ({ context, event }) => {
       if (event.type !== 'frame' || !context.name) return;

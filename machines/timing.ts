@@ -53,6 +53,15 @@ export const TIMING = {
   stopGraceMs: 5_000,
   /** The client's download timer: ticks for every receiver actor. */
   downloadTickMs: 100,
+  // ---- cluster (NATS)
+  /** Each node says it is alive this often. */
+  clusterHeartbeatMs: 1_000,
+  /** A node unheard of this long (while the broker is reachable) is taken for dead: its users leave, names free. */
+  clusterNodeDeadMs: 5_000,
+  /** A request to another node (a private message, a download it serves) waits this long for its answer. */
+  clusterRequestMs: 3_000,
+  /** A broker operation (a name claim, a message kept) fails after this long. */
+  clusterOpMs: 5_000,
 } as const;
 
 export type Timing = { -readonly [K in keyof typeof TIMING]: number };

@@ -72,6 +72,12 @@ export class Hub implements HubPort {
     });
   }
 
+  /** Delivers a kept message to all to everyone online here (a cluster hub's messages arrive this way). */
+  deliver(line: StoredLine): void { this.said(line); }
+
+  /** Who is online here under this name (case-insensitively), or undefined. */
+  memberOf(name: string): { name: string; member: Member } | undefined { return this.members.get(nameKey(name)); }
+
   private said(line: StoredLine): void {
     if (this.historySize > 0) {
       this.recent.push(line);
@@ -126,7 +132,7 @@ export class Hub implements HubPort {
  * The newest of `lines` whose `history` frame stays under LIMITS.historyFrameBytes (a copy). The exact size is only
  * computed when a bound (6 bytes a character, a JSON escape at worst) says the frame could be too big.
  */
-function fitting(lines: readonly StoredLine[]): StoredLine[] {
+export function fitting(lines: readonly StoredLine[]): StoredLine[] {
   let bound = 64;
   for (const l of lines) bound += 6 * (l.from.length + l.text.length) + 64;
   if (bound <= LIMITS.historyFrameBytes) return lines.slice();
