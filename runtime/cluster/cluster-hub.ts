@@ -70,6 +70,8 @@ export class ClusterHub implements HubPort {
   private lastKept: Promise<number> = Promise.resolve(0);
   private connected = true;
   private closed = false;
+  /** When this node last beat: a longer gap than the dead time (a stalled process) means others gave it up. */
+  private lastBeat = 0;
 
   constructor(private readonly o: ClusterHubOptions) {
     this.node = o.node;
@@ -257,6 +259,17 @@ export class ClusterHub implements HubPort {
 
   private beat(): void {
     if (this.closed) return;
+    const now = this.o.clock.now();
+    const gap = this.lastBeat > 0 ? now - this.lastBeat : 0;
+    const stalled = gap > this.t.clusterNodeDeadMs;
+    this.lastBeat = now;
+    if (stalled && this.connected) {
+      // this process was stopped or starved long enough for the others to give it up: come back as after an outage
+      this.o.log.warn({ gapMs: Math.round(gap) }, 'cluster: this node went unheard; rejoining');
+      this.table.graceAll(now);
+      void this.rejoin();
+      return;
+    }
     this.heartbeat();
     if (this.waiting.length) this.runWaiting(true);
     if (!this.connected) return;
