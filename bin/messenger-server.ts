@@ -13,8 +13,8 @@ import { systemClock } from '../runtime/clock.js';
 import { makeInspector } from '../runtime/inspect.js';
 import { makeLogger } from '../runtime/logger.js';
 import { MessengerServer, SERVER_DEFAULTS } from '../runtime/server.js';
-import { DEFAULT_RETENTION, StoreError } from '../runtime/store/port.js';
-import { SqliteStore } from '../runtime/store/sqlite/sqlite-store.js';
+import { openStore } from '../runtime/store/open-store.js';
+import { DEFAULT_RETENTION, StoreError, type Retention, type Store } from '../runtime/store/port.js';
 import { loadIdentity, loadOrMakeIdentity, TlsIdentityError, type TlsIdentity } from '../runtime/tls/identity.js';
 
 const USAGE = `Usage: messenger-server [options]
@@ -117,8 +117,9 @@ async function main(): Promise<void> {
     const certFile = values['tls-cert'] as string | undefined, keyFile = values['tls-key'] as string | undefined;
     if (values['no-tls'] && (certFile || keyFile)) throw new CliError('--no-tls and --tls-cert/--tls-key do not go together');
     if (Boolean(certFile) !== Boolean(keyFile)) throw new CliError('--tls-cert and --tls-key go together');
-    let store: SqliteStore | undefined;
-    if (!values['no-store']) try { store = SqliteStore.open(dataDir); } catch (e) {
+    const retention: Retention = days === undefined ? { maxCount } : { maxCount, maxAgeMs: days * 86_400_000 };
+    let store: Store | undefined;
+    if (!values['no-store']) try { store = await openStore({ dataDir, retention }); } catch (e) {
       if (!(e instanceof StoreError)) throw e;
       process.stderr.write(`messenger-server: ${e.message}\n`);
       process.exit(1);
@@ -129,19 +130,19 @@ async function main(): Promise<void> {
       identity = certFile && keyFile ? loadIdentity(certFile, keyFile) : await loadOrMakeIdentity(dataDir);
     } catch (e) {
       if (!(e instanceof TlsIdentityError)) throw e;
-      store?.close();
+      await store?.close();
       process.stderr.write(`messenger-server: TLS identity: ${e.message}\n`);
       process.exit(1);
     }
     const log = makeLogger({ json: Boolean(values['log-json']), level: values['log-level'] as string | undefined });
-    if (store) log.info({ data: path.resolve(dataDir), messages: store.history.count() }, 'store open');
+    if (store) log.info({ data: path.resolve(dataDir), messages: await Promise.resolve().then(() => store!.history.count()).catch(() => null) }, 'store open');
     if (identity) log.info({ fingerprint: identity.fingerprint, cert: path.resolve(identity.certFile), source: identity.source }, `TLS 1.3 identity, SHA-256 fingerprint ${identity.fingerprint}`);
     else log.warn({}, 'TLS is off (--no-tls): chat and file tokens travel in clear');
     const inspect = values.inspect !== undefined ? makeInspector(values.inspect as string || '-') : undefined;
     const server = new MessengerServer({
       host, port, filesDir, maxPerAddress, maxConnections: SERVER_DEFAULTS.maxConnections,
       maxOutboxBytes: SERVER_DEFAULTS.maxOutboxBytes, tickMs: SERVER_DEFAULTS.tickMs, log, inspect,
-      tls: identity, store, historyReplay, retention: days === undefined ? { maxCount } : { maxCount, maxAgeMs: days * 86_400_000 },
+      tls: identity, store, historyReplay, retention,
       session: {
         registration, allowInsecureAuth: Boolean(values['allow-insecure-auth']),
         limits: {
@@ -169,8 +170,7 @@ async function main(): Promise<void> {
     process.on('SIGTERM', () => stop('SIGTERM'));
     server.start().catch((e: NodeJS.ErrnoException) => {
       log.fatal({ err: e.message, code: e.code }, 'cannot start');
-      store?.close();
-      process.exit(1);
+      void Promise.resolve(store?.close()).finally(() => process.exit(1));
     });
   } catch (e) {
     if (e instanceof CliError) { process.stderr.write(`messenger-server: ${e.message}\n`); process.exit(2); }

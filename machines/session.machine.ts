@@ -21,8 +21,9 @@ export interface HubPort {
   tell(from: string, to: string, text: string, ts: number): boolean;
   names(): string[];
   history(): ChatLine[];
-  /** The newest `limit` messages to all with an id below `before`, oldest first; null when the store cannot be read. */
-  historyPage?(limit: number, before?: number): ChatLine[] | null;
+  /** The newest `limit` messages to all with an id below `before`, oldest first; null when the store cannot be read
+   *  (a promise of them from a store behind a network). */
+  historyPage?(limit: number, before?: number): ChatLine[] | null | Promise<ChatLine[] | null>;
 }
 
 /** Whatever the hub can deliver to: one encoded line, queued for the member's socket. */
@@ -309,9 +310,13 @@ export const sessionMachine = setup({
     sendHistoryPage: ({ context, event }) => {
       if (!frameIs(event, 'history')) return;
       const limit = Math.min(event.frame.limit ?? LIMITS.historyPageDefault, LIMITS.historyPageMax);
-      const messages = context.port.hub.historyPage?.(limit, event.frame.before) ?? null;
-      if (messages) context.port.send({ type: 'history', messages, older: true });
-      else err(context.port, 'store-unavailable', 'the server cannot read its history now', 'history');
+      const answer = (messages: ChatLine[] | null) => {
+        if (messages) context.port.send({ type: 'history', messages, older: true });
+        else err(context.port, 'store-unavailable', 'the server cannot read its history now', 'history');
+      };
+      const page = context.port.hub.historyPage?.(limit, event.frame.before) ?? null;
+      if (page && 'then' in page) page.then(answer, () => answer(null));
+      else answer(page);
     },
     forwardTransfer: ({ context, event }) => {
       if (event.type !== 'frame' || !context.name) return;

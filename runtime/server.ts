@@ -91,6 +91,7 @@ export class MessengerServer implements ConnectionHost {
   }
 
   async start(): Promise<void> {
+    await this.hub.load();
     await this.transfers.start();
     await new Promise<void>((resolve, reject) => {
       this.server.once('error', reject);
@@ -225,6 +226,6 @@ export class MessengerServer implements ConnectionHost {
     }
     for (const c of this.conns) c.socket.destroy();
     for (const s of this.sniffing) s.destroy();
-    this.keeper?.stop();
+    await this.keeper?.stop();
   }
 }
