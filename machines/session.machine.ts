@@ -31,7 +31,8 @@ export interface HubPort {
   tell(from: string, to: string, text: string, ts: number): boolean;
   names(): string[];
   history(): ChatLine[];
-  /** The newest `limit` messages to all with an id below `before`, oldest first; null when the store cannot be read. */
+  /** The newest `limit` messages to all with an id below `before`, oldest first; null when the store cannot be read
+   *  (a promise of them from a store behind a network). */
   historyPage?(limit: number, before?: number): ChatLine[] | null | Promise<ChatLine[] | null>;
 }
 

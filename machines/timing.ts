@@ -23,6 +23,14 @@ export const TIMING = {
   // ---- server store
   /** How often the server checks that its store file is still there, and applies the history retention. */
   storeCheckMs: 1_000,
+  /** A clustered store's call to its message broker (a write, a history page, opening) that gets no answer this
+   *  long fails with a StoreError: a dead broker never hangs a write. */
+  storeOpTimeoutMs: 5_000,
+  /** Reconnecting to the message broker: the first wait, doubling up to the maximum, forever. */
+  brokerBackoffBaseMs: 100,
+  brokerBackoffMaxMs: 2_000,
+  /** The broker connection is pinged this often; two unanswered pings count it as lost (a hung broker). */
+  brokerPingMs: 5_000,
   // ---- client connection
   /** The client gives up on a server that has not welcomed it this long after the socket opened. */
   handshakeTimeoutMs: 15_000,

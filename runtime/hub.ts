@@ -7,7 +7,7 @@ import { LIMITS } from '../machines/limits.js';
 import { nameKey } from '../machines/nickname.js';
 import type { HubPort, Member } from '../machines/session.machine.js';
 import type { HistoryLog } from './store/history-log.js';
-import type { StoredLine } from './store/port.js';
+import { isPromise, type StoredLine } from './store/port.js';
 
 export interface HubEvents {
   joined?(name: string): void;
@@ -25,9 +25,14 @@ export class Hub implements HubPort {
   /** Deliveries made (one per receiver per frame), for benchmarks and logs. */
   deliveries = 0;
 
-  /** With a `log`, every message to all is kept in its store before it is delivered. */
-  constructor(private readonly historySize: number = LIMITS.history, private readonly events: HubEvents = {}, private readonly log?: HistoryLog) {
-    if (log && historySize > 0) this.recent.push(...log.store.page(historySize));
+  /** With a `log`, every message to all is kept in its store before it is delivered; `load()` reads the newest. */
+  constructor(private readonly historySize: number = LIMITS.history, private readonly events: HubEvents = {}, private readonly log?: HistoryLog) {}
+
+  /** Reads the newest messages from the store, for the replay at login: awaited before the server listens. */
+  async load(): Promise<void> {
+    if (!this.log || this.historySize <= 0) return;
+    const lines = await this.log.store.page(this.historySize);
+    this.recent.splice(0, this.recent.length, ...lines);
   }
 
   get size(): number { return this.members.size; }
@@ -113,10 +118,14 @@ export class Hub implements HubPort {
 
   history(): ChatLine[] { return fitting(this.recent); }
 
-  historyPage(limit: number, before?: number): ChatLine[] | null {
+  /** A page of older history from the store (null: it cannot be read now); a promise when the store's page is. */
+  historyPage(limit: number, before?: number): ChatLine[] | null | Promise<ChatLine[] | null> {
     if (limit <= 0) return [];
     if (!this.log) return fitting(this.recent.filter((l) => before === undefined || l.id < before).slice(-limit));
-    try { return fitting(this.log.store.page(limit, before)); } catch { return null; }
+    try {
+      const page = this.log.store.page(limit, before);
+      return isPromise(page) ? page.then(fitting, () => null) : fitting(page);
+    } catch { return null; }
   }
 
   /** Sends one frame to everyone online. */

@@ -99,6 +99,7 @@ export class MessengerServer implements ConnectionHost {
 
   async start(): Promise<void> {
     if (this.hub instanceof ClusterHub) await this.hub.start();
+    else await this.hub.load();
     await this.transfers.start();
     await new Promise<void>((resolve, reject) => {
       this.server.once('error', reject);
@@ -234,6 +235,6 @@ export class MessengerServer implements ConnectionHost {
     for (const c of this.conns) c.socket.destroy();
     for (const s of this.sniffing) s.destroy();
     if (this.hub instanceof ClusterHub) await this.hub.stop();
-    this.keeper?.stop();
+    await this.keeper?.stop();
   }
 }

@@ -18,7 +18,7 @@ import { encodeFrame } from '../../machines/frame-codec.js';
 import { LIMITS } from '../../machines/limits.js';
 import { nameKey } from '../../machines/nickname.js';
 import type { HubPort, Member } from '../../machines/session.machine.js';
-import { TIMING } from '../../machines/timing.js';
+import { TIMING, type Timing } from '../../machines/timing.js';
 import { every, type Clock } from '../clock.js';
 import { fitting, Hub, type HubEvents } from '../hub.js';
 import type { Logger } from '../logger.js';
@@ -46,7 +46,7 @@ export interface ClusterHubOptions {
   log: Logger;
   historySize?: number;
   events?: HubEvents;
-  timing?: Partial<Pick<typeof TIMING, 'clusterHeartbeatMs' | 'clusterNodeDeadMs' | 'clusterRequestMs' | 'clusterOpMs'>>;
+  timing?: Partial<Pick<Timing, 'clusterHeartbeatMs' | 'clusterNodeDeadMs' | 'clusterRequestMs' | 'clusterOpMs'>>;
 }
 
 /** Someone online here who can be made to leave (a name lost to another node while this one was cut off). */
@@ -59,7 +59,7 @@ export class ClusterHub implements HubPort {
   private readonly claims: NameClaims;
   private readonly s: Subjects;
   private readonly node: string;
-  private readonly t: typeof TIMING;
+  private readonly t: Timing;
   private readonly subs: Subscription[] = [];
   private follower: { stop(): void } | null = null;
   private stopTimer: (() => void) | null = null;

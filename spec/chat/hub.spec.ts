@@ -96,14 +96,14 @@ describe('hub', () => {
     expect(hub.history()).to.have.length(3);
   });
 
-  it('history and its pages stay under MAX_HISTORY_FRAME_BYTES, the newest lines kept', () => {
+  it('history and its pages stay under MAX_HISTORY_FRAME_BYTES, the newest lines kept', async () => {
     const hub = new Hub(100);
     for (let i = 0; i < 100; i++) hub.sayAll('a', `${i} ${'\u0001'.repeat(3990)}`, i); // 6 bytes a character in JSON
     const h = hub.history();
     expect(h.length).to.be.within(5, 10);
     expect(h.at(-1)!.text.startsWith('99 ')).to.equal(true);
     expect(encodeFrame({ type: 'history', messages: h }).length).to.be.at.most(MAX_HISTORY_FRAME_BYTES);
-    const page = hub.historyPage(500, h[0]!.id)!;
+    const page = (await hub.historyPage(500, h[0]!.id))!;
     expect(page.at(-1)!.id).to.equal(h[0]!.id! - 1);
     expect(encodeFrame({ type: 'history', messages: page }).length).to.be.at.most(MAX_HISTORY_FRAME_BYTES);
   });
