@@ -106,4 +106,33 @@ describe('cluster: one chat across nodes (real NATS JetStream)', function () {
     expect(p1.messages).to.deep.equal(p2.messages);
     expect((p1.messages as Array<{ text: string }>).map((m) => m.text)).to.deep.equal(['line 1', 'line 2']);
   });
+
+  it('accounts are shared: registered on one node, a login elsewhere needs the password; kept messages follow the user to any node', async () => {
+    const cheap = { scryptCost: { N: 1 << 10, r: 8, p: 1 } };
+    const a = await startNode(scope, prefix, 'n1', cheap);
+    const b = await startNode(scope, prefix, 'n2', cheap);
+    const carol = await on(a, 'carol');
+    carol.send({ type: 'register', password: 'secret' });
+    await carol.waitForType('registered', () => true, 8000);
+    carol.send({ type: 'bye' });
+    for (let i = 0; i < 100 && b.server.hub.isTaken('carol'); i++) await new Promise((r) => setTimeout(r, 50));
+    expect(b.server.hub.isTaken('carol'), 'n2 heard that carol left').to.equal(false);
+    const dave = await on(b, 'dave');
+    // an offline registered nickname: dave's message is kept for carol
+    dave.send({ type: 'tell', to: 'carol', text: 'while you were away' });
+    const echo = await dave.waitForType('message', (f) => f.to === 'carol', 8000);
+    expect(echo.text).to.equal('while you were away');
+    const impostor = await scope.raw(b.port, 'impostor');
+    impostor.send({ type: 'hello', v: 1, name: 'carol' });
+    expect((await impostor.waitError(5000)).code).to.equal('name-registered');
+    const wrong = await scope.raw(b.port, 'wrong');
+    wrong.send({ type: 'hello', v: 1, name: 'carol', password: 'nope' });
+    expect((await wrong.waitError(8000)).code).to.equal('auth-failed');
+    const back = await scope.raw(b.port, 'carol again');
+    back.send({ type: 'hello', v: 1, name: 'carol', password: 'secret' });
+    await back.waitForType('welcome', () => true, 8000);
+    const h = await back.waitForType('history', () => true, 5000);
+    const kept = (h.messages as Array<{ from: string; to?: string; text: string }>).filter((m) => m.to).map(({ from, to, text }) => ({ from, to, text }));
+    expect(kept).to.deep.equal([{ from: 'dave', to: 'carol', text: 'while you were away' }]);
+  });
 });
