@@ -49,6 +49,8 @@ export interface ClusterHubOptions {
   timing?: Partial<Pick<Timing, 'clusterHeartbeatMs' | 'clusterNodeDeadMs' | 'clusterRequestMs' | 'clusterOpMs'>>;
 }
 
+interface SenderOrder { kept: Promise<number>; block: Promise<void> | null }
+
 /** Someone online here who can be made to leave (a name lost to another node while this one was cut off). */
 export interface Evictable extends Member { evict?(reason: string): void }
 
@@ -66,8 +68,8 @@ export class ClusterHub implements HubPort {
   /** The id of the newest message to all delivered here, and deliveries waiting for an id to arrive. */
   private followed = 0;
   private waiting: Array<{ after: number; run: () => void; until: number }> = [];
-  /** The id of this node's newest message to all kept by the store (a promise while one is being written). */
-  private lastKept: Promise<number> = Promise.resolve(0);
+  /** Each local sender's order (see orderOf); forgotten when the sender leaves. */
+  private readonly order = new Map<string, SenderOrder>();
   private connected = true;
   private closed = false;
   /** When this node last beat: a longer gap than the dead time (a stalled process) means others gave it up. */
@@ -144,39 +146,54 @@ export class ClusterHub implements HubPort {
   leave(name: string, reason: string): void {
     if (!this.local.memberOf(name)) return;
     this.local.leave(name, reason);
+    this.order.delete(nameKey(name));
     this.publish({ op: 'leave', node: this.node, name, reason });
     void this.claims.release(name);
   }
 
   sayAll(from: string, text: string, ts: number): void {
-    const kept = this.lastKept.then(async (before) => {
-      try {
-        const [line] = await bounded(Promise.resolve(this.o.history.append([{ from, text, ts }])), this.t.clusterOpMs, 'message kept');
-        return line?.id ?? before;
-      } catch (e) {
-        this.refuse(from, 'say', `not sent: the cluster cannot keep messages now (${(e as Error).message})`);
-        return before;
-      }
-    });
-    this.lastKept = kept;
+    const o = this.orderOf(from);
+    const append = () => bounded(Promise.resolve(this.o.history.append([{ from, text, ts }])), this.t.clusterOpMs, 'message kept').then(
+      ([line]) => line?.id ?? 0,
+      (e: Error) => { this.refuse(from, 'say', `not sent: the cluster cannot keep messages now (${e.message})`); return 0; },
+    );
+    // published at once, back to back on the one connection (the stream keeps this order), unless a private message
+    // of the same sender is still on its way: then after it
+    const kept = o.block ? o.block.then(append) : append();
+    o.kept = Promise.all([o.kept, kept]).then(([a, b]) => Math.max(a, b));
   }
 
   tell(from: string, to: string, text: string, ts: number): boolean {
     const remote = this.local.memberOf(to) ? null : this.table.user(to);
     if (!this.local.memberOf(to) && !remote) return false;
-    // behind this node's messages to all still being kept, so that the sender's messages keep their order
-    void this.lastKept.then((after) => {
+    const o = this.orderOf(from);
+    // after the sender's messages to all before it are kept (`after`: the newest of their ids), and before the
+    // sender's next ones are published: one sender's messages keep their order for every receiver
+    const done = Promise.all([o.kept, o.block]).then(([after]) => new Promise<void>((resolve) => {
       if (!remote) {
         // a message to oneself is delivered once: the delivery is its echo
-        this.deliverTell(from, to, text, ts, after, (reply) => { if (!reply.ok || nameKey(reply.to) !== nameKey(from)) this.echoTell(from, reply, text, ts, to); });
+        this.deliverTell(from, to, text, ts, after, (reply) => {
+          if (!reply.ok || nameKey(reply.to) !== nameKey(from)) this.echoTell(from, reply, text, ts, to);
+          resolve();
+        });
         return;
       }
       this.o.nc.request(this.s.tell(remote.node), encode({ from, to, text, ts, after }), { timeout: this.t.clusterRequestMs }).then(
-        (m) => this.echoTell(from, decodeTellReply(m.data) ?? { ok: false }, text, ts, to),
-        () => this.refuse(from, 'tell', `not delivered: the server of ${to} did not answer`),
+        (m) => { this.echoTell(from, decodeTellReply(m.data) ?? { ok: false }, text, ts, to); resolve(); },
+        () => { this.refuse(from, 'tell', `not delivered: the server of ${to} did not answer`); resolve(); },
       );
-    });
+    }));
+    o.block = done;
+    void done.then(() => { if (o.block === done) o.block = null; });
     return true;
+  }
+
+  /** One sender's order: the newest id of its kept messages to all, and the private message still on its way. */
+  private orderOf(name: string): SenderOrder {
+    const key = nameKey(name);
+    let o = this.order.get(key);
+    if (!o) this.order.set(key, (o = { kept: Promise.resolve(0), block: null }));
+    return o;
   }
 
   names(): string[] { return [...this.local.names(), ...this.table.names()]; }
