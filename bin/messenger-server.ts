@@ -129,7 +129,7 @@ async function main(): Promise<void> {
     if (values.cluster !== undefined) {
       if (values['no-store']) throw new CliError('--cluster keeps its state in the cluster: drop --no-store');
       try { clusterArgs = parseClusterArgs(values.cluster as string, values.node as string | undefined, values['cluster-prefix'] as string | undefined); }
-      catch (e) { throw new CliError((e as Error).message); }
+      catch (e) { throw e instanceof CliError ? e : new CliError((e as Error).message); }
     } else if (values.node !== undefined || values['cluster-prefix'] !== undefined) throw new CliError('--node and --cluster-prefix go with --cluster');
     const retention = days === undefined ? { maxCount } : { maxCount, maxAgeMs: days * 86_400_000 };
     let store: Store | undefined;

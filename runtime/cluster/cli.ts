@@ -1,23 +1,19 @@
 // `--cluster nats://HOST:PORT[,nats://...]`, `--node NAME`, `--cluster-prefix P`: parsed and checked here so the
-// server's bin says what is wrong before it connects anywhere.
+// server's bin says what is wrong before it connects anywhere. The servers and the prefix are read as the store's
+// own parsing reads them (runtime/store/open-store.ts: `messenger-server account --cluster` takes the same values).
 import os from 'node:os';
+import { CliError } from '../cli-args.js';
+import { parseClusterPrefix, parseClusterServers } from '../store/open-store.js';
+import { DEFAULT_CLUSTER_PREFIX } from '../store/jetstream/jetstream-store.js';
 import { TOKEN } from './subjects.js';
 
 export interface ClusterArgs { servers: string[]; node: string; prefix: string }
 
-export const DEFAULT_PREFIX = 'MESSENGER';
+export const DEFAULT_PREFIX = DEFAULT_CLUSTER_PREFIX;
 
 export function parseClusterArgs(cluster: string, node: string | undefined, prefix: string | undefined): ClusterArgs {
-  const servers = cluster.split(',').map((s) => s.trim()).filter(Boolean);
-  if (!servers.length) throw new Error('--cluster needs at least one nats://HOST:PORT');
-  for (const s of servers) {
-    let u: URL;
-    try { u = new URL(s.includes('://') ? s : `nats://${s}`); } catch { throw new Error(`--cluster: "${s}" is not nats://HOST:PORT`); }
-    if (u.protocol !== 'nats:' && u.protocol !== 'tls:') throw new Error(`--cluster: "${s}" is not nats://HOST:PORT`);
-  }
+  const servers = parseClusterServers(cluster);
   const name = node ?? `${os.hostname().replace(/[^A-Za-z0-9_-]/g, '-').slice(0, 40)}-${process.pid}`;
-  if (!TOKEN.test(name)) throw new Error(`--node: "${name}" must be 1 to 64 letters, digits, "-" or "_"`);
-  const p = prefix ?? DEFAULT_PREFIX;
-  if (!/^[A-Za-z0-9_-]{1,32}$/.test(p)) throw new Error(`--cluster-prefix: "${p}" must be 1 to 32 letters, digits, "-" or "_"`);
-  return { servers, node: name, prefix: p };
+  if (!TOKEN.test(name)) throw new CliError(`--node: "${name}" must be 1 to 64 letters, digits, "-" or "_"`);
+  return { servers, node: name, prefix: prefix === undefined ? DEFAULT_PREFIX : parseClusterPrefix(prefix) };
 }
