@@ -133,7 +133,8 @@ export class ClientRuntime extends EventEmitter<{ event: [ClientEvent] }> implem
       id: 'client',
       input: {
         port: this, name: opts.name, reconnect: opts.reconnect, timing: opts.timing, retryAfterShutdown: opts.retryAfterShutdown,
-        servers: n, maxAttempts: opts.reconnectTries ?? (n > 1 ? LIMITS.reconnectRounds * n : Infinity), random: Math.random,
+        // with one server, as before several could be given: unbounded, no jitter; with several, bounded, jittered
+        servers: n, maxAttempts: opts.reconnectTries ?? (n > 1 ? LIMITS.reconnectRounds * n : Infinity), ...(n > 1 ? { random: Math.random } : {}),
       },
       clock: this.clock,
       inspect: opts.inspect?.('client'),
