@@ -33,7 +33,8 @@ export interface ClientContext {
   everOnline: boolean;
   /** The server said bye: its decision to end this session is final (but see retryAfterShutdown). */
   toldBye: boolean;
-  /** A bye for a server shutdown is followed by reconnect attempts (a person waiting for a restart), not an end. */
+  /** A bye for a server shutdown is followed by reconnect attempts (a person waiting for a restart), not an end
+   *  (with several servers it always is: the client moves to another). */
   retryAfterShutdown: boolean;
   /** How many servers the client was given, and the one the current (or next) attempt goes to. */
   hostCount: number;
@@ -101,10 +102,10 @@ export const clientMachine = setup({
     refusedForName: ({ context }) => isErrorCode(context.reason) && NAME_REFUSAL_CODES.has(context.reason),
     isServerBye: ({ event }) => event.type === 'frame' && event.frame.type === 'bye',
     // a first connection that fails ends the client, unless there are other servers to try; a lost one is retried
-    // (after a bye only for a shutdown, when asked to), up to maxAttempts in a row
+    // (after a bye only for a shutdown, when asked to or when there are other servers), up to maxAttempts in a row
     shouldRetry: ({ context, event }) => !(event.type === 'socket.closed' && event.final) && context.reconnect
       && context.attempts < context.maxAttempts && (context.everOnline || context.attempts > 0 || context.hostCount > 1)
-      && (!context.toldBye || (context.retryAfterShutdown && context.reason === 'server-shutdown') || context.attempts > 0),
+      && (!context.toldBye || ((context.retryAfterShutdown || context.hostCount > 1) && context.reason === 'server-shutdown') || context.attempts > 0),
     // coming back, the name is still taken: the old session is not yet noticed as gone (a dead cluster node's users
     // leave within seconds; a server that missed our socket closing holds it up to its idle timeout): retried a while
     nameTakenOnReturn: ({ context, event }) => event.type === 'frame' && event.frame.type === 'error' && event.frame.code === 'name-taken'

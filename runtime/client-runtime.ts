@@ -43,6 +43,8 @@ export interface Ran {
   reply?: Promise<Reply | null>;
 }
 
+export interface Keepalive { pingAfterMs: number; silentMs: number; tickMs: number }
+
 /** One server a client may connect to. */
 export interface ServerAddress { host: string; port: number }
 
@@ -64,6 +66,9 @@ export interface ClientOptions {
   retryAfterShutdown?: boolean;
   /** Handshake deadline, close grace and reconnect backoff (defaults in machines/timing.ts). */
   timing?: Partial<ClientTiming>;
+  /** The keepalive: ping a server silent `pingAfterMs`, count the connection lost after `silentMs`, checked every
+   *  `tickMs` (defaults TIMING.clientPingAfterMs, serverSilentMs, clientKeepaliveTickMs). */
+  keepalive?: Partial<Keepalive>;
   /** Where time comes from (tests move a WarpClock by hand). */
   clock?: Clock;
   download?: Partial<DownloadsOptions>;
@@ -110,6 +115,7 @@ export class ClientRuntime extends EventEmitter<{ event: [ClientEvent] }> implem
   private lastHeard = 0;
   private pinged = false;
   private keepaliveTimer: unknown = null;
+  private readonly keepalive: Keepalive;
 
   constructor(readonly opts: ClientOptions) {
     super();
@@ -119,6 +125,7 @@ export class ClientRuntime extends EventEmitter<{ event: [ClientEvent] }> implem
     this.tlsOptions = opts.tls === false ? null : opts.tls ?? { knownHosts: KnownHosts.in(messengerHome()) };
     this.servers = opts.servers?.length ? opts.servers.map((s) => ({ ...s })) : [{ host: opts.host, port: opts.port }];
     const n = this.servers.length;
+    this.keepalive = { pingAfterMs: TIMING.clientPingAfterMs, silentMs: TIMING.serverSilentMs, tickMs: TIMING.clientKeepaliveTickMs, ...opts.keepalive };
     this.downloads = new Downloads(
       { host: opts.host, dir: opts.downloadsDir, yes: opts.yes, inspect: opts.inspect, clock: this.clock, ...opts.download },
       {
@@ -318,14 +325,14 @@ export class ClientRuntime extends EventEmitter<{ event: [ClientEvent] }> implem
       const s = this.socket;
       if (!s || !this.welcomed) return;
       const silent = this.clock.now() - this.lastHeard;
-      if (silent >= TIMING.serverSilentMs) {
+      if (silent >= this.keepalive.silentMs) {
         this.lostKeepalive = `keepalive lost: nothing heard from ${this.server} for ${Math.round(silent / 1000)}s`;
         s.destroy();
         return;
       }
-      if (silent >= TIMING.clientPingAfterMs && !this.pinged) { this.pinged = true; this.send({ type: 'ping' }); }
+      if (silent >= this.keepalive.pingAfterMs && !this.pinged) { this.pinged = true; this.send({ type: 'ping' }); }
       this.armKeepalive();
-    }, TIMING.clientKeepaliveTickMs);
+    }, this.keepalive.tickMs);
   }
 
   private stopKeepalive(): void {
