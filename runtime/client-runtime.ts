@@ -131,7 +131,7 @@ export class ClientRuntime extends EventEmitter<{ event: [ClientEvent] }> implem
       {
         send: (f) => this.sendFrame(f),
         emit: (e) => this.emitEvent(e),
-        serverAddress: () => this.socket?.remoteAddress ?? opts.host,
+        serverAddress: () => this.socket?.remoteAddress ?? this.servers[this.current]!.host,
         tlsSocket: () => this.tlsSocket,
         userName: () => this.name,
       },
