@@ -20,7 +20,7 @@ import { checkSharedName } from '../../machines/file-name.js';
 import type { ClientFrame, FileEntry } from '../../machines/frames.js';
 import { LIMITS } from '../../machines/limits.js';
 import { isIpLiteral } from '../../machines/offer.js';
-import { TIMING } from '../../machines/timing.js';
+import { TIMING, type Timing } from '../../machines/timing.js';
 import type { Catalogue } from '../catalogue.js';
 import { every, type Clock } from '../clock.js';
 import type { Connection } from '../connection.js';
@@ -44,7 +44,7 @@ export interface ClusterFilesOptions {
   log: Logger;
   /** The address clients send this node's datagrams to (default: the UDP pool's host, unless a wildcard). */
   udpHost?: string;
-  timing?: Partial<Pick<typeof TIMING, 'clusterHeartbeatMs' | 'clusterNodeDeadMs' | 'clusterRequestMs' | 'clusterCatalogueScanMs'>>;
+  timing?: Partial<Pick<Timing, 'clusterHeartbeatMs' | 'clusterNodeDeadMs' | 'clusterRequestMs' | 'clusterCatalogueScanMs'>>;
 }
 
 type ControlFrame = Extract<ClientFrame, { type: 'get' | 'consent' | 'stop' }>;
@@ -58,7 +58,7 @@ export class ClusterFiles {
   readonly served: ServedDownloads;
   readonly forwarded: ForwardedDownloads;
   private readonly s: Subjects;
-  private readonly t: typeof TIMING;
+  private readonly t: Timing;
   private readonly run = crypto.randomBytes(8).toString('hex');
   private readonly udpHost: string | undefined;
   private rev = 0;
