@@ -21,6 +21,9 @@ export interface TransfersOptions extends ServerTransferSettings {
   ports: [number, number];
   /** Ports named to clients instead of the pool's own (port forwarding, the link emulator). */
   advertisePorts?: [number, number];
+  /** In a cluster: the IP address other nodes' clients send this node's datagrams to (default `host`, unless it is
+   *  a wildcard; then the address each client reached). */
+  advertiseHost?: string;
   maxPerSession: number;
   /** Every transfer timer, deadline and timestamp reads this clock (default the system clock). */
   clock?: Clock;

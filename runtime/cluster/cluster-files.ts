@@ -42,7 +42,8 @@ export interface ClusterFilesOptions {
   transfers: TransfersHost;
   clock: Clock;
   log: Logger;
-  /** The address clients send this node's datagrams to (default: the UDP pool's host, unless a wildcard). */
+  /** The address clients send this node's datagrams to (default: the transfers' advertiseHost, else the UDP
+   *  pool's host unless a wildcard). */
   udpHost?: string;
   timing?: Partial<Pick<Timing, 'clusterHeartbeatMs' | 'clusterNodeDeadMs' | 'clusterRequestMs' | 'clusterCatalogueScanMs'>>;
 }
@@ -78,7 +79,7 @@ export class ClusterFiles {
     this.s = subjects(o.prefix);
     this.t = { ...TIMING, ...o.timing };
     this.union = new FileUnion(o.node, this.t.clusterNodeDeadMs);
-    const h = o.udpHost ?? o.transfers.opts.host;
+    const h = o.udpHost ?? o.transfers.opts.advertiseHost ?? o.transfers.opts.host;
     this.udpHost = isIpLiteral(h) && h !== '0.0.0.0' && h !== '::' ? h : undefined;
     this.served = new ServedDownloads({ nc: o.nc, s: this.s, prefix: o.prefix, node: o.node, keys: this.keys, transfers: o.transfers, log: o.log });
     this.forwarded = new ForwardedDownloads({ nc: o.nc, s: this.s, prefix: o.prefix, node: o.node, log: o.log, requestMs: this.t.clusterRequestMs });

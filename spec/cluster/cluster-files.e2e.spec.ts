@@ -8,7 +8,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { finishedText } from '../../runtime/finished-text.js';
 import { nextUdpPorts } from '../helpers/ports.js';
-import type { ChildRun, Json } from '../helpers/proc.js';
+import { ROOT, type ChildRun, type Json } from '../helpers/proc.js';
 import { Scope } from '../helpers/scope.js';
 import { content, sha256 } from '../transfer/harness.js';
 import { BROKER, uniquePrefix, wipe } from './nodes.js';
@@ -69,6 +69,13 @@ describe('cluster files (real processes, real NATS)', function () {
     expect(fin.lastByte).to.equal(movie[movie.length - 1]);
     expect(fin.text).to.equal(finishedText(fin as unknown as Parameters<typeof finishedText>[0]));
     expect(String(fin.text)).to.match(new RegExp(`^User alice downloaded 100% out of file\\. Last byte is: ${movie[movie.length - 1]}\\. `));
+  });
+
+  it('--udp-advertise-host takes only an IP address', async () => {
+    const { spawnSync } = await import('node:child_process');
+    const r = spawnSync(process.execPath, ['--import', 'tsx', 'bin/messenger-server.ts', '--udp-advertise-host', 'example.com'], { cwd: ROOT, encoding: 'utf8', timeout: 20000 });
+    expect(r.status).to.equal(2);
+    expect(r.stderr).to.include('--udp-advertise-host: "example.com" is not an IPv4 or IPv6 address');
   });
 
   it('the serving node killed with SIGKILL mid-download: the download fails cleanly; /get resumes it from another holder', async () => {

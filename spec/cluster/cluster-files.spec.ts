@@ -155,6 +155,27 @@ describe('cluster: one file list, downloads served by the node that holds the fi
     expect(n2.server.transfers.stats.started).to.equal(0);
   });
 
+  it('three nodes: one list of three folders; clients on n1 and n3 download from the two others at once', async () => {
+    const data = [content(400_000, 91), content(300_001, 92), content(500_002, 93)];
+    const nodes: TestNode[] = [];
+    for (let i = 0; i < 3; i++) {
+      nodes.push(await startNode(scope, prefix, `n${i + 1}`, { files: { [`f${i + 1}.bin`]: data[i]! }, transfers: { ports: await nextUdpPorts(3) } }));
+    }
+    await waitUntil(() => nodes.every((n, i) => [1, 2, 3].filter((k) => k !== i + 1).every((k) => n.server.clusterFiles!.union.holder(`f${k}.bin`) !== null)), 10000, 'every catalogue everywhere');
+    const [c1, c3] = [await scope.online(nodes[0]!.port, 'one', { yes: true }), await scope.online(nodes[2]!.port, 'three', { yes: true })];
+    const since = c1.mark();
+    c1.command('/files');
+    expect((await c1.waitForType('files', () => true, { since, ms: 5000 })).files.map((f) => f.name)).to.deep.equal(['f1.bin', 'f2.bin', 'f3.bin']);
+    const got = async (c: TestClient, k: number) => {
+      const at = c.mark();
+      c.command(`/get f${k}.bin`);
+      return expectIntact(await waitEnding(c, `f${k}.bin`, at, 30000), data[k - 1]!);
+    };
+    await Promise.all([got(c1, 2), got(c1, 3), got(c3, 1), got(c3, 2)]);
+    expect(nodes.map((n) => n.server.transfers.stats.finished)).to.deep.equal([1, 2, 1]);
+    await poolsFull(...nodes);
+  });
+
   it('the holder cut off mid-transfer: the download fails cleanly, its partial copy kept and resumable', async () => {
     const [n1, n2] = await twoNodes();
     const c = await scope.online(n1.port, 'dave');
@@ -170,6 +191,8 @@ describe('cluster: one file list, downloads served by the node that holds the fi
     // n1 no longer lists n2's files, and a get for them is refused at once rather than hanging
     expect(n1.server.clusterFiles!.union.holder('movie.bin')).to.equal(null);
     expect(n1.server.clusterFiles!.forwarded.active).to.equal(0);
+    // and n2, hearing nobody, gives the client's node up too: the paused download ends, its port returns
+    await poolsFull(n2);
   });
 
   it('the client\'s node gone mid-transfer: the holder ends the download and frees its port', async () => {
