@@ -90,6 +90,9 @@ export class ClusterFiles {
 
   async start(): Promise<void> {
     const { nc } = this.o;
+    if (this.udpHost === undefined) {
+      this.o.log.warn({ udp: this.o.transfers.opts.host }, 'cluster: no definite address for this node\'s datagrams (--udp-advertise-host): clients of other nodes send them to the address of their own node, which works only when the nodes share it');
+    }
     const now = () => this.o.clock.now();
     this.subs.push(nc.subscribe(this.s.catalogue, { callback: (_e, m) => { const a = decodeCatalogue(m.data); if (a) this.union.announced(a, now()); } }));
     this.subs.push(nc.subscribe(this.s.catalogueRequest, { callback: (_e, m) => { const r = decodeCatalogueRequest(m.data); if (r && r.from !== this.o.node && (!r.node || r.node === this.o.node)) this.announce(); } }));

@@ -195,6 +195,18 @@ describe('cluster: one file list, downloads served by the node that holds the fi
     await poolsFull(n2);
   });
 
+  it('the holder shut down mid-transfer: the client is told at once, its partial copy kept', async () => {
+    const [n1, n2] = await twoNodes();
+    const c = await scope.online(n1.port, 'fay');
+    const asked = await askedOnGet(c, 'movie.bin');
+    await n2.stop();
+    const end = await waitEnding(c, 'movie.bin', asked.since, 5000) as ClientEvent;
+    expect(end).to.include({ type: 'error', code: 'transfer-failed', file: 'movie.bin' });
+    expect((end as { message: string }).message).to.match(/stopped serving/);
+    expect(readPartial(c.rt.opts.downloadsDir, 'movie.bin')!.received).to.equal(Math.floor(moviePart.length / 2));
+    expect(n1.server.clusterFiles!.forwarded.active).to.equal(0);
+  });
+
   it('the client\'s node gone mid-transfer: the holder ends the download and frees its port', async () => {
     const [n1, n2] = await twoNodes();
     const c = await scope.online(n1.port, 'erin');
