@@ -19,6 +19,7 @@ import { DEFAULT_PREFIX, parseClusterArgs, type ClusterArgs } from '../runtime/c
 import { openNames } from '../runtime/cluster/names-bucket.js';
 import { SqliteStore } from '../runtime/store/sqlite/sqlite-store.js';
 import { loadIdentity, loadOrMakeIdentity, TlsIdentityError, type TlsIdentity } from '../runtime/tls/identity.js';
+import { isIpLiteral } from '../machines/offer.js';
 
 const USAGE = `Usage: messenger-server [options]
        messenger-server account add NAME | remove NAME | list [--data DIR] [--password-file FILE]
@@ -42,6 +43,8 @@ Options:
   --no-tls                    plain NDJSON instead of TLS 1.3 (for debugging with nc; clients need --no-tls too)
   --udp-ports A-B             UDP port pool for downloads (default 55000-55015)
   --udp-advertise-ports A-B   ports named to clients instead of the pool's own (port forwarding, messenger-link)
+  --udp-advertise-host IP     in a cluster: the address clients of other nodes send this node's datagrams to
+                              (default --host, unless it is a wildcard: then the address each client reached)
   --halfway FRACTION          where a download pauses for consent: 0.5 or 50% (default 0.5; 0 turns it off)
   --chunk BYTES               UDP payload per datagram (default 60k on loopback, 1200 otherwise; at most 65000)
   --cc NAME                   congestion control: bbr, cubic or newreno (default bbr)
@@ -82,7 +85,7 @@ async function main(): Promise<void> {
         data: { type: 'string' }, history: { type: 'string' }, 'history-max': { type: 'string' }, 'history-days': { type: 'string' }, 'no-store': { type: 'boolean' },
         registration: { type: 'string' }, 'allow-insecure-auth': { type: 'boolean' },
         'tls-cert': { type: 'string' }, 'tls-key': { type: 'string' }, 'no-tls': { type: 'boolean' },
-        'udp-advertise-ports': { type: 'string' }, halfway: { type: 'string' }, chunk: { type: 'string' }, cc: { type: 'string' },
+        'udp-advertise-ports': { type: 'string' }, 'udp-advertise-host': { type: 'string' }, halfway: { type: 'string' }, chunk: { type: 'string' }, cc: { type: 'string' },
         'silent-timeout': { type: 'string' }, 'consent-timeout': { type: 'string' }, 'idle-timeout': { type: 'string' }, 'max-per-address': { type: 'string' },
         cluster: { type: 'string' }, node: { type: 'string' }, 'cluster-prefix': { type: 'string' },
         rate: { type: 'string' }, 'log-json': { type: 'boolean' }, 'log-level': { type: 'string' }, inspect: { type: 'string' },
@@ -103,6 +106,8 @@ async function main(): Promise<void> {
     const ports = parsePortRange((values['udp-ports'] as string | undefined) ?? '55000-55015', '--udp-ports');
     const adv = values['udp-advertise-ports'] ? parsePortRange(values['udp-advertise-ports'] as string, '--udp-advertise-ports') : undefined;
     if (adv && adv[1] - adv[0] !== ports[1] - ports[0]) throw new CliError('--udp-advertise-ports must be as long as --udp-ports');
+    const advHost = values['udp-advertise-host'] as string | undefined;
+    if (advHost !== undefined && !isIpLiteral(advHost)) throw new CliError(`--udp-advertise-host: "${advHost}" is not an IPv4 or IPv6 address`);
     const cc = ((values.cc as string | undefined) ?? 'bbr') as CongestionControlName;
     if (!['bbr', 'cubic', 'newreno'].includes(cc)) throw new CliError(`--cc: "${cc}" is not one of bbr, cubic, newreno`);
     const loopback = host === '127.0.0.1' || host === 'localhost' || host === '::1';
@@ -175,7 +180,7 @@ async function main(): Promise<void> {
         },
       },
       transfers: {
-        host, ports, advertisePorts: adv,
+        host, ports, advertisePorts: adv, ...(advHost !== undefined ? { advertiseHost: advHost } : {}),
         halfway: values.halfway !== undefined ? parseFraction(values.halfway as string, '--halfway') : 0.5,
         chunk, cc,
         silentMs: values['silent-timeout'] ? parseMs(values['silent-timeout'] as string, '--silent-timeout') : TIMING.senderSilentMs,

@@ -79,6 +79,8 @@ export const TIMING = {
   clusterRequestMs: 3_000,
   /** A broker operation (a name claim, a message kept) fails after this long. */
   clusterOpMs: 5_000,
+  /** A node looks at its shared folder this often (besides watching it), and announces its catalogue if it changed. */
+  clusterCatalogueScanMs: 10_000,
 } as const;
 
 export type Timing = { -readonly [K in keyof typeof TIMING]: number };

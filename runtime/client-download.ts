@@ -93,7 +93,9 @@ export class ClientDownload implements ReceiverIO {
     const now = this.clock.now();
     this.startedAt = now;
     this.core = new ReceiverCore({ size: offer.size, startOffset: resume ? offer.offset : 0, window: host.opts.window, now });
-    const server = host.link.serverAddress();
+    // datagrams go to the address the TCP connection reached, unless the offer names another (a cluster node that
+    // serves the file for the node this client is connected to)
+    const server = offer.host ?? host.link.serverAddress();
     const socket = createTransferSocket(server);
     this.endpoint = new TransferEndpoint({
       socket, transferId: this.id, token: Buffer.from(offer.token, 'hex'), counters: this.counters, peerFrom: 'connected',

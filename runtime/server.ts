@@ -13,6 +13,7 @@ import { every, systemClock, type Clock } from './clock.js';
 import { Connection, type ConnectionHost } from './connection.js';
 import { Hub, type HubEvents } from './hub.js';
 import { ClusterHub, type ClusterHubOptions } from './cluster/cluster-hub.js';
+import { ClusterFiles } from './cluster/cluster-files.js';
 import type { Logger } from './logger.js';
 import { Accounts } from './accounts.js';
 import type { ScryptCost } from './password-hash.js';
@@ -60,6 +61,8 @@ export class MessengerServer implements ConnectionHost {
   readonly maxOutboxBytes: number;
   readonly catalogue: Catalogue;
   readonly transfers: TransfersHost;
+  /** In a cluster: the union of every node's files, and downloads served by the node holding the file. */
+  readonly clusterFiles: ClusterFiles | null;
   readonly inspect: ServerOptions['inspect'];
   private readonly server: net.Server;
   private readonly conns = new Set<Connection>();
@@ -92,6 +95,9 @@ export class MessengerServer implements ConnectionHost {
     if (opts.store) this.accounts = new Accounts(opts.store, this.keeper?.log, { now: () => this.clock.now(), cost: opts.scryptCost });
     this.catalogue = new Catalogue(opts.filesDir);
     this.transfers = new TransfersHost(this.catalogue, { inspect: opts.inspect, clock: this.clock, ...opts.transfers }, this.log);
+    this.clusterFiles = opts.cluster
+      ? new ClusterFiles({ nc: opts.cluster.nc, node: opts.cluster.node, prefix: opts.cluster.prefix, catalogue: this.catalogue, transfers: this.transfers, clock: this.clock, log: this.log, timing: opts.cluster.timing })
+      : null;
     this.secureContext = opts.tls ? tls.createSecureContext({ cert: opts.tls.cert, key: opts.tls.key, minVersion: 'TLSv1.3' }) : null;
     this.server = net.createServer({ noDelay: true }, (s) => this.accept(s));
     this.server.maxConnections = opts.maxConnections;
@@ -101,6 +107,7 @@ export class MessengerServer implements ConnectionHost {
     if (this.hub instanceof ClusterHub) await this.hub.start();
     else await this.hub.load();
     await this.transfers.start();
+    await this.clusterFiles?.start();
     await new Promise<void>((resolve, reject) => {
       this.server.once('error', reject);
       this.server.listen({ host: this.opts.host, port: this.opts.port, backlog: 4096 }, () => { this.server.off('error', reject); resolve(); });
@@ -202,19 +209,20 @@ export class MessengerServer implements ConnectionHost {
   }
 
   listFiles(conn: Connection): void {
-    this.catalogue.list().then(
+    (this.clusterFiles ? this.clusterFiles.list() : this.catalogue.list()).then(
       (files) => conn.send({ type: 'files', files }),
       () => conn.send({ type: 'error', code: 'io-error', message: 'cannot read the shared folder', re: 'files' }),
     );
   }
 
   transfer(conn: Connection, frame: Extract<ClientFrame, { type: 'get' | 'consent' | 'stop' }>, name: string): void {
-    this.transfers.handle(conn, frame, name);
+    if (this.clusterFiles) this.clusterFiles.handle(conn, frame, name);
+    else this.transfers.handle(conn, frame, name);
   }
 
   ended(conn: Connection, name: string | null, reason: string): void {
     this.log.info({ conn: conn.id, remote: conn.remote, name, reason }, 'disconnect');
-    if (name) this.transfers.sessionEnded(conn, reason);
+    if (name) { this.transfers.sessionEnded(conn, reason); this.clusterFiles?.sessionEnded(conn, reason); }
   }
 
   /** Tells every client, closes every connection and transfer, stops listening. */
@@ -224,6 +232,7 @@ export class MessengerServer implements ConnectionHost {
     this.server.close();
     for (const s of this.sniffing) s.destroy();
     for (const c of this.conns) c.actor.send({ type: 'shutdown', reason });
+    await this.clusterFiles?.stop();
     await this.transfers.stop();
     // each client has a grace period to read its bye and close; those that do not are cut off
     if (this.conns.size) {

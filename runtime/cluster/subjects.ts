@@ -15,6 +15,10 @@ export interface Subjects {
   transfer(node: string): string;
   /** A node's inbox for frames another node relays to its sessions. */
   relay(node: string): string;
+  /** Every node's shared-file catalogue (runtime/cluster/cluster-files.ts). */
+  readonly catalogue: string;
+  /** "Everyone announce your catalogue": sent by a node that starts or comes back. */
+  readonly catalogueRequest: string;
 }
 
 /** Node names and prefixes are NATS tokens: letters, digits, `-` and `_`. */
@@ -30,5 +34,7 @@ export function subjects(prefix: string): Subjects {
     tell: (node) => `${prefix}.node.${node}.tell`,
     transfer: (node) => `${prefix}.node.${node}.transfer`,
     relay: (node) => `${prefix}.node.${node}.relay`,
+    catalogue: `${prefix}.files`,
+    catalogueRequest: `${prefix}.files.request`,
   };
 }
