@@ -24,8 +24,10 @@ export function decodeLine(seq: number, data: Uint8Array): StoredLine {
 }
 
 /** The stream's limits for a retention rule (at least one message: 0 is "no limit" to JetStream). */
-function limits(rule: Retention): Pick<StreamConfig, 'max_msgs' | 'max_age'> {
-  return { max_msgs: Math.max(1, rule.maxCount), max_age: rule.maxAgeMs ? nanos(rule.maxAgeMs) : 0 };
+function limits(rule: Retention): Pick<StreamConfig, 'max_msgs' | 'max_age' | 'duplicate_window'> {
+  // the duplicate window (unused: appends are not retried) may not be longer than the age limit
+  const age = rule.maxAgeMs ? nanos(rule.maxAgeMs) : 0;
+  return { max_msgs: Math.max(1, rule.maxCount), max_age: age, duplicate_window: age ? Math.min(age, nanos(120_000)) : nanos(120_000) };
 }
 
 export class JetStreamHistory implements HistoryStore {
@@ -99,7 +101,7 @@ export class JetStreamHistory implements HistoryStore {
   }
 
   /** The broker applies the retention itself: this only brings the stream's limits to `rule` when it changed. */
-  prune(rule: Retention): number | Promise<number> {
+  prune(rule: Retention, _now?: number, _chunk?: number): number | Promise<number> {
     if (rule.maxCount === this.rule.maxCount && rule.maxAgeMs === this.rule.maxAgeMs) return 0;
     return this.broker.call('apply the retention', 'write', async () => {
       const info = await this.broker.jsm.streams.info(this.stream);

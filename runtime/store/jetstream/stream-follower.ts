@@ -87,11 +87,22 @@ export class StreamFollower {
           () => this.broker.js.consumers.get(this.opts.stream, { filter_subjects: this.opts.subject, ...from }));
         if (this.stopped) break;
         const messages = await this.broker.call('follow the store', 'unreachable',
-          () => consumer.consume({ max_messages: 512, callback: (m) => this.take(m) }));
+          () => consumer.consume({
+            max_messages: 512, idle_heartbeat: TIMING.followHeartbeatMs, expires: TIMING.followHeartbeatMs * 10, callback: (m) => this.take(m),
+          }));
         this.current = messages;
         fails = 0;
+        // the client recreates its ordered consumer after a broker restart but can then stall on what it thinks is
+        // still pending: start afresh from our own cursor instead
+        let recreated = false;
+        void (async () => {
+          for await (const st of messages.status()) {
+            if (st.type === 'ordered_consumer_recreated') { recreated = true; messages.stop(); break; }
+          }
+        })().catch(() => {});
         await messages.closed();
         this.current = null;
+        if (recreated && !this.stopped) continue;
         if (!this.stopped) this.opts.onTrouble?.('the consumer ended; following again');
       } catch (e) {
         this.current = null;
