@@ -5,12 +5,9 @@
 import { expect } from 'chai';
 import { LIMITS } from '../../machines/limits.js';
 import { JetStreamStore } from '../../runtime/store/jetstream/jetstream-store.js';
-import { openStore, parseClusterServers } from '../../runtime/store/open-store.js';
 import { StoreError, type StoredAccount, type StoredLine } from '../../runtime/store/port.js';
-import { SqliteStore } from '../../runtime/store/sqlite/sqlite-store.js';
 import { deletePrefix, PrivateNats, SHARED_NATS, uniquePrefix } from '../helpers/nats-broker.js';
 import { delay, waitUntil } from '../helpers/recorder.js';
-import { makeTempDir, removeDir } from '../helpers/tmp.js';
 
 const account = (name: string, created = 1): StoredAccount =>
   ({ name, hash: Buffer.from(`hash of ${name}`), salt: Buffer.from('salt'), cost: { N: 1024, r: 8, p: 1 }, created });
@@ -85,6 +82,24 @@ describe('JetStream store (clustered, on the real NATS)', function () {
       await s.history.append([line(4)]);
       await delay(200);
       expect(got.map((l) => [l.id, l.text])).to.deep.equal([[2, 'm1'], [3, 'm2'], [4, 'm3']]);
+    });
+
+    it('history: follow says which lines the retention dropped before it could deliver them, never skips silently', async () => {
+      const s = await open(uniquePrefix('g'), SHARED_NATS, { maxCount: 3 });
+      await s.history.append(Array.from({ length: 10 }, (_, i) => line(i)));
+      const got: number[] = [];
+      const gaps: string[] = [];
+      const f = s.history.follow(2, (l) => got.push(l.id), (p) => gaps.push(p));
+      await waitUntil(() => got.length === 3, 5000, 'what is kept');
+      f.stop();
+      expect(got).to.deep.equal([8, 9, 10]);
+      expect(gaps).to.deep.equal(['messages 3 to 7 were dropped by the retention before they could be delivered']);
+      const fromOldest: number[] = [];
+      const gaps0: string[] = [];
+      const f0 = s.history.follow(0, (l) => fromOldest.push(l.id), (p) => gaps0.push(p));
+      await waitUntil(() => fromOldest.length === 3, 5000, 'from the oldest kept');
+      f0.stop();
+      expect(gaps0, 'after 0 means from the oldest kept: no gap').to.deep.equal([]);
     });
 
     it('accounts: add once per key, get and list at once from the replica, setPassword, remove (with the mailbox)', async () => {
@@ -244,7 +259,7 @@ describe('JetStream store (clustered, on the real NATS)', function () {
       expect(await s.accounts.add('hal', account('Hal'))).to.equal(true);
       await s.offline.put('hal', { from: 'ida', to: 'Hal', text: 'kept', ts: 1 });
       // writes under way when the broker dies, and writes after
-      const during = s.history.append([line(3)]);
+      const during = outcome(s.history.append([line(3)]), bound * 4);
       await nats.kill('SIGKILL');
       const afterwards: Array<Promise<unknown>> = [
         Promise.resolve().then(() => s.history.append([line(4)])),
@@ -258,7 +273,7 @@ describe('JetStream store (clustered, on the real NATS)', function () {
         expect(o, 'settled').to.not.equal('pending');
         expect(o !== 'pending' && 'error' in o && o.error).to.be.instanceOf(StoreError);
       }
-      const d = await outcome(during, bound * 4);
+      const d = await during;
       expect(d, 'the write under way settled').to.not.equal('pending');
       if (d !== 'pending' && 'value' in d) acked.push(...d.value);
       const health = await s.check();
@@ -287,28 +302,6 @@ describe('JetStream store (clustered, on the real NATS)', function () {
       const fresh = await open(s.prefix, nats.url);
       expect(fresh.accounts.list().map((a) => a.name)).to.deep.equal(['Hal', 'Ivy']);
       await waitUntil(() => fresh.offline.count('hal') === 0, 5000, 'the take reached the broker');
-    });
-  });
-
-  describe('openStore', () => {
-    it('opens the SQLite store without cluster servers, the JetStream one with them', async () => {
-      const dir = makeTempDir('messenger-open-store-');
-      try {
-        const local = await openStore({ dataDir: dir });
-        expect(local).to.be.instanceOf(SqliteStore);
-        await local.close();
-        const prefix = uniquePrefix('s');
-        prefixes.push([SHARED_NATS, prefix]);
-        const clustered = await openStore({ dataDir: dir, cluster: [SHARED_NATS], prefix, retention: { maxCount: 10 } });
-        stores.push(clustered as JetStreamStore);
-        expect(clustered).to.be.instanceOf(JetStreamStore);
-        expect(await clustered.check()).to.deep.equal({ ok: true });
-      } finally { removeDir(dir); }
-    });
-
-    it('parses --cluster: nats://HOST:PORT, HOST:PORT or HOST, several with commas; refuses the rest', () => {
-      expect(parseClusterServers('nats://127.0.0.1:4222,localhost:5000,nats-1')).to.deep.equal(['nats://127.0.0.1:4222', 'nats://localhost:5000', 'nats://nats-1:4222']);
-      for (const bad of ['', 'a,,b', 'http://x:1', 'x:99999', 'x y']) expect(() => parseClusterServers(bad), bad).to.throw(/--cluster/);
     });
   });
 });
