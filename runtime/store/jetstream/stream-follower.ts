@@ -76,7 +76,8 @@ export class StreamFollower {
 
   private async run(): Promise<void> {
     let fails = 0;
-    while (!this.stopped) {
+    // a closed store ends every follower still running
+    while (!this.stopped && !this.broker.closed) {
       try {
         const { state } = await this.broker.call('follow the store', 'unreachable', () => this.broker.jsm.streams.info(this.opts.stream));
         if (state.messages === 0 || (this.next > 0 && this.next > state.last_seq)) this.markCaughtUp();
@@ -109,7 +110,7 @@ export class StreamFollower {
         if (this.stopped) break;
         this.opts.onTrouble?.((e as Error).message);
       }
-      if (this.stopped) break;
+      if (this.stopped || this.broker.closed) break;
       const wait = Math.min(TIMING.brokerBackoffMaxMs, TIMING.brokerBackoffBaseMs * 2 ** Math.min(fails++, 16));
       await new Promise<void>((resolve) => {
         const t = setTimeout(() => { this.wake = null; resolve(); }, wait);
