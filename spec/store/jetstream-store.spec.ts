@@ -57,6 +57,15 @@ describe('JetStream store (clustered, on the real NATS)', function () {
       expect(s.history.page(0)).to.deep.equal([]);
     });
 
+    it('history: an append the broker refuses (its stream gone) is a StoreError that says so, not a hang', async () => {
+      const s = await open(uniquePrefix('d'));
+      await s.history.append([line(0)]);
+      await deletePrefix(SHARED_NATS, s.prefix);
+      const e = await Promise.resolve(s.history.append([line(1), line(2)])).then(() => null, (err: unknown) => err);
+      expect(e).to.be.instanceOf(StoreError).with.property('kind', 'write');
+      expect((e as Error).message).to.match(/^cannot keep messages: JetStream did not take it \(503/);
+    });
+
     it('history: prune brings the stream to a new retention (the broker applies it), then answers 0 at once', async () => {
       const s = await open(uniquePrefix('p'), SHARED_NATS, { maxCount: 100 });
       await s.history.append(Array.from({ length: 20 }, (_, i) => line(i)));

@@ -62,9 +62,8 @@ export class JetStreamHistory implements HistoryStore {
     if (!lines.length) return [];
     const payloads = lines.map(encodeLine);
     return this.broker.call('keep messages', 'write', async () => {
-      // published back to back on one connection: the broker stores them in this order
-      const acks = await Promise.all(payloads.map((p) => this.broker.js.publish(this.subject, p, { timeout: this.broker.timeoutMs, expect: { streamName: this.stream } })));
-      return acks.map((a, i) => ({ id: a.seq, from: lines[i]!.from, text: lines[i]!.text, ts: lines[i]!.ts }));
+      const seqs = await this.broker.publishAll(this.subject, this.stream, payloads);
+      return seqs.map((seq, i) => ({ id: seq, from: lines[i]!.from, text: lines[i]!.text, ts: lines[i]!.ts }));
     });
   }
 
