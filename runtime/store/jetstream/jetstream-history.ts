@@ -90,11 +90,16 @@ export class JetStreamHistory implements HistoryStore {
       filter_subjects: this.subject, deliver_policy: DeliverPolicy.StartSequence, opt_start_seq: lo, inactive_threshold: nanos(this.broker.timeoutMs),
     });
     const out: StoredLine[] = [];
-    const messages = await consumer.fetch({ max_messages: hi - lo, expires: this.broker.timeoutMs });
-    for await (const m of messages) {
-      if (m.seq >= hi) break;
-      out.push(decodeLine(m.seq, m.data));
-      if (m.seq === hi - 1 || m.info.pending === 0) break;
+    try {
+      const messages = await consumer.fetch({ max_messages: hi - lo, expires: this.broker.timeoutMs });
+      for await (const m of messages) {
+        if (m.seq >= hi) break;
+        out.push(decodeLine(m.seq, m.data));
+        if (m.seq === hi - 1 || m.info.pending === 0) break;
+      }
+    } finally {
+      // it would go by itself after the inactive threshold; many pages at once should not pile them up
+      consumer.delete().catch(() => {});
     }
     return out;
   }
