@@ -13,8 +13,11 @@ import { systemClock } from '../runtime/clock.js';
 import { makeInspector } from '../runtime/inspect.js';
 import { makeLogger } from '../runtime/logger.js';
 import { MessengerServer, SERVER_DEFAULTS } from '../runtime/server.js';
-import { openStore } from '../runtime/store/open-store.js';
-import { DEFAULT_RETENTION, StoreError, type Retention, type Store } from '../runtime/store/port.js';
+import { DEFAULT_RETENTION, StoreError, type Store } from '../runtime/store/port.js';
+import { JetStreamStore } from '../runtime/store/jetstream/jetstream-store.js';
+import { DEFAULT_PREFIX, parseClusterArgs, type ClusterArgs } from '../runtime/cluster/cli.js';
+import { openNames } from '../runtime/cluster/names-bucket.js';
+import { SqliteStore } from '../runtime/store/sqlite/sqlite-store.js';
 import { loadIdentity, loadOrMakeIdentity, TlsIdentityError, type TlsIdentity } from '../runtime/tls/identity.js';
 
 const USAGE = `Usage: messenger-server [options]
@@ -50,6 +53,10 @@ Options:
   --log-json                  log JSON lines instead of readable text
   --log-level LEVEL           trace, debug, info, warn, error (default info)
   --inspect [FILE]            print every actor transition (to FILE, or to stderr with -)
+  --cluster URLS              join a cluster through NATS with JetStream: nats://HOST:PORT, several comma-separated
+                              (names, history, accounts and the file list are then the cluster's, not DATA's)
+  --node NAME                 this server's name in the cluster (letters, digits, - and _; default HOST-PID)
+  --cluster-prefix P          names the cluster's streams, buckets and subjects (default ${DEFAULT_PREFIX})
   --help                      this text
 `;
 
@@ -77,6 +84,7 @@ async function main(): Promise<void> {
         'tls-cert': { type: 'string' }, 'tls-key': { type: 'string' }, 'no-tls': { type: 'boolean' },
         'udp-advertise-ports': { type: 'string' }, halfway: { type: 'string' }, chunk: { type: 'string' }, cc: { type: 'string' },
         'silent-timeout': { type: 'string' }, 'consent-timeout': { type: 'string' }, 'idle-timeout': { type: 'string' }, 'max-per-address': { type: 'string' },
+        cluster: { type: 'string' }, node: { type: 'string' }, 'cluster-prefix': { type: 'string' },
         rate: { type: 'string' }, 'log-json': { type: 'boolean' }, 'log-level': { type: 'string' }, inspect: { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
@@ -117,9 +125,21 @@ async function main(): Promise<void> {
     const certFile = values['tls-cert'] as string | undefined, keyFile = values['tls-key'] as string | undefined;
     if (values['no-tls'] && (certFile || keyFile)) throw new CliError('--no-tls and --tls-cert/--tls-key do not go together');
     if (Boolean(certFile) !== Boolean(keyFile)) throw new CliError('--tls-cert and --tls-key go together');
-    const retention: Retention = days === undefined ? { maxCount } : { maxCount, maxAgeMs: days * 86_400_000 };
+    let clusterArgs: ClusterArgs | undefined;
+    if (values.cluster !== undefined) {
+      if (values['no-store']) throw new CliError('--cluster keeps its state in the cluster: drop --no-store');
+      try { clusterArgs = parseClusterArgs(values.cluster as string, values.node as string | undefined, values['cluster-prefix'] as string | undefined); }
+      catch (e) { throw e instanceof CliError ? e : new CliError((e as Error).message); }
+    } else if (values.node !== undefined || values['cluster-prefix'] !== undefined) throw new CliError('--node and --cluster-prefix go with --cluster');
+    const retention = days === undefined ? { maxCount } : { maxCount, maxAgeMs: days * 86_400_000 };
     let store: Store | undefined;
-    if (!values['no-store']) try { store = await openStore({ dataDir, retention }); } catch (e) {
+    if (clusterArgs) try {
+      store = await JetStreamStore.open({ servers: clusterArgs.servers, prefix: clusterArgs.prefix, retention, name: clusterArgs.node });
+    } catch (e) {
+      if (!(e instanceof StoreError)) throw e;
+      process.stderr.write(`messenger-server: cluster: ${e.message}\n`);
+      process.exit(1);
+    } else if (!values['no-store']) try { store = SqliteStore.open(dataDir); } catch (e) {
       if (!(e instanceof StoreError)) throw e;
       process.stderr.write(`messenger-server: ${e.message}\n`);
       process.exit(1);
@@ -135,14 +155,18 @@ async function main(): Promise<void> {
       process.exit(1);
     }
     const log = makeLogger({ json: Boolean(values['log-json']), level: values['log-level'] as string | undefined });
-    if (store) log.info({ data: path.resolve(dataDir), messages: await Promise.resolve().then(() => store!.history.count()).catch(() => null) }, 'store open');
+    if (store instanceof JetStreamStore) log.info({ cluster: clusterArgs!.servers.join(','), node: clusterArgs!.node, prefix: clusterArgs!.prefix, messages: await store.history.count() }, 'cluster store open');
+    else if (store) log.info({ data: path.resolve(dataDir), messages: await store.history.count() }, 'store open');
+    const cluster = clusterArgs && store instanceof JetStreamStore
+      ? { nc: store.connection, names: await openNames(store.connection, clusterArgs.prefix), history: store.history, node: clusterArgs.node, prefix: clusterArgs.prefix }
+      : undefined;
     if (identity) log.info({ fingerprint: identity.fingerprint, cert: path.resolve(identity.certFile), source: identity.source }, `TLS 1.3 identity, SHA-256 fingerprint ${identity.fingerprint}`);
     else log.warn({}, 'TLS is off (--no-tls): chat and file tokens travel in clear');
     const inspect = values.inspect !== undefined ? makeInspector(values.inspect as string || '-') : undefined;
     const server = new MessengerServer({
       host, port, filesDir, maxPerAddress, maxConnections: SERVER_DEFAULTS.maxConnections,
       maxOutboxBytes: SERVER_DEFAULTS.maxOutboxBytes, tickMs: SERVER_DEFAULTS.tickMs, log, inspect,
-      tls: identity, store, historyReplay, retention,
+      tls: identity, store, historyReplay, retention, cluster,
       session: {
         registration, allowInsecureAuth: Boolean(values['allow-insecure-auth']),
         limits: {

@@ -42,6 +42,15 @@ export const TIMING = {
   /** Reconnect backoff: the first wait, doubling up to the maximum. */
   backoffBaseMs: 250,
   maxBackoffMs: 10_000,
+  /** Each reconnect wait is cut by a random part of up to this fraction (jitter), so that the clients of a server
+   *  that died do not all come back at the same instant: the wait is between (1 - jitter) and 1 times the backoff. */
+  backoffJitter: 0.5,
+  /** A client that has heard nothing from its server this long sends a `ping` (the server answers `pong`). */
+  clientPingAfterMs: 30_000,
+  /** A client that has heard nothing from its server this long counts the connection as lost (keepalive lost). */
+  serverSilentMs: 45_000,
+  /** How often the client checks its connection for silence. */
+  clientKeepaliveTickMs: 5_000,
   // ---- server transfer (sender)
   /** A client silent this long (no HELLO or ACK while data is due) fails its download and frees the port. */
   senderSilentMs: 30_000,
@@ -64,6 +73,15 @@ export const TIMING = {
   stopGraceMs: 5_000,
   /** The client's download timer: ticks for every receiver actor. */
   downloadTickMs: 100,
+  // ---- cluster (NATS)
+  /** Each node says it is alive this often. */
+  clusterHeartbeatMs: 1_000,
+  /** A node unheard of this long (while the broker is reachable) is taken for dead: its users leave, names free. */
+  clusterNodeDeadMs: 5_000,
+  /** A request to another node (a private message, a download it serves) waits this long for its answer. */
+  clusterRequestMs: 3_000,
+  /** A broker operation (a name claim, a message kept) fails after this long. */
+  clusterOpMs: 5_000,
 } as const;
 
 export type Timing = { -readonly [K in keyof typeof TIMING]: number };

@@ -11,7 +11,8 @@ import { TIMING } from '../machines/timing.js';
 import { Catalogue } from './catalogue.js';
 import { every, systemClock, type Clock } from './clock.js';
 import { Connection, type ConnectionHost } from './connection.js';
-import { Hub } from './hub.js';
+import { Hub, type HubEvents } from './hub.js';
+import { ClusterHub, type ClusterHubOptions } from './cluster/cluster-hub.js';
 import type { Logger } from './logger.js';
 import { Accounts } from './accounts.js';
 import type { ScryptCost } from './password-hash.js';
@@ -42,6 +43,9 @@ export interface ServerOptions {
   retention?: Retention;
   /** scrypt's cost for new password hashes (tests lower it; default DEFAULT_COST). */
   scryptCost?: ScryptCost;
+  /** One node of a cluster (--cluster, --node): names, presence and messages through NATS; the store is then the
+   *  clustered one (its history is `history` here). */
+  cluster?: Pick<ClusterHubOptions, 'nc' | 'names' | 'history' | 'node' | 'prefix' | 'timing'>;
   /** TLS 1.3 on the listener with this identity (PEM); absent: plain NDJSON (--no-tls). */
   tls?: { cert: string; key: string; fingerprint?: string };
 }
@@ -51,7 +55,7 @@ export const SERVER_DEFAULTS = {
 } as const;
 
 export class MessengerServer implements ConnectionHost {
-  readonly hub: Hub;
+  readonly hub: Hub | ClusterHub;
   readonly cfg: SessionConfig;
   readonly maxOutboxBytes: number;
   readonly catalogue: Catalogue;
@@ -78,10 +82,13 @@ export class MessengerServer implements ConnectionHost {
     this.maxOutboxBytes = opts.maxOutboxBytes;
     this.inspect = opts.inspect;
     this.keeper = opts.store ? new HistoryKeeper(opts.store, opts.retention, this.log) : undefined;
-    this.hub = new Hub(opts.historyReplay ?? LIMITS.history, {
+    const events: HubEvents = {
       joined: (name) => this.log.info({ name, online: this.hub.size }, 'joined'),
       left: (name, reason) => this.log.info({ name, reason, online: this.hub.size }, 'left'),
-    }, this.keeper?.log);
+    };
+    this.hub = opts.cluster
+      ? new ClusterHub({ ...opts.cluster, clock: this.clock, log: this.log, historySize: opts.historyReplay ?? LIMITS.history, events })
+      : new Hub(opts.historyReplay ?? LIMITS.history, events, this.keeper?.log);
     if (opts.store) this.accounts = new Accounts(opts.store, this.keeper?.log, { now: () => this.clock.now(), cost: opts.scryptCost });
     this.catalogue = new Catalogue(opts.filesDir);
     this.transfers = new TransfersHost(this.catalogue, { inspect: opts.inspect, clock: this.clock, ...opts.transfers }, this.log);
@@ -91,7 +98,8 @@ export class MessengerServer implements ConnectionHost {
   }
 
   async start(): Promise<void> {
-    await this.hub.load();
+    if (this.hub instanceof ClusterHub) await this.hub.start();
+    else await this.hub.load();
     await this.transfers.start();
     await new Promise<void>((resolve, reject) => {
       this.server.once('error', reject);
@@ -109,7 +117,7 @@ export class MessengerServer implements ConnectionHost {
       if (all) sinceKeepalive = 0;
       for (const c of this.conns) {
         const state = c.actor.getSnapshot().value;
-        if (all || state === 'handshake' || state === 'authenticating') c.actor.send({ type: 'tick', now });
+        if (all || state === 'handshake' || state === 'authenticating' || state === 'claiming') c.actor.send({ type: 'tick', now });
       }
     });
     this.keeper?.start();
@@ -226,6 +234,7 @@ export class MessengerServer implements ConnectionHost {
     }
     for (const c of this.conns) c.socket.destroy();
     for (const s of this.sniffing) s.destroy();
+    if (this.hub instanceof ClusterHub) await this.hub.stop();
     await this.keeper?.stop();
   }
 }

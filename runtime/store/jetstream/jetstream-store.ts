@@ -2,6 +2,7 @@
 // same prefix. History in the stream <PREFIX>_HISTORY (subject <prefix>.history), accounts in the key-value bucket
 // <PREFIX>_ACCOUNTS, kept private messages in the bucket <PREFIX>_OFFLINE; see docs/DESIGN.md ("The clustered
 // store") for what each node replicates and the delivery guarantees.
+import type { NatsConnection } from '@nats-io/transport-node';
 import type { Retention, Store, StoreHealth } from '../port.js';
 import { StoreError } from '../port.js';
 import { Broker } from './broker.js';
@@ -78,6 +79,9 @@ export class JetStreamStore implements Store {
     return this.broker.call('reach the message broker', 'unreachable', () => this.broker.jsm.streams.info(this.history.stream))
       .then((): StoreHealth => ({ ok: true }), (e: unknown): StoreHealth => ({ ok: false, problem: (e as Error).message }));
   }
+
+  /** The store's NATS connection: a cluster node speaks over this one too (one connection keeps one order). */
+  get connection(): NatsConnection { return this.broker.nc; }
 
   /** Waits (bounded) for the removals of taken messages under way, stops following, drains the connection. */
   close(): Promise<void> {
