@@ -31,6 +31,9 @@ export const TIMING = {
   brokerBackoffMaxMs: 2_000,
   /** The broker connection is pinged this often; two unanswered pings count it as lost (a hung broker). */
   brokerPingMs: 5_000,
+  /** A clustered store's follower of a stream asks the broker for a heartbeat this often while idle; two missed
+   *  make it ask again (it also repairs the client's ordered consumer, which can stall after a broker restart). */
+  followHeartbeatMs: 1_000,
   // ---- client connection
   /** The client gives up on a server that has not welcomed it this long after the socket opened. */
   handshakeTimeoutMs: 15_000,

@@ -24,8 +24,10 @@ export function decodeLine(seq: number, data: Uint8Array): StoredLine {
 }
 
 /** The stream's limits for a retention rule (at least one message: 0 is "no limit" to JetStream). */
-function limits(rule: Retention): Pick<StreamConfig, 'max_msgs' | 'max_age'> {
-  return { max_msgs: Math.max(1, rule.maxCount), max_age: rule.maxAgeMs ? nanos(rule.maxAgeMs) : 0 };
+function limits(rule: Retention): Pick<StreamConfig, 'max_msgs' | 'max_age' | 'duplicate_window'> {
+  // the duplicate window (unused: appends are not retried) may not be longer than the age limit
+  const age = rule.maxAgeMs ? nanos(rule.maxAgeMs) : 0;
+  return { max_msgs: Math.max(1, rule.maxCount), max_age: age, duplicate_window: age ? Math.min(age, nanos(120_000)) : nanos(120_000) };
 }
 
 export class JetStreamHistory implements HistoryStore {
@@ -60,9 +62,8 @@ export class JetStreamHistory implements HistoryStore {
     if (!lines.length) return [];
     const payloads = lines.map(encodeLine);
     return this.broker.call('keep messages', 'write', async () => {
-      // published back to back on one connection: the broker stores them in this order
-      const acks = await Promise.all(payloads.map((p) => this.broker.js.publish(this.subject, p, { timeout: this.broker.timeoutMs, expect: { streamName: this.stream } })));
-      return acks.map((a, i) => ({ id: a.seq, from: lines[i]!.from, text: lines[i]!.text, ts: lines[i]!.ts }));
+      const seqs = await this.broker.publishAll(this.subject, this.stream, payloads);
+      return seqs.map((seq, i) => ({ id: seq, from: lines[i]!.from, text: lines[i]!.text, ts: lines[i]!.ts }));
     });
   }
 
@@ -89,17 +90,22 @@ export class JetStreamHistory implements HistoryStore {
       filter_subjects: this.subject, deliver_policy: DeliverPolicy.StartSequence, opt_start_seq: lo, inactive_threshold: nanos(this.broker.timeoutMs),
     });
     const out: StoredLine[] = [];
-    const messages = await consumer.fetch({ max_messages: hi - lo, expires: this.broker.timeoutMs });
-    for await (const m of messages) {
-      if (m.seq >= hi) break;
-      out.push(decodeLine(m.seq, m.data));
-      if (m.seq === hi - 1 || m.info.pending === 0) break;
+    try {
+      const messages = await consumer.fetch({ max_messages: hi - lo, expires: this.broker.timeoutMs });
+      for await (const m of messages) {
+        if (m.seq >= hi) break;
+        out.push(decodeLine(m.seq, m.data));
+        if (m.seq === hi - 1 || m.info.pending === 0) break;
+      }
+    } finally {
+      // it would go by itself after the inactive threshold; many pages at once should not pile them up
+      consumer.delete().catch(() => {});
     }
     return out;
   }
 
   /** The broker applies the retention itself: this only brings the stream's limits to `rule` when it changed. */
-  prune(rule: Retention): number | Promise<number> {
+  prune(rule: Retention, _now?: number, _chunk?: number): number | Promise<number> {
     if (rule.maxCount === this.rule.maxCount && rule.maxAgeMs === this.rule.maxAgeMs) return 0;
     return this.broker.call('apply the retention', 'write', async () => {
       const info = await this.broker.jsm.streams.info(this.stream);

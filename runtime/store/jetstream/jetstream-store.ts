@@ -46,9 +46,9 @@ export class JetStreamStore implements Store {
 
   /**
    * Connects to the broker, creates the stream and buckets that do not exist yet (or brings the stream's retention
-   * to `retention`), and fills the local replicas of accounts and kept messages. Throws a StoreError (kind
-   * `unreachable`) when the broker does not answer within the bound or has no JetStream, and a CliError-like
-   * StoreError (kind `folder`) for a prefix that cannot name a stream.
+   * to `retention`), and fills the local replicas of accounts and kept messages. Throws a StoreError of kind
+   * `unreachable` when the broker does not answer within the bound or has no JetStream, and of kind `folder` for a
+   * prefix that cannot name a stream.
    */
   static async open(opts: JetStreamStoreOptions): Promise<JetStreamStore> {
     if (!/^[A-Za-z0-9_-]{1,32}$/.test(opts.prefix)) {

@@ -76,7 +76,8 @@ export class StreamFollower {
 
   private async run(): Promise<void> {
     let fails = 0;
-    while (!this.stopped) {
+    // a closed store ends every follower still running
+    while (!this.stopped && !this.broker.closed) {
       try {
         const { state } = await this.broker.call('follow the store', 'unreachable', () => this.broker.jsm.streams.info(this.opts.stream));
         if (state.messages === 0 || (this.next > 0 && this.next > state.last_seq)) this.markCaughtUp();
@@ -87,18 +88,29 @@ export class StreamFollower {
           () => this.broker.js.consumers.get(this.opts.stream, { filter_subjects: this.opts.subject, ...from }));
         if (this.stopped) break;
         const messages = await this.broker.call('follow the store', 'unreachable',
-          () => consumer.consume({ max_messages: 512, callback: (m) => this.take(m) }));
+          () => consumer.consume({
+            max_messages: 512, idle_heartbeat: TIMING.followHeartbeatMs, expires: TIMING.followHeartbeatMs * 10, callback: (m) => this.take(m),
+          }));
         this.current = messages;
         fails = 0;
+        // the client recreates its ordered consumer after a broker restart but can then stall on what it thinks is
+        // still pending: start afresh from our own cursor instead
+        let recreated = false;
+        void (async () => {
+          for await (const st of messages.status()) {
+            if (st.type === 'ordered_consumer_recreated') { recreated = true; messages.stop(); break; }
+          }
+        })().catch(() => {});
         await messages.closed();
         this.current = null;
+        if (recreated && !this.stopped) continue;
         if (!this.stopped) this.opts.onTrouble?.('the consumer ended; following again');
       } catch (e) {
         this.current = null;
         if (this.stopped) break;
         this.opts.onTrouble?.((e as Error).message);
       }
-      if (this.stopped) break;
+      if (this.stopped || this.broker.closed) break;
       const wait = Math.min(TIMING.brokerBackoffMaxMs, TIMING.brokerBackoffBaseMs * 2 ** Math.min(fails++, 16));
       await new Promise<void>((resolve) => {
         const t = setTimeout(() => { this.wake = null; resolve(); }, wait);
