@@ -1,20 +1,18 @@
 // Test nodes of a cluster: in-process MessengerServers, each with its own connection to a real NATS broker (the
 // one on 127.0.0.1:4222 unless given), its own JetStream store handle and UDP pool, all under one prefix unique to
 // the test run; `wipe` deletes every stream and bucket of the prefix afterwards.
-import { randomBytes } from 'node:crypto';
-import { connect } from '@nats-io/transport-node';
-import { jetstreamManager } from '@nats-io/jetstream';
+import { deletePrefix, SHARED_NATS, uniquePrefix as prefixFor } from '../helpers/nats-broker.js';
 import { openNames } from '../../runtime/cluster/names-bucket.js';
 import { JetStreamStore } from '../../runtime/store/jetstream/jetstream-store.js';
 import type { Scope } from '../helpers/scope.js';
 import type { TestServer, TestServerOptions } from '../helpers/server.js';
 
-export const BROKER = 'nats://127.0.0.1:4222';
+export const BROKER = SHARED_NATS;
 
 /** Fast liveness for tests: a node unheard of for a second is dead. */
 export const FAST = { clusterHeartbeatMs: 200, clusterNodeDeadMs: 1_000, clusterRequestMs: 2_000, clusterOpMs: 3_000 };
 
-export const uniquePrefix = (): string => `T${randomBytes(5).toString('hex').toUpperCase()}`;
+export const uniquePrefix = (): string => prefixFor('c');
 
 export interface TestNode extends TestServer { node: string; store: JetStreamStore }
 
@@ -27,14 +25,7 @@ export async function startNode(scope: Scope, prefix: string, node: string, o: T
   return Object.assign(s, { node, store });
 }
 
-/** Deletes every stream (KV buckets are streams named KV_<bucket>) whose name starts with the prefix. */
+/** Deletes every stream and bucket of the prefix. */
 export async function wipe(prefix: string, servers: string[] = [BROKER]): Promise<void> {
-  const nc = await connect({ servers, timeout: 3000 });
-  try {
-    const jsm = await jetstreamManager(nc);
-    for await (const si of jsm.streams.list()) {
-      const n = si.config.name;
-      if (n.startsWith(`${prefix}_`) || n.startsWith(`KV_${prefix}_`)) await jsm.streams.delete(n).catch(() => {});
-    }
-  } finally { await nc.close(); }
+  for (const server of servers) await deletePrefix(server, `${prefix}_`);
 }
