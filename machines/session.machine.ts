@@ -157,6 +157,19 @@ function err(port: SessionPort, code: ErrorCode, message: string, re?: string): 
 /** A message's server time as the protocol gives it (`ts`): whole milliseconds since the epoch (the clock has finer). */
 const stamp = (now: number): number => Math.floor(now);
 
+/** While the runtime answers a hello (a password checked, a name claimed): only bye is taken; the rest is refused. */
+const waitingForAnswer = {
+  frame: [
+    { guard: 'isFlooding', target: 'closing', actions: 'setFlood' },
+    { guard: 'isBye', target: 'closing', actions: 'setReasonQuit' },
+    { actions: ['requireWait', 'countRefused'] },
+  ],
+  bad: [
+    { guard: 'isFlooding', target: 'closing', actions: 'setFlood' },
+    { actions: ['answerBadFrame', 'countRefused'] },
+  ],
+} as const;
+
 export const sessionMachine = setup({
   types: {
     context: {} as SessionContext,
@@ -419,15 +432,7 @@ export const sessionMachine = setup({
           // a wrong password; or (a race) someone took the name while its password was checked: refuseLogin says which
           { target: 'handshake', actions: ['refuseLogin', 'clearPending'] },
         ],
-        frame: [
-          { guard: 'isFlooding', target: 'closing', actions: 'setFlood' },
-          { guard: 'isBye', target: 'closing', actions: 'setReasonQuit' },
-          { actions: ['requireWait', 'countRefused'] },
-        ],
-        bad: [
-          { guard: 'isFlooding', target: 'closing', actions: 'setFlood' },
-          { actions: ['answerBadFrame', 'countRefused'] },
-        ],
+        ...waitingForAnswer,
       },
     },
     // the name is being claimed on the hub (atomic across a cluster): the answer comes as `name.claimed`
@@ -439,15 +444,7 @@ export const sessionMachine = setup({
           // another session (on this server or another of the cluster) claimed it first
           { target: 'handshake', actions: ['refuseClaimLost', 'clearPending', 'forgetAccount'] },
         ],
-        frame: [
-          { guard: 'isFlooding', target: 'closing', actions: 'setFlood' },
-          { guard: 'isBye', target: 'closing', actions: 'setReasonQuit' },
-          { actions: ['requireWait', 'countRefused'] },
-        ],
-        bad: [
-          { guard: 'isFlooding', target: 'closing', actions: 'setFlood' },
-          { actions: ['answerBadFrame', 'countRefused'] },
-        ],
+        ...waitingForAnswer,
       },
     },
     chatting: {
