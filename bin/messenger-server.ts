@@ -10,6 +10,7 @@ import type { CongestionControlName } from '../machines/transport/api.js';
 import { accountCommand, ACCOUNT_USAGE } from '../runtime/account-admin.js';
 import { CliError, parseBytes, parseFraction, parseMs, parsePort, parsePortRange } from '../runtime/cli-args.js';
 import { systemClock } from '../runtime/clock.js';
+import { DashboardSetup, parseDashboardAddress } from '../runtime/dashboard/index.js';
 import { makeInspector } from '../runtime/inspect.js';
 import { makeLogger } from '../runtime/logger.js';
 import { MessengerServer, SERVER_DEFAULTS } from '../runtime/server.js';
@@ -50,6 +51,8 @@ Options:
   --log-json                  log JSON lines instead of readable text
   --log-level LEVEL           trace, debug, info, warn, error (default info)
   --inspect [FILE]            print every actor transition (to FILE, or to stderr with -)
+  --dashboard [HOST:]PORT     serve the live web dashboard (read-only; host 127.0.0.1 unless given); its address,
+                              with the access token it needs, is logged at start
   --help                      this text
 `;
 
@@ -77,7 +80,7 @@ async function main(): Promise<void> {
         'tls-cert': { type: 'string' }, 'tls-key': { type: 'string' }, 'no-tls': { type: 'boolean' },
         'udp-advertise-ports': { type: 'string' }, halfway: { type: 'string' }, chunk: { type: 'string' }, cc: { type: 'string' },
         'silent-timeout': { type: 'string' }, 'consent-timeout': { type: 'string' }, 'idle-timeout': { type: 'string' }, 'max-per-address': { type: 'string' },
-        rate: { type: 'string' }, 'log-json': { type: 'boolean' }, 'log-level': { type: 'string' }, inspect: { type: 'string' },
+        rate: { type: 'string' }, 'log-json': { type: 'boolean' }, 'log-level': { type: 'string' }, inspect: { type: 'string' }, dashboard: { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
       strict: true, allowPositionals: false,
@@ -114,6 +117,7 @@ async function main(): Promise<void> {
     if (registration !== 'open' && registration !== 'closed') throw new CliError('--registration must be open or closed');
     if (registration === 'closed' && values['no-store']) throw new CliError('--registration closed needs the store (accounts live there): drop --no-store');
     const dataDir = (values.data as string | undefined) ?? 'data';
+    const dashboard = values.dashboard !== undefined ? new DashboardSetup(parseDashboardAddress(values.dashboard as string)) : null;
     const certFile = values['tls-cert'] as string | undefined, keyFile = values['tls-key'] as string | undefined;
     if (values['no-tls'] && (certFile || keyFile)) throw new CliError('--no-tls and --tls-cert/--tls-key do not go together');
     if (Boolean(certFile) !== Boolean(keyFile)) throw new CliError('--tls-cert and --tls-key go together');
@@ -133,7 +137,8 @@ async function main(): Promise<void> {
       process.stderr.write(`messenger-server: TLS identity: ${e.message}\n`);
       process.exit(1);
     }
-    const log = makeLogger({ json: Boolean(values['log-json']), level: values['log-level'] as string | undefined });
+    const plainLog = makeLogger({ json: Boolean(values['log-json']), level: values['log-level'] as string | undefined });
+    const log = dashboard ? dashboard.tap(plainLog) : plainLog;
     if (store) log.info({ data: path.resolve(dataDir), messages: store.history.count() }, 'store open');
     if (identity) log.info({ fingerprint: identity.fingerprint, cert: path.resolve(identity.certFile), source: identity.source }, `TLS 1.3 identity, SHA-256 fingerprint ${identity.fingerprint}`);
     else log.warn({}, 'TLS is off (--no-tls): chat and file tokens travel in clear');
@@ -167,7 +172,7 @@ async function main(): Promise<void> {
     };
     process.on('SIGINT', () => stop('SIGINT'));
     process.on('SIGTERM', () => stop('SIGTERM'));
-    server.start().catch((e: NodeJS.ErrnoException) => {
+    server.start().then(() => dashboard?.start(server, log, { address: `${host}:${server.port}` })).catch((e: NodeJS.ErrnoException) => {
       log.fatal({ err: e.message, code: e.code }, 'cannot start');
       store?.close();
       process.exit(1);
