@@ -149,6 +149,7 @@ export function pageHtml(p: PageInput): string {
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <meta name="referrer" content="no-referrer">
 <title>messenger dashboard</title>
+<link rel="icon" href="data:,">
 <noscript><meta http-equiv="refresh" content="${p.refreshSec}"></noscript>
 <link rel="stylesheet" href="style.css?token=${t}">
 <link rel="stylesheet" href="uplot.css?token=${t}">

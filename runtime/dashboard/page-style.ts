@@ -4,7 +4,7 @@ export const PAGE_CSS = `
   --ask: #fff1c2; --lit: #ffd54a; --lit-line: #c77700; --ended: #98a2b3; }
 * { box-sizing: border-box; }
 body { margin: 0; font: 14px/1.4 system-ui, -apple-system, "Segoe UI", Helvetica, Arial, sans-serif; color: var(--fg); background: var(--bg); }
-header { display: flex; flex-wrap: wrap; gap: 0.5rem 1.5rem; align-items: baseline; padding: 0.6rem 1rem; border-bottom: 1px solid var(--line); background: var(--panel); position: sticky; top: 0; z-index: 2; }
+header { display: flex; flex-wrap: wrap; gap: 0.5rem 1.5rem; align-items: baseline; padding: 0.6rem 1rem; border-bottom: 1px solid var(--line); background: var(--panel); }
 header h1 { font-size: 1.2rem; margin: 0; }
 #summary span { margin-right: 1rem; }
 .status { margin-left: auto; color: var(--muted); }
@@ -27,16 +27,17 @@ tr.ended { color: var(--ended); }
 tr.empty td, tr.more td { color: var(--muted); font-style: italic; }
 progress { width: 7rem; vertical-align: middle; }
 small { color: var(--muted); }
-.plots { display: grid; grid-template-columns: repeat(auto-fill, minmax(420px, 1fr)); gap: 0.5rem 1rem; margin-top: 0.6rem; }
+.plots { display: grid; grid-template-columns: repeat(auto-fill, minmax(460px, 1fr)); gap: 0.5rem 1rem; margin-top: 0.6rem; }
 .plot h3 { font-size: 0.85rem; margin: 0.2rem 0; color: var(--muted); font-weight: 600; }
-.charts { display: grid; grid-template-columns: minmax(0, 1fr) minmax(0, 1fr); gap: 1rem; }
+.charts { display: grid; grid-template-columns: minmax(0, 1fr); gap: 1rem; }
 figure.chart { margin: 0; border: 1px solid var(--line); border-radius: 6px; padding: 0.4rem; background: var(--bg); min-width: 0; }
 figure.chart:not(.live) { opacity: 0.75; }
 figcaption { margin-bottom: 0.3rem; }
 figcaption .follow { color: var(--muted); }
 figcaption b.state { color: var(--fg); font-family: ui-monospace, Menlo, Consolas, monospace; }
-.svg { overflow: auto; max-height: 34rem; }
-.svg svg { max-width: 100%; height: auto; }
+.svg { overflow: auto; }
+/* the session chart is very wide: charts keep a readable height and scroll sideways (the page centres the lit state) */
+.svg svg { height: 26rem; width: auto; max-width: none; display: block; }
 g.node.current > path, g.node.current > polygon, g.node.current > ellipse { fill: var(--lit); stroke: var(--lit-line); stroke-width: 3; }
 g.cluster.current > path, g.cluster.current > polygon { stroke: var(--lit-line); stroke-width: 3; }
 .hint { color: var(--muted); margin: 0 0 0.5rem; }
@@ -52,5 +53,5 @@ li.port.benched { background: #fde2e1; }
 #events tr[data-kind="refusal"] td.kind { color: #b42318; }
 #events tr[data-kind="join"] td.kind { color: #2e7d32; }
 #events tr[hidden] { display: none; }
-@media (max-width: 900px) { main, .charts { grid-template-columns: minmax(0, 1fr); } }
+@media (max-width: 900px) { main { grid-template-columns: minmax(0, 1fr); } }
 `;

@@ -76,6 +76,7 @@ function light(chart: string, actor: ActorState | null, what: string): void {
   if (!fig) return;
   const want = new Set(actor?.stateIds ?? []);
   for (const g of fig.querySelectorAll<SVGGElement>('g[data-state]')) g.classList.toggle('current', want.has(g.dataset.state ?? ''));
+  centre(fig, `${actor?.id}:${actor?.stateIds.join(',')}`);
   const cap = fig.querySelector('.follow');
   if (!cap) return;
   cap.textContent = '';
@@ -85,6 +86,19 @@ function light(chart: string, actor: ActorState | null, what: string): void {
   b.className = 'state';
   b.textContent = actor.state;
   cap.append(b);
+}
+
+/** Scrolls a chart sideways so that its lit state is in view, when that state changed (not on every push). */
+const centred = new Map<Element, string>();
+function centre(fig: HTMLElement, key: string): void {
+  if (centred.get(fig) === key) return;
+  centred.set(fig, key);
+  const box = fig.querySelector<HTMLElement>('.svg');
+  const lit = fig.querySelector<SVGGElement>('g.node.current');
+  if (!box || !lit) return;
+  const b = box.getBoundingClientRect();
+  const r = lit.getBoundingClientRect();
+  box.scrollLeft += r.left - b.left - (b.width - r.width) / 2;
 }
 
 // ---- the event log: rows built with textContent (event text comes from users: names, file names)
@@ -139,19 +153,22 @@ function drawPlots(): void {
   const key = ids.map(label).join('|');
   const xs = points.map((p) => p.t / 1000);
   const data = PLOTS.map((m, k) => [xs, ...ids.map((id) => points.map((p) => { const v = p.values[id]; return v ? m.scale(v[k]!) : null; }))]);
-  const width = Math.max(300, Math.min(640, box.clientWidth / 2 - 16));
   if (key !== plotted) {
     for (const p of plots) p.destroy();
     box.textContent = '';
-    plots = PLOTS.map((m, k) => {
+    const divs = PLOTS.map((m) => {
       const div = document.createElement('div');
       div.className = 'plot';
       const h = document.createElement('h3');
       h.textContent = `${m.title} (${m.unit})`;
       div.append(h);
       box.append(div);
+      return div;
+    });
+    plots = PLOTS.map((_m, k) => {
+      const div = divs[k]!;
       return new U({
-        width, height: 170,
+        width: Math.max(300, div.clientWidth), height: 170,
         series: [{}, ...ids.map((id, i) => ({ label: label(id), stroke: COLORS[i % COLORS.length], width: 1.5, spanGaps: false }))],
         axes: [{}, { size: 60 }],
         scales: { x: { time: true } },
