@@ -85,7 +85,10 @@ export class Observer {
   private lastTransfers = new Map<number, ServerTransfer>();
   readonly startedAt: number;
 
-  constructor(private readonly server: MessengerServer, private readonly self: { name?: string; address: string }, private readonly nodeSource?: NodeSource) {
+  constructor(
+    private readonly server: MessengerServer, private readonly self: { name?: string; address: string },
+    private readonly nodeSource?: NodeSource, private readonly maxSessions = MAX_SESSIONS_READ,
+  ) {
     this.startedAt = server.clock.now();
   }
 
@@ -94,7 +97,7 @@ export class Observer {
     const sessions: SessionObservation[] = [];
     const seenSessions = new Map<number, Connection>();
     const all = this.server.sessions;
-    let skip = Math.max(0, all.size - MAX_SESSIONS_READ);
+    let skip = Math.max(0, all.size - this.maxSessions);
     for (const c of all) {
       if (skip > 0) { skip--; continue; }
       seenSessions.set(c.id, c);
