@@ -149,10 +149,10 @@ export class Dashboard {
     this.send(res, 'text/html', html);
   }
 
-  /** The current view: the sampler's latest, or a fresh sample when the last is older than sampleMs. */
+  /** The current view: the sampler's latest while it runs (or when younger than sampleMs), else a fresh sample. */
   private frame(): ViewFrame {
     const last = this.vm.lastFrame;
-    if (last && performance.now() - this.lastSampleAt < this.sampleMs) return last;
+    if (last && (this.timer !== null || performance.now() - this.lastSampleAt < this.sampleMs)) return last;
     return this.sample();
   }
 
