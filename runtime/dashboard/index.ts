@@ -44,6 +44,9 @@ export class DashboardSetup {
     await d.start();
     this.dashboard = d;
     log.info({ url: d.url }, `dashboard at ${d.url}`);
+    if (!['127.0.0.1', 'localhost', '::1'].includes(this.address.host)) {
+      log.warn({ host: this.address.host }, 'the dashboard is plain HTTP: off this machine its token travels in clear (an SSH tunnel to 127.0.0.1 keeps it private)');
+    }
     return d;
   }
 }

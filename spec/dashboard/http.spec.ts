@@ -115,6 +115,10 @@ describe('dashboard web server (HTTP and Server-Sent Events)', function () {
     expect(push.data.actors.sessions.map((a) => [a.label, a.stateIds])).to.deep.equal([['carol', ['session.chatting']]]);
     const ev = await s.waitFor('the join event', (m) => m.data.events.some((e) => e.kind === 'join'));
     expect(ev.data.events.find((e) => e.kind === 'join')!.text).to.equal('carol joined (1 online)');
+    const twin = scope.client(srv.port, 'Carol');
+    await twin.connect().then(() => { throw new Error('a second Carol was let in'); }, () => undefined);
+    const refusal = await s.waitFor('the refusal', (m) => m.data.events.some((e) => e.kind === 'refusal'));
+    expect(refusal.data.events.find((e) => e.kind === 'refusal')!.text).to.match(/^127\.0\.0\.1:\d+: name-taken: /);
   });
 
   it('serves the page script and uPlot from the package, with a content security policy on the page', async () => {
