@@ -223,5 +223,6 @@ const source = new EventSource(`events?token=${encodeURIComponent(token)}`);
 source.addEventListener('full', (ev) => { onPush(JSON.parse((ev as MessageEvent<string>).data) as Push, true); setStatus('live', 'live'); });
 source.addEventListener('message', (ev) => onPush(JSON.parse(ev.data as string) as Push, false));
 source.addEventListener('open', () => setStatus('live', 'live'));
-source.addEventListener('error', () => setStatus(source.readyState === EventSource.CLOSED ? 'disconnected' : 'reconnecting...', 'down'));
+source.addEventListener('error', () => setStatus(source.readyState === EventSource.CLOSED
+  ? 'disconnected: the server stopped, or restarted with a new token (open the address it logs)' : 'reconnecting...', 'down'));
 setStatus('connecting...', '');
