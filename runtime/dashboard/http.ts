@@ -27,6 +27,8 @@ export interface DashboardOptions {
   sampleMs?: number;
   /** Seconds between reloads of the page without JavaScript (default 5). */
   refreshSec?: number;
+  /** Pages open at once (event streams; default MAX_VIEWS): more get 503. */
+  maxViews?: number;
 }
 
 /** The parts of the page a push replaces (HTML rendered here), keyed by element id. */
@@ -46,6 +48,7 @@ export interface Push {
 export interface ActorState { id: number; label: string; state: string; stateIds: string[]; live: boolean; asking?: boolean }
 
 const HEARTBEAT_MS = 15_000;
+export const MAX_VIEWS = 32;
 /** A page that does not read its stream (this many bytes queued) is dropped; it reconnects when it can. */
 const MAX_QUEUED = 4 << 20;
 
@@ -163,6 +166,7 @@ export class Dashboard {
   }
 
   private stream(req: http.IncomingMessage, res: http.ServerResponse): void {
+    if (this.views.size >= (this.opts.maxViews ?? MAX_VIEWS)) return this.plain(res, 503, 'too many dashboard pages are open at once; close one\n');
     res.writeHead(200, { 'Content-Type': 'text/event-stream; charset=utf-8', Connection: 'keep-alive', 'X-Accel-Buffering': 'no' });
     req.socket.setNoDelay(true);
     const frame = this.frame();

@@ -38,9 +38,9 @@ export class DashboardSetup {
 
   /** Opens the page for `server` (started) and logs its address. `address`: the server's own, for the nodes panel;
    *  `nodes`: what a cluster knows of its nodes (default: this one alone). */
-  async start(server: MessengerServer, log: Logger, opts: { address?: string; nodeName?: string; nodes?: NodeSource } = {}): Promise<Dashboard> {
+  async start(server: MessengerServer, log: Logger, opts: { address?: string; nodeName?: string; nodes?: NodeSource; maxViews?: number } = {}): Promise<Dashboard> {
     const observer = new Observer(server, { name: opts.nodeName, address: opts.address ?? `port ${server.port}` }, opts.nodes);
-    const d = new Dashboard({ host: this.address.host, port: this.address.port, observe: () => observer.sample(), events: this.events, charts: loadCharts(), log });
+    const d = new Dashboard({ host: this.address.host, port: this.address.port, observe: () => observer.sample(), events: this.events, charts: loadCharts(), log, maxViews: opts.maxViews });
     await d.start();
     this.dashboard = d;
     log.info({ url: d.url }, `dashboard at ${d.url}`);

@@ -59,12 +59,12 @@ describe('dashboard web server (HTTP and Server-Sent Events)', function () {
     await scope.dispose();
   });
 
-  async function setUp() {
+  async function setUp(maxViews?: number) {
     const lines: string[] = [];
     const log = pino({ level: 'info', base: undefined }, new Writable({ write(c: Buffer, _e, cb) { lines.push(c.toString()); cb(); } }));
     const setup = new DashboardSetup({ host: '127.0.0.1', port: 0 });
     const srv = await scope.server({ log: setup.tap(log) });
-    dash = await setup.start(srv.server, log, { address: `127.0.0.1:${srv.port}` });
+    dash = await setup.start(srv.server, log, { address: `127.0.0.1:${srv.port}`, maxViews });
     const open = (path = 'events') => { const s = new Stream(`${dash!.url.replace('/?', `/${path}?`)}`); streams.push(s); return s; };
     return { srv, lines, open, d: dash };
   }
@@ -119,6 +119,15 @@ describe('dashboard web server (HTTP and Server-Sent Events)', function () {
     await twin.connect().then(() => { throw new Error('a second Carol was let in'); }, () => undefined);
     const refusal = await s.waitFor('the refusal', (m) => m.data.events.some((e) => e.kind === 'refusal'));
     expect(refusal.data.events.find((e) => e.kind === 'refusal')!.text).to.match(/^127\.0\.0\.1:\d+: name-taken: /);
+  });
+
+  it('keeps the number of open pages bounded: one more gets 503', async () => {
+    const { open } = await setUp(2);
+    await open().waitFor('page 1', (m) => m.event === 'full');
+    await open().waitFor('page 2', (m) => m.event === 'full');
+    const r = await fetch(dash!.url.replace('/?', '/events?'));
+    expect(r.status).to.equal(503);
+    expect(await r.text()).to.include('too many dashboard pages');
   });
 
   it('serves the page script and uPlot from the package, with a content security policy on the page', async () => {
