@@ -38,8 +38,8 @@ type Parts = Record<'summary' | 'sessions' | 'transfers' | 'pool' | 'nodes', str
 export interface Push {
   now: number;
   parts: Partial<Parts>;
-  /** Per session and transfer: the chart states to light, and a label for the plots' legends. */
-  actors: { sessions: ActorState[]; transfers: ActorState[] };
+  /** Per session and transfer: the chart states to light, and a label for the plots' legends (absent: unchanged). */
+  actors?: { sessions: ActorState[]; transfers: ActorState[] };
   events: LogEvent[];
   point: SeriesPoint | null;
   /** `full` only: the plots' kept points. */
@@ -202,8 +202,7 @@ export class Dashboard {
     const changed: Partial<Parts> = {};
     for (const k of Object.keys(parts) as (keyof Parts)[]) if (parts[k] !== this.lastParts?.[k]) changed[k] = parts[k];
     this.lastParts = parts;
-    const actors = actorsOf(frame);
-    const actorsText = JSON.stringify(actors);
+    const actorsText = JSON.stringify(actorsOf(frame));
     const actorsChanged = actorsText !== this.lastActors;
     this.lastActors = actorsText;
     const events = this.opts.events.since(this.lastEventSeq);
@@ -213,8 +212,10 @@ export class Dashboard {
       if (now - this.lastWriteAt >= HEARTBEAT_MS) { this.broadcast(': heartbeat\n\n'); this.lastWriteAt = now; }
       return;
     }
-    const push: Push = { now: frame.now, parts: changed, actors, events, point: frame.point };
-    this.broadcast(`data: ${JSON.stringify(push)}\n\n`);
+    // the push as JSON, with the actors' text reused (serialized once) and left out when unchanged
+    const head: Omit<Push, 'actors'> = { now: frame.now, parts: changed, events, point: frame.point };
+    const json = JSON.stringify(head);
+    this.broadcast(`data: ${actorsChanged ? `${json.slice(0, -1)},"actors":${actorsText}}` : json}\n\n`);
     this.lastWriteAt = now;
   }
 

@@ -5,8 +5,12 @@ import type { ChartSvg } from './charts.js';
 import { EVENT_KINDS, type EventKind, type LogEvent } from './event-log.js';
 import type { NodeRow, PoolView, SessionRow, TransferRow, ViewFrame } from './view-model.js';
 
+const ENTITIES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
+const SPECIAL = /[&<>"']/;
+
 export function esc(s: unknown): string {
-  return String(s).replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&#39;');
+  const str = String(s);
+  return SPECIAL.test(str) ? str.replace(/[&<>"']/g, (c) => ENTITIES[c]!) : str;
 }
 
 export function fmtBytes(n: number): string {

@@ -112,7 +112,7 @@ describe('dashboard web server (HTTP and Server-Sent Events)', function () {
     await scope.online(srv.port, 'carol');
     const push = await s.waitFor('carol in the sessions table', (m) => m.event === 'message' && (m.data.parts.sessions ?? '').includes('carol'));
     expect(push.data.parts.sessions).to.include('<td class="name">carol</td>');
-    expect(push.data.actors.sessions.map((a) => [a.label, a.stateIds])).to.deep.equal([['carol', ['session.chatting']]]);
+    expect(push.data.actors!.sessions.map((a) => [a.label, a.stateIds])).to.deep.equal([['carol', ['session.chatting']]]);
     const ev = await s.waitFor('the join event', (m) => m.data.events.some((e) => e.kind === 'join'));
     expect(ev.data.events.find((e) => e.kind === 'join')!.text).to.equal('carol joined (1 online)');
     const twin = scope.client(srv.port, 'Carol');

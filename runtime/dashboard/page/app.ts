@@ -8,7 +8,8 @@ interface LogEvent { seq: number; t: number; kind: string; text: string }
 interface Push {
   now: number;
   parts: Partial<Record<'summary' | 'sessions' | 'transfers' | 'pool' | 'nodes', string>>;
-  actors: { sessions: ActorState[]; transfers: ActorState[] };
+  /** Absent when unchanged since the last push. */
+  actors?: { sessions: ActorState[]; transfers: ActorState[] };
   events: LogEvent[];
   point: SeriesPoint | null;
   series?: SeriesPoint[];
@@ -33,7 +34,7 @@ const chosen: { session: number | null; transfer: number | null } = {
   session: body.dataset.session ? Number(body.dataset.session) : null,
   transfer: body.dataset.transfer ? Number(body.dataset.transfer) : null,
 };
-let actors: Push['actors'] = { sessions: [], transfers: [] };
+let actors: NonNullable<Push['actors']> = { sessions: [], transfers: [] };
 let points: SeriesPoint[] = [];
 let plotted = '';
 let plots: UPlotInstance[] = [];
@@ -189,7 +190,7 @@ function addPoint(p: SeriesPoint | null): void {
 
 // ---- wiring
 function onPush(push: Push, full: boolean): void {
-  actors = push.actors;
+  if (push.actors) actors = push.actors;
   if (full) points = push.series ?? [];
   else addPoint(push.point);
   applyParts(push.parts);
