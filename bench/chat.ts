@@ -1,4 +1,5 @@
 // npm run bench:chat [-- --quick] [-- --no-ngircd] [-- --no-profile] [-- --no-write] [-- --repeat K] [-- --store-only]
+//                    [-- --tls-only] [-- --dashboard-only]
 //
 // Our chat server against ngIRCd (the anchor, a C IRC server) on loopback, driven by the same load generator:
 // delivered messages per second and server CPU-seconds per million deliveries with N = 10, 50, 200 receivers;
@@ -11,6 +12,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { dashboardUrl, DashboardViewer } from './chat/dashboard-viewer.js';
 import { LoadGen, percentile } from './chat/loadgen.js';
 import type { ProtoName } from './chat/protocols.js';
 import { profileMarkdown, summarizeProfile, table, textTable, writeChatSection, type Row } from './chat/report.js';
@@ -24,7 +26,7 @@ const log = (s: string) => process.stderr.write(`${s}\n`);
 const { values: args } = parseArgs({
   options: {
     quick: { type: 'boolean' }, 'no-ngircd': { type: 'boolean' }, 'no-profile': { type: 'boolean' }, 'no-write': { type: 'boolean' },
-    repeat: { type: 'string' }, 'store-only': { type: 'boolean' }, 'tls-only': { type: 'boolean' }, help: { type: 'boolean', short: 'h' },
+    repeat: { type: 'string' }, 'store-only': { type: 'boolean' }, 'tls-only': { type: 'boolean' }, 'dashboard-only': { type: 'boolean' }, help: { type: 'boolean', short: 'h' },
   },
 });
 if (args.help) {
@@ -36,16 +38,19 @@ if (args.help) {
   --no-write     print only; leave docs/BENCHMARKS.md alone
   --store-only   only the store rows (store on / off, history replay per login); implies --no-write
   --tls-only     only the TLS rows (TLS on / off: CPU per million deliveries, handshakes per second); implies --no-write
+  --dashboard-only  only the dashboard rows (N = 50 with a dashboard page open / without; 7 windows); implies --no-write
 `);
   process.exit(0);
 }
 
 const QUICK = Boolean(args.quick);
 const TLS_ONLY = Boolean(args['tls-only']);
-const STORE_ONLY = Boolean(args['store-only']) || TLS_ONLY;
+const DASH_ONLY = Boolean(args['dashboard-only']);
+const STORE_ONLY = Boolean(args['store-only']) || TLS_ONLY || DASH_ONLY;
 const CFG = {
   receivers: [10, 50, 200],
-  repeat: args.repeat ? Math.max(1, Number(args.repeat)) : QUICK ? 1 : 3,
+  // the dashboard's ratio is a few per cent against a noisy machine: more windows when it is measured alone
+  repeat: args.repeat ? Math.max(1, Number(args.repeat)) : QUICK ? 1 : DASH_ONLY ? 7 : 3,
   warmMs: QUICK ? 500 : 800,
   measureMs: QUICK ? 1500 : 3000,
   latencyMs: QUICK ? 1500 : 3000,
@@ -142,8 +147,8 @@ async function main(): Promise<void> {
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-chat-'));
   const gen = new LoadGen(Math.max(CFG.loadWorkers, CFG.idleWorkers));
   const servers: RunningServer[] = [];
-  const start = async (k: ServerKind, extra: string[] = [], serverArgs: string[] = [], tls = false) => {
-    const s = k === 'ours' ? await startOurs(ROOT, tmp, extra, serverArgs, tls) : await startNgircd(ng!, tmp);
+  const start = async (k: ServerKind, extra: string[] = [], serverArgs: string[] = [], tls = false, pipeStdout = false) => {
+    const s = k === 'ours' ? await startOurs(ROOT, tmp, extra, serverArgs, tls, pipeStdout) : await startNgircd(ng!, tmp);
     servers.push(s);
     return s;
   };
@@ -157,6 +162,7 @@ async function main(): Promise<void> {
   let profile: ReturnType<typeof summarizeProfile> | undefined;
   const store: { on?: LoadResult; off?: LoadResult; loginCpuMs?: Record<'replay100' | 'replay0', number> } = {};
   const tlsCmp: { on?: LoadResult; off?: LoadResult; handshakesPerSec?: Record<'on' | 'off', number> } = {};
+  const dash: { on?: LoadResult; off?: LoadResult; pushesPerSec?: number; kbPerSec?: number } = {};
 
   try {
     // ---- saturation and latency, N receivers (the senders are among them)
@@ -200,7 +206,7 @@ async function main(): Promise<void> {
 
     // ---- TLS: our server as users get it (TLS 1.3) and with --no-tls at N = 50, windows interleaved; then a storm of
     // 1,000 connections at once (no login: the handshake alone), each way, as connections per second
-    if (TLS_ONLY || !args['store-only']) {
+    if ((TLS_ONLY || !args['store-only']) && !DASH_ONLY) {
       const n = STORE_N;
       const on = await start('ours', [], [], true);
       const off = await start('ours');
@@ -232,8 +238,42 @@ async function main(): Promise<void> {
       await off.stop();
     }
 
+    // ---- the dashboard: our server with `--dashboard` and one page open (the page once, then its event stream read
+    // for the whole run) against the same server without, at N = 50, windows interleaved; both log at info
+    if (DASH_ONLY || (!TLS_ONLY && !args['store-only'])) {
+      const n = STORE_N;
+      const logArgs = ['--log-level', 'info', '--log-json'];
+      const on = await start('ours', [], [...logArgs, '--dashboard', '127.0.0.1:0'], false, true);
+      const off = await start('ours', [], logArgs);
+      const viewer = new DashboardViewer(await dashboardUrl(on.proc));
+      await viewer.open();
+      await gen.connect('dash-on', 'ours', on.port, names(n, 'don'), CFG.loadWorkers);
+      await gen.connect('dash-off', 'ours', off.port, names(n, 'doff'), CFG.loadWorkers);
+      const runs: Record<'on' | 'off', { dps: number; mps: number; cpuPerM: number }[]> = { on: [], off: [] };
+      const b0 = viewer.bytes, p0 = viewer.pushes, t0 = performance.now();
+      for (let r = 0; r < CFG.repeat; r++) {
+        for (const [k, s] of [['on', on], ['off', off]] as const) {
+          const w = await window(gen, `dash-${k}`, s, n);
+          runs[k].push(w);
+          log(`N=${n} dashboard ${k === 'on' ? 'open' : 'off'} window ${r + 1}: ${Math.round(w.dps)} deliveries/s, ${w.cpuPerM.toFixed(2)} CPU-s per M`);
+        }
+      }
+      const secs = (performance.now() - t0) / 1000;
+      dash.pushesPerSec = (viewer.pushes - p0) / secs;
+      dash.kbPerSec = (viewer.bytes - b0) / 1024 / secs;
+      log(`dashboard page: ${dash.pushesPerSec.toFixed(1)} pushes/s, ${dash.kbPerSec.toFixed(1)} KB/s`);
+      for (const k of ['on', 'off'] as const) {
+        dash[k] = { deliveriesPerSec: median(runs[k].map((x) => x.dps)), messagesPerSec: median(runs[k].map((x) => x.mps)), cpuPerM: median(runs[k].map((x) => x.cpuPerM)), joinCpuMs: NaN };
+      }
+      viewer.close();
+      await gen.close('dash-on');
+      await gen.close('dash-off');
+      await on.stop();
+      await off.stop();
+    }
+
     // ---- the store: our server with it (the default) and with --no-store at N = 50, windows interleaved
-    if (!TLS_ONLY) {
+    if (!TLS_ONLY && !DASH_ONLY) {
       const n = STORE_N;
       const on = await start('ours');
       const off = await start('ours', [], ['--no-store']);
@@ -258,7 +298,7 @@ async function main(): Promise<void> {
 
     // ---- history replay at login: server CPU per login with 100 messages replayed, against --history 0, both
     // with a full store; small groups log in and out so that presence (quadratic in the room) stays small
-    if (!TLS_ONLY) {
+    if (!TLS_ONLY && !DASH_ONLY) {
       const loginCpu = async (history: number): Promise<number> => {
         const s = await start('ours', [], ['--history', String(history)]);
         await gen.connect('fill', 'ours', s.port, names(4, 'f'), 1);
@@ -369,6 +409,16 @@ async function main(): Promise<void> {
     tlsRows.push({ label: 'connections per second, storm of 1,000 at once, TLS 1.3 / --no-tls', unit: 'x', better: 'higher', ours: tlsCmp.handshakesPerSec.on / tlsCmp.handshakesPerSec.off });
   }
   rows.push(...tlsRows);
+  const dashRows: Row[] = [];
+  if (dash.on && dash.off) {
+    dashRows.push({ label: `delivered messages/s, N=${STORE_N}, dashboard page open (--dashboard)`, unit: '/s', better: 'higher', ours: dash.on.deliveriesPerSec });
+    dashRows.push({ label: `delivered messages/s, N=${STORE_N}, no dashboard`, unit: '/s', better: 'higher', ours: dash.off.deliveriesPerSec });
+    dashRows.push({ label: `delivered messages/s, N=${STORE_N}, dashboard page open / no dashboard`, unit: 'x', better: 'higher', target: '>= 0.95', ours: dash.on.deliveriesPerSec / dash.off.deliveriesPerSec });
+    dashRows.push({ label: `server CPU per million deliveries, N=${STORE_N}, dashboard page open / no dashboard`, unit: 'x', better: 'lower', ours: dash.on.cpuPerM / dash.off.cpuPerM });
+    dashRows.push({ label: 'dashboard pushes to the page per second (at most 10)', unit: '/s', better: 'lower', ours: dash.pushesPerSec ?? NaN });
+  }
+  rows.push(...dashRows);
+  if (DASH_ONLY) { process.stdout.write(`\n${textTable(dashRows)}\n`); return; }
   if (TLS_ONLY) { process.stdout.write(`\n${textTable(tlsRows)}\n`); return; }
   if (STORE_ONLY) { process.stdout.write(`\n${textTable(storeRows)}\n`); return; }
   const rates = CFG.receivers.map((n) => `N=${n}: ${kinds.map((k) => `${k === 'ours' ? 'messenger' : 'ngIRCd'} ${Math.round(lat[k].get(n)?.rate ?? NaN)}`).join(', ')}`).join('; ');

@@ -10,6 +10,7 @@ import type { CongestionControlName } from '../machines/transport/api.js';
 import { accountCommand, ACCOUNT_USAGE } from '../runtime/account-admin.js';
 import { CliError, parseBytes, parseFraction, parseMs, parsePort, parsePortRange } from '../runtime/cli-args.js';
 import { systemClock } from '../runtime/clock.js';
+import { DashboardSetup, parseDashboardAddress } from '../runtime/dashboard/index.js';
 import { makeInspector } from '../runtime/inspect.js';
 import { makeLogger } from '../runtime/logger.js';
 import { MessengerServer, SERVER_DEFAULTS } from '../runtime/server.js';
@@ -17,6 +18,7 @@ import { DEFAULT_RETENTION, StoreError, type Store } from '../runtime/store/port
 import { JetStreamStore } from '../runtime/store/jetstream/jetstream-store.js';
 import { DEFAULT_PREFIX, parseClusterArgs, type ClusterArgs } from '../runtime/cluster/cli.js';
 import { openNames } from '../runtime/cluster/names-bucket.js';
+import { ClusterHub } from '../runtime/cluster/cluster-hub.js';
 import { SqliteStore } from '../runtime/store/sqlite/sqlite-store.js';
 import { loadIdentity, loadOrMakeIdentity, TlsIdentityError, type TlsIdentity } from '../runtime/tls/identity.js';
 import { isIpLiteral } from '../machines/offer.js';
@@ -60,6 +62,8 @@ Options:
                               (names, history, accounts and the file list are then the cluster's, not DATA's)
   --node NAME                 this server's name in the cluster (letters, digits, - and _; default HOST-PID)
   --cluster-prefix P          names the cluster's streams, buckets and subjects (default ${DEFAULT_PREFIX})
+  --dashboard [HOST:]PORT     serve the live web dashboard (read-only; host 127.0.0.1 unless given); its address,
+                              with the access token it needs, is logged at start
   --help                      this text
 `;
 
@@ -88,7 +92,7 @@ async function main(): Promise<void> {
         'udp-advertise-ports': { type: 'string' }, 'udp-advertise-host': { type: 'string' }, halfway: { type: 'string' }, chunk: { type: 'string' }, cc: { type: 'string' },
         'silent-timeout': { type: 'string' }, 'consent-timeout': { type: 'string' }, 'idle-timeout': { type: 'string' }, 'max-per-address': { type: 'string' },
         cluster: { type: 'string' }, node: { type: 'string' }, 'cluster-prefix': { type: 'string' },
-        rate: { type: 'string' }, 'log-json': { type: 'boolean' }, 'log-level': { type: 'string' }, inspect: { type: 'string' },
+        rate: { type: 'string' }, 'log-json': { type: 'boolean' }, 'log-level': { type: 'string' }, inspect: { type: 'string' }, dashboard: { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
       strict: true, allowPositionals: false,
@@ -127,6 +131,7 @@ async function main(): Promise<void> {
     if (registration !== 'open' && registration !== 'closed') throw new CliError('--registration must be open or closed');
     if (registration === 'closed' && values['no-store']) throw new CliError('--registration closed needs the store (accounts live there): drop --no-store');
     const dataDir = (values.data as string | undefined) ?? 'data';
+    const dashboard = values.dashboard !== undefined ? new DashboardSetup(parseDashboardAddress(values.dashboard as string)) : null;
     const certFile = values['tls-cert'] as string | undefined, keyFile = values['tls-key'] as string | undefined;
     if (values['no-tls'] && (certFile || keyFile)) throw new CliError('--no-tls and --tls-cert/--tls-key do not go together');
     if (Boolean(certFile) !== Boolean(keyFile)) throw new CliError('--tls-cert and --tls-key go together');
@@ -159,7 +164,8 @@ async function main(): Promise<void> {
       process.stderr.write(`messenger-server: TLS identity: ${e.message}\n`);
       process.exit(1);
     }
-    const log = makeLogger({ json: Boolean(values['log-json']), level: values['log-level'] as string | undefined });
+    const plainLog = makeLogger({ json: Boolean(values['log-json']), level: values['log-level'] as string | undefined });
+    const log = dashboard ? dashboard.tap(plainLog) : plainLog;
     if (store instanceof JetStreamStore) log.info({ cluster: clusterArgs!.servers.join(','), node: clusterArgs!.node, prefix: clusterArgs!.prefix, messages: await store.history.count() }, 'cluster store open');
     else if (store) log.info({ data: path.resolve(dataDir), messages: await store.history.count() }, 'store open');
     const cluster = clusterArgs && store instanceof JetStreamStore
@@ -197,7 +203,13 @@ async function main(): Promise<void> {
     };
     process.on('SIGINT', () => stop('SIGINT'));
     process.on('SIGTERM', () => stop('SIGTERM'));
-    server.start().catch((e: NodeJS.ErrnoException) => {
+    // clustered, the dashboard's nodes panel shows every node this one hears
+    const hub = server.hub;
+    const nodes = hub instanceof ClusterHub ? () => [
+      { name: hub.nodeName, address: `${host}:${server.port}`, self: true, state: hub.reachable ? 'up' : 'cut off from the broker', sessions: hub.local.size, transfers: [...server.transfers.running].length },
+      ...hub.peers().map((p) => ({ name: p.node, address: '', self: false, state: 'up', sessions: p.users, transfers: 0, since: p.lastSeen })),
+    ] : undefined;
+    server.start().then(() => dashboard?.start(server, log, { address: `${host}:${server.port}`, nodeName: clusterArgs?.node, nodes })).catch((e: NodeJS.ErrnoException) => {
       log.fatal({ err: e.message, code: e.code }, 'cannot start');
       void Promise.resolve(store?.close()).finally(() => process.exit(1));
     });

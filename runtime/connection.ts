@@ -36,6 +36,8 @@ export class Connection implements SessionPort {
   private readonly outbox: Outbox;
   private readonly splitter: LineSplitter;
   private closing = false;
+  /** Chat messages this client sent (`say` and `tell` frames), for the dashboard. */
+  messagesSent = 0;
   readonly accounts: AccountsPort;
 
   /** The socket the session speaks over: a TLSSocket when the listener runs TLS (see `tlsSocket`). */
@@ -123,6 +125,7 @@ export class Connection implements SessionPort {
       if (e instanceof FrameError) { this.actor.send({ type: 'bad', code: e.code, message: e.message, now }); return; }
       throw e;
     }
+    if (frame.type === 'say' || frame.type === 'tell') this.messagesSent++;
     this.actor.send({ type: 'frame', frame, now });
   }
 

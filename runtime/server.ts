@@ -133,6 +133,8 @@ export class MessengerServer implements ConnectionHost {
 
   get port(): number { const a = this.server.address(); return typeof a === 'object' && a ? a.port : this.opts.port; }
   get connections(): number { return this.conns.size; }
+  /** The open connections, read (never changed) by the dashboard's sampler. */
+  get sessions(): ReadonlySet<Connection> { return this.conns; }
 
   private accept(socket: net.Socket): void {
     const addr = socket.remoteAddress ?? '?';

@@ -60,6 +60,8 @@ export class TransfersHost implements ServerTransferHost {
   }
 
   get active(): number { return this.live.size; }
+  /** The running transfers, read (never changed) by the dashboard's sampler. */
+  get running(): IterableIterator<ServerTransfer> { return this.live.values(); }
 
   handle(conn: Connection, frame: ControlFrame, name: string): void {
     if (frame.type === 'get') { void this.request(conn, frame, name); return; }

@@ -87,6 +87,12 @@ export class ClusterHub implements HubPort {
   get size(): number { return this.local.size + this.table.size; }
   get deliveries(): number { return this.local.deliveries; }
   get reachable(): boolean { return this.connected; }
+  get nodeName(): string { return this.node; }
+
+  /** The other nodes as this one knows them: when each was last heard, how many users it has. */
+  peers(): Array<{ node: string; lastSeen: number; users: number }> {
+    return this.table.nodes().map((node) => ({ node, lastSeen: this.table.lastSeen(node) ?? 0, users: this.table.usersOn(node) }));
+  }
 
   /** Loads the recent history, subscribes, announces this node and asks for everyone's roster. */
   async start(): Promise<void> {

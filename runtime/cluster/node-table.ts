@@ -37,6 +37,9 @@ export class NodeTable {
     return dead;
   }
 
+  /** How many users `node` has, as this node knows. */
+  usersOn(node: string): number { return this.byNode.get(node)?.size ?? 0; }
+
   user(name: string): RemoteUser | undefined { return this.users.get(nameKey(name)); }
   has(name: string): boolean { return this.users.has(nameKey(name)); }
   names(): string[] { return [...this.users.values()].map((u) => u.name); }
