@@ -24,6 +24,7 @@ import { LoadGen } from './chat/loadgen.js';
 import { cpuOf, cpuPerM, ensureBuilt, latencyAt, log, median, names, saturate, sleep, waitQuiet, type LatencyResult, type WindowResult } from './chat/measure.js';
 import { profileMarkdown, summarizeProfile, writeSection } from './chat/report.js';
 import { machine, rssBytes, startOurs, type RunningServer } from './chat/servers.js';
+import { brokerCosts, fitLine, type BrokerCosts } from './cluster/broker-costs.js';
 import { sharedBroker, startPrivateBroker, streamSize, wipePrefix, type BenchBroker } from './cluster/broker.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -52,8 +53,11 @@ const CFG = {
   warmMs: QUICK ? 500 : 800,
   measureMs: QUICK ? 1500 : 3000,
   latencyMs: QUICK ? 1500 : 3000,
-  sessions: QUICK ? 300 : 1200,
-  idleMs: QUICK ? 3000 : 10_000,
+  sessions: QUICK ? 200 : 1200,
+  idleMs: QUICK ? 2000 : 10_000,
+  /** Messages per step of the broker-alone measure, and the numbers of consumers / subscribers it is taken with. */
+  probeMessages: QUICK ? 4000 : 20_000,
+  probeCounts: [0, 1, 3],
   loadWorkers: 2,
   idleWorkers: 4,
   /** In all, over every node: as bench:chat, 4 senders and 100 messages in flight (3 nodes: 6 senders, 102). */
@@ -69,6 +73,13 @@ interface System { key: string; label: string; nodes: RunningServer[]; prefix: s
 
 const run = randomBytes(4).toString('hex').toUpperCase();
 const split = (n: number, k: number) => Array.from({ length: k }, (_, i) => Math.floor(n / k) + (i < n % k ? 1 : 0));
+/** A UDP pool for a server; one at a time, so that systems started together never get the same range. */
+let poolChain: Promise<unknown> = Promise.resolve();
+const udpPool = (): Promise<string> => {
+  const next = poolChain.then(() => nextUdpPorts(4)).then((r) => r.join('-'));
+  poolChain = next.catch(() => undefined);
+  return next;
+};
 const loadavg = () => os.loadavg().map((x) => x.toFixed(2)).join(', ');
 
 async function main(): Promise<void> {
@@ -98,14 +109,14 @@ async function main(): Promise<void> {
 
   const startSystem = async (k: number, tag: string, profileDir?: string): Promise<System> => {
     if (k === 0) {
-      const s = await startOurs(ROOT, tmp, [], ['--udp-ports', (await nextUdpPorts(4)).join('-')]);
+      const s = await startOurs(ROOT, tmp, [], ['--udp-ports', await udpPool()]);
       running.add(s);
       return { key: `single${tag}`, label: 'single server', nodes: [s], prefix: null };
     }
     const prefix = `B${run}${tag}K${k}`;
     prefixes.push(prefix);
     const pools: string[] = [];
-    for (let i = 0; i < k; i++) pools.push((await nextUdpPorts(4)).join('-'));
+    for (let i = 0; i < k; i++) pools.push(await udpPool());
     // the first node creates the stream and buckets; the others then open them at once
     const nodes: RunningServer[] = [];
     const one = async (i: number) => {
@@ -134,14 +145,19 @@ async function main(): Promise<void> {
   const mem = new Map<string, Mem>();
   let idle: { nodeMsPerS: number; natsMsPerS: number } | null = null;
   let profile: ReturnType<typeof summarizeProfile> | undefined;
+  let costs: BrokerCosts | null = null;
 
   try {
     broker = args.broker ? await sharedBroker(args.broker) : await startPrivateBroker(fs.mkdtempSync(path.join(tmp, 'nats-')));
     log(`broker: nats-server ${broker.version} at ${broker.url} (pid ${broker.pid}, ${broker.private ? 'private to this run' : 'shared: its CPU includes everything else on it'})`);
 
+    // ---- the broker alone, before anything else uses it
+    prefixes.push(`B${run}X`);
+    costs = await brokerCosts(broker.url, broker.pid, `B${run}X`, CFG.probeMessages, CFG.probeCounts);
+    log(`broker alone: ${[...costs.streamUsPerMsg].map(([k, us]) => `stream append + ${k} consumer(s) ${us.toFixed(1)} us`).join(', ')}; ${[...costs.coreUsPerMsg].map(([k, us]) => `core message to ${k} subscriber(s) ${us.toFixed(1)} us`).join(', ')} (nats-server CPU per message)`);
+
     // ---- throughput and latency: every system running, windows interleaved
-    const systems: System[] = [await startSystem(0, 'T')];
-    for (const k of NODE_COUNTS) systems.push(await startSystem(k, 'T'));
+    const systems: System[] = await Promise.all([0, ...NODE_COUNTS].map((k) => startSystem(k, 'T')));
     log(`started: ${systems.map((s) => `${s.label} (pids ${s.nodes.map((n) => n.pid).join(', ')})`).join('; ')}`);
     for (const n of CFG.receivers) {
       const sets = new Map<System, string[]>();
@@ -295,6 +311,17 @@ async function main(): Promise<void> {
     rows.push({ label: `idle cluster of 3 nodes, CPU per node (median, over ${CFG.idleMs / 1000} s)`, unit: 'CPU-ms/s', values: [NaN, NaN, NaN, idle.nodeMsPerS] });
     rows.push({ label: 'idle cluster of 3 nodes, nats-server CPU', unit: 'CPU-ms/s', values: [NaN, NaN, NaN, idle.natsMsPerS] });
   }
+  const probe: string[] = [];
+  if (costs) {
+    const st = fitLine(costs.streamUsPerMsg), co = fitLine(costs.coreUsPerMsg);
+    const us = (x: number) => (Number.isFinite(x) ? x.toFixed(1) : 'n/a');
+    probe.push('| nats-server CPU per message (CPU-us) | measured | with k |', '|---|---:|---|',
+      ...[...costs.streamUsPerMsg].map(([k, v]) => `| stream: append (ack, pipelined 64) with ${k} ordered consumer(s) following | ${us(v)} | |`),
+      ...[...costs.coreUsPerMsg].map(([k, v]) => `| core NATS: publish to ${k} subscriber(s) | ${us(v)} | |`),
+      `| stream, fitted: per append | ${us(st.a)} | + ${us(st.b)} per consumer following |`,
+      `| core, fitted: per publish | ${us(co.a)} | + ${us(co.b)} per subscriber |`);
+    process.stdout.write(`\nbroker alone (nats-server CPU-us per message): stream ${us(st.a)} + ${us(st.b)} per consumer; core ${us(co.a)} + ${us(co.b)} per subscriber\n`);
+  }
   const cell = (r: RowSpec, i: number) => {
     const v = fmt(r.values[i]!, r.digits);
     if (!r.ratio || i === 0 || !Number.isFinite(r.values[i]!) || !Number.isFinite(r.values[0]!) || !r.values[0]) return v;
@@ -333,6 +360,13 @@ async function main(): Promise<void> {
     md,
     '',
   ];
+  if (probe.length) {
+    section.push('### The broker alone', '',
+      `nats-server CPU per message, measured before the systems start: ${CFG.probeMessages.toLocaleString('en-US')} messages of 200 bytes published by one connection`,
+      'into a stream (file storage, one replica) with 0, 1 and 3 ordered consumers following it on connections of their own (as nodes',
+      'follow the history), and as core NATS messages to 1 and 3 subscribers (as presence and heartbeats reach nodes); the line fitted',
+      'through the points splits the cost into a part per message and a part per node that receives it.', '', ...probe, '');
+  }
   if (profile) section.push(`### Where a node's time goes (the first node of two, N = ${CFG.receivers[0]}, saturation, \`node --cpu-prof\`)`, '', profileMarkdown(profile), '');
   writeSection(path.join(ROOT, 'docs/BENCHMARKS.md'), 'Cluster', section.join('\n'));
   log('wrote the "## Cluster" section of docs/BENCHMARKS.md');
