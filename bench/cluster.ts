@@ -139,6 +139,8 @@ async function main(): Promise<void> {
   type Sat = { dps: number; mps: number; nodesPerM: number; natsPerM: number; natsUsPerMsg: number };
   const sat = new Map<string, Sat>(); // `${label}|${n}`
   const lat = new Map<string, LatencyResult>();
+  /** At half saturation: CPU-us per message to all on the sending node, on each receiving node, on nats-server. */
+  const perMsg = new Map<string, { send: number; recv: number; nats: number }>();
   const halfRates = new Map<number, number>();
   const stream = new Map<string, { bytesPerMsg: number }>();
   type Mem = { perSession: number; hosting: number; remote: number; natsPerSession: number; loginNodesMs: number; loginHostMs: number; loginRemoteMs: number; loginNatsMs: number; nameBytes: number };
@@ -202,6 +204,10 @@ async function main(): Promise<void> {
         const l = await latencyAt(gen, [mine[0]!], receivers, pidsOf(s), half, CFG.loadWorkers,
           { senders: CFG.senders / CFG.loadWorkers, textSize: CFG.textSize, warmMs: CFG.warmMs, measureMs: CFG.latencyMs });
         lat.set(`${s.label}|${n}`, l);
+        const receiving = mine.length > 1 ? n - split(n, mine.length)[0]! : n;
+        const msgs = l.deliveries / receiving;
+        const us = (i: number) => (msgs ? (l.cpu[i]! / msgs) * 1e6 : NaN);
+        perMsg.set(`${s.label}|${n}`, { send: us(0), recv: mine.length > 1 ? median(mine.slice(1).map((_, i) => us(i + 1))) : NaN, nats: us(mine.length) });
         log(`N=${n} ${s.label} latency at ${Math.round(half)} msg/s (${mine.length > 1 ? 'cross-node' : 'same node'}): p50 ${l.p50.toFixed(2)} p99 ${l.p99.toFixed(2)} p999 ${l.p999.toFixed(2)} ms${l.dropped ? `, ${l.dropped} not sent` : ''}`);
       }
       for (const s of systems) for (const set of sets.get(s)!) await gen.close(set);
@@ -296,6 +302,11 @@ async function main(): Promise<void> {
     for (const [q, key] of [['p50', 'p50'], ['p99', 'p99'], ['p999', 'p999']] as const) {
       rows.push({ label: `latency ${q} at ${Math.round(halfRates.get(n) ?? NaN)} msg/s (half saturation), N=${n}; 2 and 3 nodes cross-node`, unit: 'ms', values: by(lat, `|${n}`, (x) => x[key]), ratio: true });
     }
+  }
+  for (const n of CFG.receivers) {
+    rows.push({ label: `at half saturation: CPU per message to all on the sending node (N=${n}, N/nodes sessions on it)`, unit: 'CPU-us', values: by(perMsg, `|${n}`, (x) => x.send), digits: 0, ratio: true });
+    rows.push({ label: `at half saturation: CPU per message to all on each other node (N=${n}, N/nodes sessions on it)`, unit: 'CPU-us', values: by(perMsg, `|${n}`, (x) => x.recv), digits: 0 });
+    rows.push({ label: `at half saturation: nats-server CPU per message to all (N=${n})`, unit: 'CPU-us', values: [NaN, ...by(perMsg, `|${n}`, (x) => x.nats).slice(1)], digits: 0 });
   }
   const M = CFG.sessions.toLocaleString('en-US');
   rows.push({ label: `memory per session, all nodes together (${M} sessions on the first node)`, unit: 'KB', values: by(mem, '', (x) => x.perSession), ratio: true });
