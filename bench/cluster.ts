@@ -156,7 +156,7 @@ async function main(): Promise<void> {
     // ---- the broker alone, before anything else uses it
     prefixes.push(`B${run}X`);
     costs = await brokerCosts(broker.url, broker.pid, `B${run}X`, CFG.probeMessages, CFG.probeCounts);
-    log(`broker alone: ${[...costs.streamUsPerMsg].map(([k, us]) => `stream append + ${k} consumer(s) ${us.toFixed(1)} us`).join(', ')}; ${[...costs.coreUsPerMsg].map(([k, us]) => `core message to ${k} subscriber(s) ${us.toFixed(1)} us`).join(', ')} (nats-server CPU per message)`);
+    log(`broker alone: ${[...costs.streamUsPerMsg].map(([k, us]) => `stream append + ${k} consumer(s) ${us.toFixed(1)} us (one at a time ${costs!.serialUsPerMsg.get(k)!.toFixed(1)} us)`).join(', ')}; ${[...costs.coreUsPerMsg].map(([k, us]) => `core message to ${k} subscriber(s) ${us.toFixed(1)} us`).join(', ')} (nats-server CPU per message)`);
 
     // ---- throughput and latency: every system running, windows interleaved
     const systems: System[] = await Promise.all([0, ...NODE_COUNTS].map((k) => startSystem(k, 'T')));
@@ -284,6 +284,16 @@ async function main(): Promise<void> {
     await cleanup();
   }
   const loadAfter = loadavg();
+  // every raw figure, for the arithmetic of docs/SCALING.md
+  const raw = {
+    date: new Date().toISOString(), quick: QUICK, machine: m, loadBefore, loadAfter, broker: { version: broker?.version, private: broker?.private },
+    cfg: CFG, halfRates: Object.fromEntries(halfRates), sat: Object.fromEntries(sat), lat: Object.fromEntries([...lat].map(([k, v]) => [k, { ...v, cpu: undefined }])),
+    perMsg: Object.fromEntries(perMsg), mem: Object.fromEntries(mem), stream: Object.fromEntries(stream), idle,
+    costs: costs && { stream: Object.fromEntries(costs.streamUsPerMsg), core: Object.fromEntries(costs.coreUsPerMsg), serial: Object.fromEntries(costs.serialUsPerMsg), streamFit: fitLine(costs.streamUsPerMsg), serialFit: fitLine(costs.serialUsPerMsg), coreFit: fitLine(costs.coreUsPerMsg) },
+  };
+  const rawFile = path.join(os.tmpdir(), `messenger-cluster-bench${QUICK ? '-quick' : ''}.json`);
+  fs.writeFileSync(rawFile, JSON.stringify(raw, null, 1));
+  log(`raw figures in ${rawFile}`);
 
   // ---- report
   const labels = ['single server', ...NODE_COUNTS.map((k) => `${k} node${k > 1 ? 's' : ''}`)];
@@ -324,14 +334,16 @@ async function main(): Promise<void> {
   }
   const probe: string[] = [];
   if (costs) {
-    const st = fitLine(costs.streamUsPerMsg), co = fitLine(costs.coreUsPerMsg);
+    const st = fitLine(costs.streamUsPerMsg), co = fitLine(costs.coreUsPerMsg), se = fitLine(costs.serialUsPerMsg);
     const us = (x: number) => (Number.isFinite(x) ? x.toFixed(1) : 'n/a');
     probe.push('| nats-server CPU per message (CPU-us) | measured | with k |', '|---|---:|---|',
       ...[...costs.streamUsPerMsg].map(([k, v]) => `| stream: append (ack, pipelined 64) with ${k} ordered consumer(s) following | ${us(v)} | |`),
+      ...[...costs.serialUsPerMsg].map(([k, v]) => `| stream: append one at a time (each waits for the ack before; how a node appends now) with ${k} consumer(s) | ${us(v)} | |`),
       ...[...costs.coreUsPerMsg].map(([k, v]) => `| core NATS: publish to ${k} subscriber(s) | ${us(v)} | |`),
       `| stream, fitted: per append | ${us(st.a)} | + ${us(st.b)} per consumer following |`,
+      `| stream one at a time, fitted: per append | ${us(se.a)} | + ${us(se.b)} per consumer following |`,
       `| core, fitted: per publish | ${us(co.a)} | + ${us(co.b)} per subscriber |`);
-    process.stdout.write(`\nbroker alone (nats-server CPU-us per message): stream ${us(st.a)} + ${us(st.b)} per consumer; core ${us(co.a)} + ${us(co.b)} per subscriber\n`);
+    process.stdout.write(`\nbroker alone (nats-server CPU-us per message): stream ${us(st.a)} + ${us(st.b)} per consumer (one at a time ${us(se.a)} + ${us(se.b)}); core ${us(co.a)} + ${us(co.b)} per subscriber\n`);
   }
   const cell = (r: RowSpec, i: number) => {
     const v = fmt(r.values[i]!, r.digits);
@@ -374,7 +386,8 @@ async function main(): Promise<void> {
   if (probe.length) {
     section.push('### The broker alone', '',
       `nats-server CPU per message, measured before the systems start: ${CFG.probeMessages.toLocaleString('en-US')} messages of 200 bytes published by one connection`,
-      'into a stream (file storage, one replica) with 0, 1 and 3 ordered consumers following it on connections of their own (as nodes',
+      `into a stream (file storage, one replica), 64 acks outstanding (and ${Math.floor(CFG.probeMessages / 4).toLocaleString('en-US')} one at a time, as a node appends now),`,
+      'with 0, 1 and 3 ordered consumers following it on connections of their own (as nodes',
       'follow the history), and as core NATS messages to 1 and 3 subscribers (as presence and heartbeats reach nodes); the line fitted',
       'through the points splits the cost into a part per message and a part per node that receives it.', '', ...probe, '');
   }

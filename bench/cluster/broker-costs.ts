@@ -7,8 +7,10 @@ import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { cpuSeconds } from '../chat/servers.js';
 
 export interface BrokerCosts {
-  /** CPU-us per message appended with k ordered consumers following, for each k measured. */
+  /** CPU-us per message appended (64 acks outstanding) with k ordered consumers following, for each k measured. */
   streamUsPerMsg: Map<number, number>;
+  /** The same with one append in flight at a time (each waits for the ack of the one before), as a node appends now. */
+  serialUsPerMsg: Map<number, number>;
   /** CPU-us per core message published with k subscribers, for each k measured. */
   coreUsPerMsg: Map<number, number>;
 }
@@ -33,7 +35,7 @@ export async function brokerCosts(url: string, pid: number, prefix: string, mess
   const js = jetstream(pub);
   const stream = `${prefix}_PROBE`;
   const subject = `${prefix}.probe`;
-  const out: BrokerCosts = { streamUsPerMsg: new Map(), coreUsPerMsg: new Map() };
+  const out: BrokerCosts = { streamUsPerMsg: new Map(), serialUsPerMsg: new Map(), coreUsPerMsg: new Map() };
   try {
     await jsm.streams.add({ name: stream, subjects: [subject], retention: RetentionPolicy.Limits, storage: StorageType.File, num_replicas: 1, max_msgs: 100_000 });
     for (const k of counts) {
@@ -53,6 +55,13 @@ export async function brokerCosts(url: string, pid: number, prefix: string, mess
       }
       await until(() => got >= k * messages, 60_000, `delivering ${messages} stream messages to ${k} consumers`);
       out.streamUsPerMsg.set(k, ((cpuSeconds(pid) - c0) / messages) * 1e6);
+      // one append in flight (a quarter as many: each is a round trip)
+      const serial = Math.max(1, Math.floor(messages / 4));
+      got = 0;
+      const c1 = cpuSeconds(pid);
+      for (let i = 0; i < serial; i++) await js.publish(subject, payload);
+      await until(() => got >= k * serial, 60_000, `delivering ${serial} serial stream messages to ${k} consumers`);
+      out.serialUsPerMsg.set(k, ((cpuSeconds(pid) - c1) / serial) * 1e6);
       for (const f of following) f.stop();
     }
     for (const k of counts) {

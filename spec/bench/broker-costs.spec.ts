@@ -35,8 +35,9 @@ describe('bench/cluster/broker-costs', function () {
       const b = broker!;
       const costs = await brokerCosts(b.url, b.pid, 'SPECPROBE', 300, [0, 2]);
       expect([...costs.streamUsPerMsg.keys()]).to.deep.equal([0, 2]);
+      expect([...costs.serialUsPerMsg.keys()]).to.deep.equal([0, 2]);
       expect([...costs.coreUsPerMsg.keys()]).to.deep.equal([2]);
-      for (const v of [...costs.streamUsPerMsg.values(), ...costs.coreUsPerMsg.values()]) expect(v).to.be.at.least(0).and.be.finite;
+      for (const v of [...costs.streamUsPerMsg.values(), ...costs.serialUsPerMsg.values(), ...costs.coreUsPerMsg.values()]) expect(v).to.be.at.least(0).and.be.finite;
       const jsm = await jetstreamManager(b.nc);
       const left: string[] = [];
       for await (const si of jsm.streams.list()) left.push(si.config.name);
