@@ -56,7 +56,7 @@ const CFG = {
   sessions: QUICK ? 200 : 1200,
   idleMs: QUICK ? 2000 : 10_000,
   /** Messages per step of the broker-alone measure, and the numbers of consumers / subscribers it is taken with. */
-  probeMessages: QUICK ? 4000 : 20_000,
+  probeMessages: QUICK ? 8000 : 40_000,
   probeCounts: [0, 1, 3],
   loadWorkers: 2,
   idleWorkers: 4,
@@ -388,7 +388,7 @@ async function main(): Promise<void> {
       `nats-server CPU per message, measured before the systems start: ${CFG.probeMessages.toLocaleString('en-US')} messages of 200 bytes published by one connection`,
       `into a stream (file storage, one replica), 64 acks outstanding (and ${Math.floor(CFG.probeMessages / 4).toLocaleString('en-US')} one at a time, as a node appends now),`,
       'with 0, 1 and 3 ordered consumers following it on connections of their own (as nodes',
-      'follow the history), and as core NATS messages to 1 and 3 subscribers (as presence and heartbeats reach nodes); the line fitted',
+      `follow the history), and ${(CFG.probeMessages * 10).toLocaleString('en-US')} core NATS messages to 1 and 3 subscribers (as presence and heartbeats reach nodes); the line fitted`,
       'through the points splits the cost into a part per message and a part per node that receives it.', '', ...probe, '');
   }
   if (profile) section.push(`### Where a node's time goes (the first node of two, N = ${CFG.receivers[0]}, saturation, \`node --cpu-prof\`)`, '', profileMarkdown(profile), '');
