@@ -6,22 +6,19 @@
 // latency p50/p99/p999 at half of saturation; server memory per idle connection at 1,000 and 10,000; join cost.
 // Prints a side-by-side table and writes it to the "## Chat" section of docs/BENCHMARKS.md.
 // Installs nothing: without ngircd it says how to get it and measures our side alone.
-import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { dashboardUrl, DashboardViewer } from './chat/dashboard-viewer.js';
-import { LoadGen, percentile } from './chat/loadgen.js';
+import { LoadGen } from './chat/loadgen.js';
+import { cpuPerM, ensureBuilt, latencyAt, log, median, names, saturate, sleep, waitQuiet as waitQuietAll } from './chat/measure.js';
 import type { ProtoName } from './chat/protocols.js';
 import { profileMarkdown, summarizeProfile, table, textTable, writeChatSection, type Row } from './chat/report.js';
 import { cpuSeconds, machine, ngircdPath, ngircdVersion, rssBytes, startNgircd, startOurs, type RunningServer, type ServerKind } from './chat/servers.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-const median = (xs: number[]) => { const s = xs.filter(Number.isFinite).sort((a, b) => a - b); return s.length ? (s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2) : NaN; };
-const log = (s: string) => process.stderr.write(`${s}\n`);
 
 const { values: args } = parseArgs({
   options: {
@@ -71,74 +68,28 @@ const STORE_N = 50;
 const STORE_LOGIN_ROUNDS = QUICK ? 5 : 10;
 const STORE_LOGIN_GROUP = 40;
 
-function ensureBuilt(): void {
-  const out = path.join(ROOT, 'dist/bin/messenger-server.js');
-  const newest = (dir: string): number => {
-    let t = 0;
-    for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
-      const p = path.join(dir, e.name);
-      if (e.isDirectory()) t = Math.max(t, newest(p));
-      else if (e.name.endsWith('.ts')) t = Math.max(t, fs.statSync(p).mtimeMs);
-    }
-    return t;
-  };
-  const src = Math.max(...['machines', 'runtime', 'bin'].map((d) => newest(path.join(ROOT, d))));
-  if (fs.existsSync(out) && fs.statSync(out).mtimeMs >= src) return;
-  log('dist/ is older than the sources: npm run build');
-  const r = spawnSync('npm', ['run', 'build'], { cwd: ROOT, stdio: 'inherit' });
-  if (r.status !== 0) {
-    if (!fs.existsSync(out)) throw new Error('npm run build failed and there is no dist/bin/messenger-server.js');
-    log('npm run build failed: measuring the existing dist/ (may be stale)');
-  }
-}
-
 interface LoadResult { deliveriesPerSec: number; messagesPerSec: number; cpuPerM: number; joinCpuMs: number }
 interface LatencyResult { rate: number; p50: number; p99: number; p999: number; cpuPerM: number; dropped: number }
 interface IdleResult { perConnKB: number; joinCpuS: number; joinWallS: number; rssMB: number }
 
-let nameSeq = 0;
-const names = (n: number, tag: string) => Array.from({ length: n }, () => `${tag}${(nameSeq++).toString(36)}`);
+
+const SHAPE = { senders: CFG.sendersPerWorker, window: CFG.windowPerWorker, textSize: CFG.textSize, warmMs: CFG.warmMs, measureMs: CFG.measureMs };
 
 /** One saturation window: windowed senders, deliveries and server CPU over measureMs. */
 async function window(gen: LoadGen, set: string, srv: RunningServer, perMsg: number): Promise<{ dps: number; mps: number; cpuPerM: number }> {
-  await gen.load(set, { senders: CFG.sendersPerWorker, mode: 'window', window: CFG.windowPerWorker, rate: 0, textSize: CFG.textSize });
-  await sleep(CFG.warmMs);
-  const s0 = await gen.stats(set); const c0 = cpuSeconds(srv.pid); const t0 = performance.now();
-  await sleep(CFG.measureMs);
-  const s1 = await gen.stats(set); const c1 = cpuSeconds(srv.pid); const t1 = performance.now();
-  await gen.stopLoad(set);
-  const d = s1.deliveries - s0.deliveries;
-  const dps = d / ((t1 - t0) / 1000);
-  return { dps, mps: dps / perMsg, cpuPerM: d ? ((c1 - c0) / d) * 1e6 : NaN };
+  const w = await saturate(gen, [set], [set], [srv.pid], perMsg, SHAPE);
+  return { dps: w.dps, mps: w.mps, cpuPerM: cpuPerM(w) };
 }
 
 async function latency(gen: LoadGen, set: string, srv: RunningServer, msgRate: number): Promise<LatencyResult> {
-  const perWorker = msgRate / CFG.loadWorkers;
-  await gen.load(set, { senders: CFG.sendersPerWorker, mode: 'rate', window: 0, rate: perWorker, textSize: CFG.textSize });
-  await sleep(CFG.warmMs);
-  await gen.resetHist(set);
-  const s0 = await gen.stats(set); const c0 = cpuSeconds(srv.pid);
-  await sleep(CFG.latencyMs);
-  const s1 = await gen.stats(set, true); const c1 = cpuSeconds(srv.pid);
-  await gen.stopLoad(set);
-  const h = s1.hist!;
-  const d = s1.deliveries - s0.deliveries;
-  return { rate: msgRate, p50: percentile(h, 0.5), p99: percentile(h, 0.99), p999: percentile(h, 0.999), cpuPerM: d ? ((c1 - c0) / d) * 1e6 : NaN, dropped: s1.dropped - s0.dropped };
+  const l = await latencyAt(gen, [set], [set], [srv.pid], msgRate, CFG.loadWorkers, { ...SHAPE, measureMs: CFG.latencyMs });
+  return { rate: l.rate, p50: l.p50, p99: l.p99, p999: l.p999, cpuPerM: cpuPerM(l), dropped: l.dropped };
 }
 
-async function waitQuiet(srv: RunningServer, maxMs = 120_000): Promise<void> {
-  const until = Date.now() + maxMs;
-  let last = cpuSeconds(srv.pid), calm = 0;
-  while (Date.now() < until && calm < 3) {
-    await sleep(250);
-    const now = cpuSeconds(srv.pid);
-    calm = now - last <= 0.01 ? calm + 1 : 0;
-    last = now;
-  }
-}
+const waitQuiet = (srv: RunningServer, maxMs?: number): Promise<void> => waitQuietAll([srv.pid], maxMs);
 
 async function main(): Promise<void> {
-  ensureBuilt();
+  ensureBuilt(ROOT);
   const ng = args['no-ngircd'] ? null : ngircdPath();
   if (!ng && !args['no-ngircd']) log('ngircd not found: measuring our server alone. For the comparison install the anchor: apt-get install ngircd');
   const kinds: ServerKind[] = ng ? ['ours', 'ngircd'] : ['ours'];
