@@ -53,6 +53,19 @@ export const TIMING = {
   stopGraceMs: 5_000,
   /** The client's download timer: ticks for every receiver actor. */
   downloadTickMs: 100,
+  // ---- the IRC listener
+  /** An IRC connection that has not completed NICK/USER (and CAP negotiation) this long is closed. */
+  ircRegistrationTimeoutMs: 30_000,
+  /** IRC's penalty behaviour (RFC 1459 8.10): each line moves the client's message timer this far ahead... */
+  ircPenaltyMs: 1_000,
+  /** ...and lines wait (are not refused) while that timer is more than this ahead of now. */
+  ircPenaltyWindowMs: 10_000,
+  /** The listener's tick for IRC connections still registering or with lines held back. */
+  ircFastTickMs: 100,
+  /** A DCC SEND offer the IRC client does not take this long is withdrawn (its port returns to the pool). */
+  dccOfferTimeoutMs: 120_000,
+  /** A DCC connection silent this long (no acknowledgement, nothing read) is cut and its port returned. */
+  dccSilentMs: 30_000,
 } as const;
 
 export type Timing = { -readonly [K in keyof typeof TIMING]: number };
