@@ -56,8 +56,9 @@ export const TIMING = {
   // ---- the IRC listener
   /** An IRC connection that has not completed NICK/USER (and CAP negotiation) this long is closed. */
   ircRegistrationTimeoutMs: 30_000,
-  /** IRC's penalty behaviour (RFC 1459 8.10): each line moves the client's message timer this far ahead... */
-  ircPenaltyMs: 1_000,
+  /** IRC's penalty behaviour (RFC 1459 8.10): each line moves the client's message timer this far ahead (2 lines a
+   *  second sustained, a burst of 20: IRC clients pace themselves slower, irssi at one line per 2.2 s after 5)... */
+  ircPenaltyMs: 500,
   /** ...and lines wait (are not refused) while that timer is more than this ahead of now. */
   ircPenaltyWindowMs: 10_000,
   /** The listener's tick for IRC connections still registering or with lines held back. */

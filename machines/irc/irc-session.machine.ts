@@ -51,8 +51,8 @@ export interface IrcConfig {
   recvQBytes: number;
   registration?: 'open' | 'closed';
   allowInsecureAuth?: boolean;
-  /** When the listener started, as RPL_CREATED says it. */
-  created: string;
+  /** When the listener started (ms since the epoch): RPL_CREATED and the channel's creation time say it. */
+  createdAt: number;
 }
 
 export const DEFAULT_IRC_CONFIG: IrcConfig = {
@@ -62,7 +62,7 @@ export const DEFAULT_IRC_CONFIG: IrcConfig = {
   penaltyMs: TIMING.ircPenaltyMs,
   penaltyWindowMs: TIMING.ircPenaltyWindowMs,
   recvQBytes: LIMITS.ircRecvQBytes,
-  created: 'at start',
+  createdAt: 0,
 };
 
 interface Held { msg: IrcMessage; bytes: number }
@@ -278,7 +278,7 @@ export const ircSessionMachine = setup({
     setName: assign({ name: ({ context }) => context.nick, inChannel: true }),
     sendWelcome: ({ context }) => {
       const nick = me(context);
-      send(context, ...welcome({ nick, user: context.user ?? 'user', created: context.cfg.created, online: context.port.hub.names().length }));
+      send(context, ...welcome({ nick, user: context.user ?? 'user', created: new Date(context.cfg.createdAt).toUTCString(), online: context.port.hub.names().length }));
     },
     sendOwnJoin: ({ context }) => send(context, formatMessage({ source: mask(me(context)), command: 'JOIN', params: [CHANNEL] })),
     sendTopic: ({ context }) => send(context, numeric('RPL_TOPIC', me(context), CHANNEL, TOPIC)),
@@ -475,7 +475,7 @@ export const ircSessionMachine = setup({
       const t = param(event, 0) ?? '';
       const modes = param(event, 1);
       if (isMessenger(t)) {
-        if (modes === undefined) send(context, numeric('RPL_CHANNELMODEIS', me(context), CHANNEL, '+nt'), numeric('RPL_CREATIONTIME', me(context), CHANNEL, '0'));
+        if (modes === undefined) send(context, numeric('RPL_CHANNELMODEIS', me(context), CHANNEL, '+nt'), numeric('RPL_CREATIONTIME', me(context), CHANNEL, String(Math.floor(context.cfg.createdAt / 1000))));
         else if (/^[+-]?b$/.test(modes) && param(event, 2) === undefined) send(context, numeric('RPL_ENDOFBANLIST', me(context), CHANNEL, 'End of channel ban list'));
         else if (/^[+-]?e$/.test(modes)) send(context, numeric('RPL_ENDOFEXCEPTLIST', me(context), CHANNEL, 'End of channel exception list'));
         else if (/^[+-]?I$/.test(modes)) send(context, numeric('RPL_ENDOFINVITELIST', me(context), CHANNEL, 'End of channel invite list'));

@@ -65,7 +65,7 @@ export class IrcListener implements IrcConnectionHost {
     this.cfg = {
       ...DEFAULT_IRC_CONFIG,
       pingEveryMs: s.pingEveryMs, idleMs: s.limits.idleMs, registration: s.registration, allowInsecureAuth: s.allowInsecureAuth,
-      created: new Date(parts.clock.now()).toUTCString(),
+      createdAt: Math.floor(parts.clock.now()),
       ...opts.irc,
     };
     this.secureContext = opts.tls ? tls.createSecureContext({ cert: opts.tls.cert, key: opts.tls.key, minVersion: 'TLSv1.3' }) : null;
