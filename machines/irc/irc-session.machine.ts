@@ -271,14 +271,14 @@ export const ircSessionMachine = setup({
     adoptAccountName: enqueueActions(({ context, enqueue }) => {
       // a logged-in client is known by its account's name (as with our own clients): say so if the nick differs
       if (!context.account || context.account === context.nick) return;
-      send(context, formatMessage({ source: mask(context.nick ?? '*', context.user ?? 'user'), command: 'NICK', params: [context.account] }, true));
+      send(context, formatMessage({ source: mask(context.nick ?? '*'), command: 'NICK', params: [context.account] }, true));
       enqueue.assign({ nick: context.account });
     }),
     claimName: ({ context }) => context.port.claim(context.nick!),
     setName: assign({ name: ({ context }) => context.nick, inChannel: true }),
     sendWelcome: ({ context }) => {
       const nick = me(context);
-      send(context, ...welcome({ nick, user: context.user ?? 'user', created: new Date(context.cfg.createdAt).toUTCString(), online: context.port.hub.names().length }));
+      send(context, ...welcome({ nick, created: new Date(context.cfg.createdAt).toUTCString(), online: context.port.hub.names().length }));
     },
     sendOwnJoin: ({ context }) => send(context, formatMessage({ source: mask(me(context)), command: 'JOIN', params: [CHANNEL] })),
     sendTopic: ({ context }) => send(context, numeric('RPL_TOPIC', me(context), CHANNEL, TOPIC)),
@@ -343,7 +343,7 @@ export const ircSessionMachine = setup({
     sendLoggedIn: ({ context }) => {
       const account = context.account!;
       send(context,
-        numeric('RPL_LOGGEDIN', me(context), mask(me(context), context.user ?? 'user'), account, `You are now logged in as ${account}`),
+        numeric('RPL_LOGGEDIN', me(context), mask(me(context)), account, `You are now logged in as ${account}`),
         numeric('RPL_SASLSUCCESS', me(context), 'SASL authentication successful'));
     },
     sendPassMismatch: ({ context }) => send(context, numeric('ERR_PASSWDMISMATCH', me(context), 'Password incorrect')),

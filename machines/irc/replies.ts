@@ -19,9 +19,9 @@ export const CAPABILITIES: Readonly<Record<string, string>> = {
   'message-tags': '', 'server-time': '', 'echo-message': '', batch: '', sasl: 'PLAIN',
 };
 
-/** Everyone's mask: no addresses are shown to others. */
-export function mask(nick: string, user = nick): string {
-  return `${nick}!${user}@${SERVER_NAME}`;
+/** Everyone's mask, the same wherever it shows: no addresses are shown, and the USER name is not part of it. */
+export function mask(nick: string): string {
+  return `${nick}!${nick}@${SERVER_NAME}`;
 }
 
 export function sameNick(a: string | null | undefined, b: string | null | undefined): boolean {
@@ -40,7 +40,7 @@ export const ISUPPORT = [
   `LINELEN=${LIMITS.ircMaxBody + 2}`,
 ];
 
-export interface WelcomeInfo { nick: string; user: string; created: string; online: number }
+export interface WelcomeInfo { nick: string; created: string; online: number }
 
 const MOTD = [
   `${CHANNEL} is everyone on this server: people in IRC clients and in messenger's own clients.`,
@@ -66,7 +66,7 @@ export function lusers(nick: string, online: number): string[] {
 /** 001-005, LUSERS and the MOTD. */
 export function welcome(w: WelcomeInfo): string[] {
   const out = [
-    numeric('RPL_WELCOME', w.nick, `Welcome to the messenger IRC listener, ${mask(w.nick, w.user)}`),
+    numeric('RPL_WELCOME', w.nick, `Welcome to the messenger IRC listener, ${mask(w.nick)}`),
     numeric('RPL_YOURHOST', w.nick, `Your host is ${SERVER_NAME}, running version ${SERVER_VERSION}`),
     numeric('RPL_CREATED', w.nick, `This server was created ${w.created}`),
     formatMessage({ source: SERVER_NAME, command: NUMERICS.RPL_MYINFO, params: [w.nick, SERVER_NAME, SERVER_VERSION, 'i', 'bnt'] }),

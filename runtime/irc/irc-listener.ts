@@ -155,7 +155,7 @@ export class IrcListener implements IrcConnectionHost {
     const local = this.users.get(key);
     const c = local?.actor.getSnapshot().context;
     if (c && c.name !== null && nameKey(c.name) === key) {
-      return { nick: exact, user: c.user ?? exact, realname: c.realname || exact, away: c.away, account };
+      return { nick: exact, user: exact, realname: c.realname || exact, away: c.away, account };
     }
     return { nick: exact, user: exact, realname: 'messenger client', away: null, account };
   }

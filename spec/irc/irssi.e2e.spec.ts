@@ -14,13 +14,15 @@ import { Scope } from '../helpers/scope.js';
 import { nextUdpPorts } from '../helpers/ports.js';
 
 class Tmux {
-  readonly socket = `messenger-irc-${process.pid}-${crypto.randomBytes(4).toString('hex')}`;
   private started = false;
+
+  /** A tmux server of its own, on a socket in `dir` (removed with the test's folders). */
+  constructor(private readonly socket: string) {}
 
   private run(args: string[]): string {
     const env = { ...process.env };
     delete env.TMUX;
-    return execFileSync('tmux', ['-L', this.socket, ...args], { encoding: 'utf8', env, timeout: 5000 });
+    return execFileSync('tmux', ['-S', this.socket, ...args], { encoding: 'utf8', env, timeout: 5000 });
   }
 
   start(command: string[]): void {
@@ -62,7 +64,7 @@ describe('irssi end to end (tmux): an irssi user and messenger users in one chat
   this.timeout(90000);
   let scope: Scope;
   let tmux: Tmux;
-  beforeEach(() => { scope = new Scope(); tmux = new Tmux(); });
+  beforeEach(() => { scope = new Scope(); tmux = new Tmux(path.join(scope.tempDir('messenger-tmux-'), 'sock')); });
   afterEach(async () => { tmux.kill(); await scope.dispose(); });
 
   it('registers, is in #messenger, chats both ways, sees joins and quits, and gets a file with /dcc get', async () => {
