@@ -11,6 +11,7 @@ import type { AccountsPort, HubPort } from '../session.machine.js';
 import { TIMING } from '../timing.js';
 import { dccAccept, dccSend, parseCtcp, parseDcc } from './ctcp.js';
 import { formatMessage, formatText, type IrcMessage } from './message.js';
+import { NUMERICS } from './numerics.js';
 import {
   CAPABILITIES, CHANNEL, FILES_NICK, fromAction, historyLines, lusers, mask, motd, names, numeric, SERVER_NAME,
   SERVER_VERSION, sameNick, TOPIC, welcome, whoReply, whois, type ChatView, type PersonInfo,
@@ -508,12 +509,12 @@ export const ircSessionMachine = setup({
     answerIson: ({ context, event }) => {
       const asked = (msgOf(event)?.params ?? []).flatMap((p) => p.split(' ')).filter(Boolean);
       const on = asked.filter((n) => sameNick(n, FILES_NICK) || context.port.hub.isTaken(n.normalize('NFC')));
-      send(context, formatMessage({ source: SERVER_NAME, command: '303', params: [me(context), on.join(' ')] }, true));
+      send(context, formatMessage({ source: SERVER_NAME, command: NUMERICS.RPL_ISON, params: [me(context), on.join(' ')] }, true));
     },
     answerUserhost: ({ context, event }) => {
       const replies = (msgOf(event)?.params ?? []).slice(0, 5).map((n) => context.port.person(n)).filter((p): p is PersonInfo => p !== null)
         .map((p) => `${p.nick}=${p.away ? '-' : '+'}${p.user}@${SERVER_NAME}`);
-      send(context, formatMessage({ source: SERVER_NAME, command: '302', params: [me(context), replies.join(' ')] }, true));
+      send(context, formatMessage({ source: SERVER_NAME, command: NUMERICS.RPL_USERHOST, params: [me(context), replies.join(' ')] }, true));
     },
     setAway: assign({ away: ({ event }) => (param(event, 0) ? param(event, 0)! : null) }),
     answerAway: ({ context, event }) => send(context, param(event, 0)

@@ -123,7 +123,7 @@ export const fromAction = (body: string): string => `${ME}${body}`;
 /** PRIVMSG lines for a chat line, a `/me` as CTCP ACTION; each line fits IRC's limit. */
 function privmsgLines(source: string, target: string, text: string, tags: Record<string, string> | undefined): string[] {
   if (!text.startsWith(ME)) return formatText({ tags, source, command: 'PRIVMSG', target }, text);
-  const head = Buffer.byteLength(formatMessage({ source, command: 'PRIVMSG', params: [target, '\x01ACTION x\x01'] })) - 3;
+  const head = Buffer.byteLength(formatMessage({ source, command: 'PRIVMSG', params: [target, '\x01ACTION x\x01'] })) - 1;
   return splitText(text.slice(ME.length), Math.max(16, LIMITS.ircMaxBody - head))
     .map((piece) => formatMessage({ tags, source, command: 'PRIVMSG', params: [target, `\x01ACTION ${piece}\x01`] }, true));
 }
