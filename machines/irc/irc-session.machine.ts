@@ -10,7 +10,7 @@ import { checkNickname } from '../nickname.js';
 import type { AccountsPort, HubPort } from '../session.machine.js';
 import { TIMING } from '../timing.js';
 import { dccAccept, dccSend, parseCtcp, parseDcc } from './ctcp.js';
-import { formatMessage, formatText, type IrcMessage } from './message.js';
+import { fitLine, formatMessage, formatText, type IrcMessage } from './message.js';
 import { NUMERICS } from './numerics.js';
 import {
   CAPABILITIES, CHANNEL, FILES_NICK, fromAction, historyLines, lusers, mask, motd, names, numeric, SERVER_NAME,
@@ -126,7 +126,7 @@ const isChannel = (t: string): boolean => t.startsWith('#') || t.startsWith('&')
 const isMessenger = (t: string): boolean => t.toLowerCase() === CHANNEL;
 const me = (c: IrcContext): string => c.nick ?? '*';
 
-function send(c: IrcContext, ...lines: string[]): void { for (const l of lines) c.port.send(l); }
+function send(c: IrcContext, ...lines: string[]): void { for (const l of lines) c.port.send(fitLine(l)); }
 function notice(from: string, to: string, text: string): string[] {
   return formatText({ source: from === SERVER_NAME ? SERVER_NAME : mask(from), command: 'NOTICE', target: to }, text);
 }
@@ -334,7 +334,8 @@ export const ircSessionMachine = setup({
       context.port.accounts.verify(cred.name, cred.password);
     }),
     noteLoggedIn: enqueueActions(({ context, enqueue }) => {
-      context.port.accounts.succeeded(context.checking!);
+      if (!context.checking) return;
+      context.port.accounts.succeeded(context.checking);
       enqueue.assign({ account: context.checking, checking: null, checkingBy: null, sasl: 'idle' });
     }),
     noteLoginFailed: enqueueActions(({ context, event, enqueue }) => {
@@ -342,7 +343,7 @@ export const ircSessionMachine = setup({
       enqueue.assign({ checking: null, checkingBy: null, sasl: 'idle' });
     }),
     sendLoggedIn: ({ context }) => {
-      const account = context.account!;
+      const account = context.account ?? '';
       send(context,
         numeric('RPL_LOGGEDIN', me(context), mask(me(context)), account, `You are now logged in as ${account}`),
         numeric('RPL_SASLSUCCESS', me(context), 'SASL authentication successful'));

@@ -126,6 +126,20 @@ export function bodyBytes(line: string): number {
   return Buffer.byteLength(line.slice(sp + 1));
 }
 
+/** The line cut (at a character boundary) so that its body fits IRC's 510 bytes: for replies that echo what a
+ *  client sent (a long nickname in 432, a long target in 401), as servers do. */
+export function fitLine(line: string): string {
+  if (bodyBytes(line) <= LIMITS.ircMaxBody) return line;
+  const sp = line.startsWith('@') ? line.indexOf(' ') + 1 : 0;
+  let bytes = 0, end = sp;
+  for (const ch of line.slice(sp)) {
+    const b = Buffer.byteLength(ch);
+    if (bytes + b > LIMITS.ircMaxBody) break;
+    bytes += b; end += ch.length;
+  }
+  return line.slice(0, end);
+}
+
 /**
  * `text` cut into pieces that each fit `room` bytes of UTF-8, never inside a character; split first at its own line
  * breaks (IRC has no line break inside a message), then at the last space that fits when there is one.

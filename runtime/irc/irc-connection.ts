@@ -34,6 +34,8 @@ export interface IrcConnectionHost {
   /** The session claimed its name (`registered`) or ended: for the listener's own list and the log. */
   registered(conn: IrcConnection, name: string): void;
   ended(conn: IrcConnection, name: string | null, reason: string): void;
+  /** The session's actor failed (a bug): for the log. */
+  faulted?(conn: IrcConnection, err: unknown): void;
   inspect?: (id: string) => ((ev: InspectionEvent) => void) | undefined;
 }
 
@@ -79,6 +81,15 @@ export class IrcConnection implements IrcPort, Member, DccPeer {
       input: { port: this, cfg: host.cfg, now: host.clock.now() },
       clock: host.clock,
       inspect: host.inspect?.(`irc-${this.id}`),
+    });
+    // a fault in the session (a bug, never a peer's doing) ends this connection, not the server
+    this.actor.subscribe({
+      error: (err) => {
+        this.host.faulted?.(this, err);
+        const name = this.actor.getSnapshot().context.name;
+        if (name) this.host.hub.leave(name, 'internal');
+        this.socket.destroy();
+      },
     });
     socket.setNoDelay(true);
     socket.on('data', (chunk: Buffer) => this.splitter.push(chunk));

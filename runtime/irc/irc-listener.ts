@@ -44,6 +44,8 @@ export interface IrcListenerOptions {
   /** The keepalive tick for registered connections (default TIMING.sessionTickMs). */
   tickMs?: number;
   dcc?: { offerTimeoutMs?: number; silentMs?: number };
+  /** Connections at once (default 15000, as the main listener). */
+  maxConnections?: number;
 }
 
 export class IrcListener implements IrcConnectionHost {
@@ -71,6 +73,7 @@ export class IrcListener implements IrcConnectionHost {
     this.secureContext = opts.tls ? tls.createSecureContext({ cert: opts.tls.cert, key: opts.tls.key, minVersion: 'TLSv1.3' }) : null;
     this.dcc = new DccSender(parts.catalogue, parts.transfers.pool, parts.clock, opts.log, { host: opts.host, ...opts.dcc });
     this.server = net.createServer({ noDelay: true }, (sock) => this.accept(sock));
+    this.server.maxConnections = opts.maxConnections ?? 15000;
   }
 
   get clock(): Clock { return this.parts.clock; }
@@ -173,6 +176,11 @@ export class IrcListener implements IrcConnectionHost {
   }
 
   dccRequest(conn: IrcConnection, req: DccRequest): void { this.dcc.request(conn, req); }
+
+  faulted(conn: IrcConnection, err: unknown): void {
+    this.log.error({ irc: conn.id, remote: conn.peer, err: String(err) }, 'IRC session failed');
+    this.ended(conn, conn.actor.getSnapshot().context.name, 'internal');
+  }
 
   registered(conn: IrcConnection, name: string): void { this.users.set(nameKey(name), conn); }
 

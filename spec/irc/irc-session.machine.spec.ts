@@ -2,9 +2,11 @@
 // through a recording port. Registration with an asynchronous claim, the penalty timer and Excess Flood on a clock
 // moved by hand, the deadlines, SASL in 400-byte chunks.
 import { expect } from 'chai';
+import fc from 'fast-check';
 import { createActor } from 'xstate';
 import { DEFAULT_IRC_CONFIG, ircSessionMachine, type IrcConfig, type IrcPort } from '../../machines/irc/irc-session.machine.js';
-import { parseLine } from '../../machines/irc/message.js';
+import { bodyBytes, parseLine } from '../../machines/irc/message.js';
+import { LIMITS } from '../../machines/limits.js';
 import type { AccountsPort } from '../../machines/session.machine.js';
 
 interface Rig {
@@ -185,5 +187,36 @@ describe('machines/irc/irc-session.machine', () => {
     b.actor.send({ type: 'tick', now: 451 });
     expect(idle.lines[idle.lines.length - 1]).to.match(/Ping timeout: 0 seconds|Ping timeout/);
     expect(idle.closed).to.equal(1);
+  });
+
+  it('any sequence of lines, ticks and answers (fuzzed): no fault, every line out within 510 body bytes and without CR or LF', () => {
+    const COMMANDS = ['NICK', 'USER', 'PASS', 'CAP', 'AUTHENTICATE', 'PING', 'PONG', 'PRIVMSG', 'NOTICE', 'JOIN', 'PART', 'NAMES', 'WHO',
+      'WHOIS', 'WHOWAS', 'MODE', 'TOPIC', 'LIST', 'MOTD', 'LUSERS', 'VERSION', 'ISON', 'USERHOST', 'AWAY', 'QUIT', 'KICK', 'TAGMSG', 'ZZZ'];
+    const word = fc.oneof(fc.constantFrom('#messenger', '#other', 'files', 'ann', 'bob', '*', '+', 'PLAIN', 'LS', 'REQ', 'END', 'LIST', 'get x', 'list',
+      '\x01ACTION hi\x01', '\x01DCC SEND a 1 2 3 4\x01', '0', '302', 'server-time', ''), fc.string({ maxLength: 40 }), fc.string({ minLength: 200, maxLength: 500 }));
+    const step = fc.oneof(
+      fc.record({ kind: fc.constant('line' as const), command: fc.constantFrom(...COMMANDS), params: fc.array(word, { maxLength: 5 }) }),
+      fc.record({ kind: fc.constant('tick' as const), dt: fc.integer({ min: 0, max: 40_000 }) }),
+      fc.record({ kind: fc.constant('claim' as const), ok: fc.boolean() }),
+      fc.record({ kind: fc.constant('login' as const), ok: fc.boolean() }),
+    );
+    fc.assert(fc.property(fc.array(step, { maxLength: 60 }), (steps) => {
+      const r = rig(['bob']);
+      const { actor } = start(r, { penaltyMs: 50, penaltyWindowMs: 200, recvQBytes: 2000 });
+      let now = 0;
+      for (const st of steps) {
+        if (st.kind === 'tick') { now += st.dt; actor.send({ type: 'tick', now }); continue; }
+        if (st.kind === 'claim') { actor.send({ type: 'claim.result', ok: st.ok }); continue; }
+        if (st.kind === 'login') { actor.send({ type: 'login.checked', account: true, ok: st.ok, now }); continue; }
+        const text = [st.command, ...st.params.map((p, i) => (i === st.params.length - 1 ? `:${p}` : p.replace(/[\s:]/g, '') || 'x'))].join(' ');
+        const p = parseLine(Buffer.from(text.replace(/[\r\n\0]/g, ' ')));
+        if (p.ok) actor.send({ type: 'line', msg: p.message, bytes: text.length, now });
+      }
+      expect(actor.getSnapshot().status).to.not.equal('error');
+      for (const l of r.lines) {
+        expect(bodyBytes(l), l).to.be.at.most(LIMITS.ircMaxBody);
+        expect(/[\r\n]/.test(l), l).to.equal(false);
+      }
+    }), { numRuns: 300 });
   });
 });

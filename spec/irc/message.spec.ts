@@ -1,6 +1,6 @@
 // machines/irc/message.ts: IRC lines with tags parsed and formatted, the 512-byte bound, text split to fit.
 import { expect } from 'chai';
-import { bodyBytes, escapeTagValue, formatMessage, formatText, parseLine, splitText, unescapeTagValue } from '../../machines/irc/message.js';
+import { bodyBytes, escapeTagValue, fitLine, formatMessage, formatText, parseLine, splitText, unescapeTagValue } from '../../machines/irc/message.js';
 import { LIMITS } from '../../machines/limits.js';
 
 const parse = (s: string | Buffer) => parseLine(typeof s === 'string' ? Buffer.from(s, 'utf8') : s);
@@ -81,5 +81,14 @@ describe('machines/irc/message', () => {
     expect(lines.length).to.be.greaterThan(3);
     for (const l of lines) expect(bodyBytes(l)).to.be.at.most(LIMITS.ircMaxBody);
     expect(lines.map((l) => { const r = parseLine(Buffer.from(l)); return r.ok ? r.message.params[1] : ''; }).join('')).to.equal(text);
+  });
+
+  it('fitLine cuts a line\'s body to 510 bytes at a character boundary, tags aside', () => {
+    const long = `:messenger 432 * ${'é'.repeat(400)} :Erroneous nickname`;
+    const cut = fitLine(long);
+    expect(bodyBytes(cut)).to.be.at.most(LIMITS.ircMaxBody);
+    expect(long.startsWith(cut)).to.equal(true);
+    expect(fitLine('@t=1 PING x')).to.equal('@t=1 PING x');
+    expect(bodyBytes(fitLine(`@t=${'v'.repeat(600)} PRIVMSG #m :${'x'.repeat(600)}`))).to.equal(LIMITS.ircMaxBody);
   });
 });
