@@ -8,7 +8,7 @@ import { execFileSync } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import type { ChildRun } from '../helpers/proc.js';
+import { ROOT, type ChildRun } from '../helpers/proc.js';
 import { delay } from '../helpers/recorder.js';
 import { Scope } from '../helpers/scope.js';
 import { nextUdpPorts } from '../helpers/ports.js';
@@ -133,5 +133,43 @@ describe('irssi end to end (tmux): an irssi user and messenger users in one chat
     // irssi quits: messenger's users are told
     tmux.type('/quit see you');
     expect(await bob.waitFor((e) => e.type === 'left' && e.name === 'ircy', 10000)).to.include({ reason: 'quit' });
+  });
+
+  it('over TLS pinned to the server\'s fingerprint, logs in to a registered nickname with SASL PLAIN and talks as it', async () => {
+    const data = scope.tempDir('messenger-irssi-data-');
+    const home = scope.tempDir('messenger-irssi-home-');
+    const password = 'correct horse battery';
+    execFileSync(process.execPath, ['--import', 'tsx', path.join(ROOT, 'bin/messenger-server.ts'), 'account', 'add', 'dora', '--data', data],
+      { cwd: ROOT, env: { ...process.env, MESSENGER_PASSWORD: password }, timeout: 30000 });
+    const ports = await nextUdpPorts(2);
+    const { run: server, port } = await scope.spawnServer(['--data', data, '--port', '0', '--irc-port', '0', '--udp-ports', `${ports[0]}-${ports[1]}`]);
+    const fingerprint = String(server.find((l) => typeof l.fingerprint === 'string')?.fingerprint ?? '');
+    expect(fingerprint).to.match(/^([0-9A-F]{2}:){31}[0-9A-F]{2}$/);
+    const ircPort = Number((await server.waitFor((l) => l.msg === 'IRC listening', 10000)).ircPort);
+    fs.writeFileSync(path.join(home, 'config'), [
+      'servers = (',
+      `  { address = "127.0.0.1"; chatnet = "mnet"; port = "${ircPort}"; use_tls = "yes"; tls_verify = "no"; tls_pinned_cert = "${fingerprint}"; }`,
+      ');',
+      `chatnets = { mnet = { type = "IRC"; sasl_mechanism = "PLAIN"; sasl_username = "dora"; sasl_password = "${password}"; }; };`,
+      'settings = {',
+      '  core = { real_name = "Dora"; user_name = "dora"; nick = "guest"; };',
+      '  "fe-common/core" = { autocreate_windows = "no"; use_status_window = "no"; };',
+      '};',
+      '',
+    ].join('\n'));
+
+    const bob: ChildRun = scope.spawnClient('bob', port);
+    await bob.waitFor((e) => e.type === 'connected', 15000);
+    tmux.start(['irssi', `--home=${home}`]);
+    await delay(500);
+    tmux.type('/connect mnet');
+    await tmux.waitScreen(/Protocol: TLSv1\.3/, 20000);
+    await tmux.waitScreen(/You are now logged in as dora/, 20000);
+    await tmux.waitScreen(/dora \[dora@messenger\] has joined #messenger/, 20000);
+    await bob.waitFor((e) => e.type === 'joined' && e.name === 'dora', 10000);
+    tmux.type('signed in with SASL');
+    expect(await bob.waitFor((e) => e.type === 'message' && e.text === 'signed in with SASL', 10000)).to.include({ from: 'dora' });
+    tmux.type('/whois dora');
+    await tmux.waitScreen(/is logged in as|authenticated as|account\s*:\s*dora/i, 10000);
   });
 });
