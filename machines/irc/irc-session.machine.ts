@@ -386,6 +386,10 @@ export const ircSessionMachine = setup({
       const text = chatText(param(event, 1) ?? '');
       if (text !== null && context.name && event.type === 'process') context.port.hub.tell(context.name, target(event).normalize('NFC'), text, Math.floor(event.now));
     },
+    tellAway: ({ context, event }) => {
+      const p = isPrivmsg(event) ? context.port.person(target(event)) : null;
+      if (p?.away) send(context, numeric('RPL_AWAY', me(context), p.nick, p.away));
+    },
     keepForLater: ({ context, event }) => {
       const text = chatText(param(event, 1) ?? '');
       if (text !== null && context.name && event.type === 'process') context.port.accounts.keep(context.name, target(event).normalize('NFC'), text, Math.floor(event.now));
@@ -648,7 +652,7 @@ export const ircSessionMachine = setup({
           { guard: and(['isMsg', 'toChannel']), actions: 'refuseNotInChannel' },
           { guard: and(['isMsg', 'toOtherChannel']), actions: 'refuseNoSuchChannel' },
           { guard: and(['isMsg', not('inChannel')]), actions: 'refuseNotInChannel' },
-          { guard: and(['isMsg', 'recipientOnline']), actions: 'tell' },
+          { guard: and(['isMsg', 'recipientOnline']), actions: ['tell', 'tellAway'] },
           { guard: and(['isMsg', 'recipientRegistered', 'recipientMailboxFull']), actions: 'refuseMailboxFull' },
           { guard: and(['isMsg', 'recipientRegistered']), actions: 'keepForLater' },
           { guard: 'isMsg', actions: 'refuseNoSuchNick' },

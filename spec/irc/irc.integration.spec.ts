@@ -371,6 +371,13 @@ describe('IRC listener: raw IRC clients and NDJSON clients on one server', funct
       expect((await c.waitCommand('302')).params[1]).to.equal('bob=+bob@messenger');
       await c.waitCommand('306');
       await c.waitCommand('305');
+      // a private message to someone away: RPL_AWAY with the away text
+      const away = await irc(s, 'sid');
+      await away.register('sid');
+      away.send('AWAY :gone fishing');
+      await away.waitCommand('306');
+      c.send('PRIVMSG sid :are you there?');
+      expect((await c.waitCommand('301')).params.slice(1)).to.deep.equal(['sid', 'gone fishing']);
       expect((await c.waitCommand('421')).params[1]).to.equal('FROBNICATE');
       await c.waitCommand('447');
     });
