@@ -14,9 +14,13 @@ import { makeInspector } from '../runtime/inspect.js';
 import { makeLogger } from '../runtime/logger.js';
 import { IrcListener } from '../runtime/irc/irc-listener.js';
 import { MessengerServer, SERVER_DEFAULTS } from '../runtime/server.js';
-import { DEFAULT_RETENTION, StoreError } from '../runtime/store/port.js';
+import { DEFAULT_RETENTION, StoreError, type Store } from '../runtime/store/port.js';
+import { JetStreamStore } from '../runtime/store/jetstream/jetstream-store.js';
+import { DEFAULT_PREFIX, parseClusterArgs, type ClusterArgs } from '../runtime/cluster/cli.js';
+import { openNames } from '../runtime/cluster/names-bucket.js';
 import { SqliteStore } from '../runtime/store/sqlite/sqlite-store.js';
 import { loadIdentity, loadOrMakeIdentity, TlsIdentityError, type TlsIdentity } from '../runtime/tls/identity.js';
+import { isIpLiteral } from '../machines/offer.js';
 
 const USAGE = `Usage: messenger-server [options]
        messenger-server account add NAME | remove NAME | list [--data DIR] [--password-file FILE]
@@ -42,6 +46,8 @@ Options:
                               everyone is in #messenger
   --udp-ports A-B             UDP port pool for downloads (default 55000-55015)
   --udp-advertise-ports A-B   ports named to clients instead of the pool's own (port forwarding, messenger-link)
+  --udp-advertise-host IP     in a cluster: the address clients of other nodes send this node's datagrams to
+                              (default --host, unless it is a wildcard: then the address each client reached)
   --halfway FRACTION          where a download pauses for consent: 0.5 or 50% (default 0.5; 0 turns it off)
   --chunk BYTES               UDP payload per datagram (default 60k on loopback, 1200 otherwise; at most 65000)
   --cc NAME                   congestion control: bbr, cubic or newreno (default bbr)
@@ -53,6 +59,10 @@ Options:
   --log-json                  log JSON lines instead of readable text
   --log-level LEVEL           trace, debug, info, warn, error (default info)
   --inspect [FILE]            print every actor transition (to FILE, or to stderr with -)
+  --cluster URLS              join a cluster through NATS with JetStream: nats://HOST:PORT, several comma-separated
+                              (names, history, accounts and the file list are then the cluster's, not DATA's)
+  --node NAME                 this server's name in the cluster (letters, digits, - and _; default HOST-PID)
+  --cluster-prefix P          names the cluster's streams, buckets and subjects (default ${DEFAULT_PREFIX})
   --help                      this text
 `;
 
@@ -78,8 +88,9 @@ async function main(): Promise<void> {
         data: { type: 'string' }, history: { type: 'string' }, 'history-max': { type: 'string' }, 'history-days': { type: 'string' }, 'no-store': { type: 'boolean' },
         registration: { type: 'string' }, 'allow-insecure-auth': { type: 'boolean' },
         'tls-cert': { type: 'string' }, 'tls-key': { type: 'string' }, 'no-tls': { type: 'boolean' }, 'irc-port': { type: 'string' },
-        'udp-advertise-ports': { type: 'string' }, halfway: { type: 'string' }, chunk: { type: 'string' }, cc: { type: 'string' },
+        'udp-advertise-ports': { type: 'string' }, 'udp-advertise-host': { type: 'string' }, halfway: { type: 'string' }, chunk: { type: 'string' }, cc: { type: 'string' },
         'silent-timeout': { type: 'string' }, 'consent-timeout': { type: 'string' }, 'idle-timeout': { type: 'string' }, 'max-per-address': { type: 'string' },
+        cluster: { type: 'string' }, node: { type: 'string' }, 'cluster-prefix': { type: 'string' },
         rate: { type: 'string' }, 'log-json': { type: 'boolean' }, 'log-level': { type: 'string' }, inspect: { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
@@ -100,6 +111,8 @@ async function main(): Promise<void> {
     const ports = parsePortRange((values['udp-ports'] as string | undefined) ?? '55000-55015', '--udp-ports');
     const adv = values['udp-advertise-ports'] ? parsePortRange(values['udp-advertise-ports'] as string, '--udp-advertise-ports') : undefined;
     if (adv && adv[1] - adv[0] !== ports[1] - ports[0]) throw new CliError('--udp-advertise-ports must be as long as --udp-ports');
+    const advHost = values['udp-advertise-host'] as string | undefined;
+    if (advHost !== undefined && !isIpLiteral(advHost)) throw new CliError(`--udp-advertise-host: "${advHost}" is not an IPv4 or IPv6 address`);
     const cc = ((values.cc as string | undefined) ?? 'bbr') as CongestionControlName;
     if (!['bbr', 'cubic', 'newreno'].includes(cc)) throw new CliError(`--cc: "${cc}" is not one of bbr, cubic, newreno`);
     const loopback = host === '127.0.0.1' || host === 'localhost' || host === '::1';
@@ -122,8 +135,21 @@ async function main(): Promise<void> {
     const certFile = values['tls-cert'] as string | undefined, keyFile = values['tls-key'] as string | undefined;
     if (values['no-tls'] && (certFile || keyFile)) throw new CliError('--no-tls and --tls-cert/--tls-key do not go together');
     if (Boolean(certFile) !== Boolean(keyFile)) throw new CliError('--tls-cert and --tls-key go together');
-    let store: SqliteStore | undefined;
-    if (!values['no-store']) try { store = SqliteStore.open(dataDir); } catch (e) {
+    let clusterArgs: ClusterArgs | undefined;
+    if (values.cluster !== undefined) {
+      if (values['no-store']) throw new CliError('--cluster keeps its state in the cluster: drop --no-store');
+      try { clusterArgs = parseClusterArgs(values.cluster as string, values.node as string | undefined, values['cluster-prefix'] as string | undefined); }
+      catch (e) { throw e instanceof CliError ? e : new CliError((e as Error).message); }
+    } else if (values.node !== undefined || values['cluster-prefix'] !== undefined) throw new CliError('--node and --cluster-prefix go with --cluster');
+    const retention = days === undefined ? { maxCount } : { maxCount, maxAgeMs: days * 86_400_000 };
+    let store: Store | undefined;
+    if (clusterArgs) try {
+      store = await JetStreamStore.open({ servers: clusterArgs.servers, prefix: clusterArgs.prefix, retention, name: clusterArgs.node });
+    } catch (e) {
+      if (!(e instanceof StoreError)) throw e;
+      process.stderr.write(`messenger-server: cluster: ${e.message}\n`);
+      process.exit(1);
+    } else if (!values['no-store']) try { store = SqliteStore.open(dataDir); } catch (e) {
       if (!(e instanceof StoreError)) throw e;
       process.stderr.write(`messenger-server: ${e.message}\n`);
       process.exit(1);
@@ -134,19 +160,23 @@ async function main(): Promise<void> {
       identity = certFile && keyFile ? loadIdentity(certFile, keyFile) : await loadOrMakeIdentity(dataDir);
     } catch (e) {
       if (!(e instanceof TlsIdentityError)) throw e;
-      store?.close();
+      await store?.close();
       process.stderr.write(`messenger-server: TLS identity: ${e.message}\n`);
       process.exit(1);
     }
     const log = makeLogger({ json: Boolean(values['log-json']), level: values['log-level'] as string | undefined });
-    if (store) log.info({ data: path.resolve(dataDir), messages: store.history.count() }, 'store open');
+    if (store instanceof JetStreamStore) log.info({ cluster: clusterArgs!.servers.join(','), node: clusterArgs!.node, prefix: clusterArgs!.prefix, messages: await store.history.count() }, 'cluster store open');
+    else if (store) log.info({ data: path.resolve(dataDir), messages: await store.history.count() }, 'store open');
+    const cluster = clusterArgs && store instanceof JetStreamStore
+      ? { nc: store.connection, names: await openNames(store.connection, clusterArgs.prefix), history: store.history, node: clusterArgs.node, prefix: clusterArgs.prefix }
+      : undefined;
     if (identity) log.info({ fingerprint: identity.fingerprint, cert: path.resolve(identity.certFile), source: identity.source }, `TLS 1.3 identity, SHA-256 fingerprint ${identity.fingerprint}`);
     else log.warn({}, 'TLS is off (--no-tls): chat and file tokens travel in clear');
     const inspect = values.inspect !== undefined ? makeInspector(values.inspect as string || '-') : undefined;
     const server = new MessengerServer({
       host, port, filesDir, maxPerAddress, maxConnections: SERVER_DEFAULTS.maxConnections,
       maxOutboxBytes: SERVER_DEFAULTS.maxOutboxBytes, tickMs: SERVER_DEFAULTS.tickMs, log, inspect,
-      tls: identity, store, historyReplay, retention: days === undefined ? { maxCount } : { maxCount, maxAgeMs: days * 86_400_000 },
+      tls: identity, store, historyReplay, retention, cluster,
       session: {
         registration, allowInsecureAuth: Boolean(values['allow-insecure-auth']),
         limits: {
@@ -155,7 +185,7 @@ async function main(): Promise<void> {
         },
       },
       transfers: {
-        host, ports, advertisePorts: adv,
+        host, ports, advertisePorts: adv, ...(advHost !== undefined ? { advertiseHost: advHost } : {}),
         halfway: values.halfway !== undefined ? parseFraction(values.halfway as string, '--halfway') : 0.5,
         chunk, cc,
         silentMs: values['silent-timeout'] ? parseMs(values['silent-timeout'] as string, '--silent-timeout') : TIMING.senderSilentMs,
@@ -175,8 +205,7 @@ async function main(): Promise<void> {
     process.on('SIGTERM', () => stop('SIGTERM'));
     server.start().then(() => irc?.start()).catch((e: NodeJS.ErrnoException) => {
       log.fatal({ err: e.message, code: e.code }, 'cannot start');
-      store?.close();
-      process.exit(1);
+      void Promise.resolve(store?.close()).finally(() => process.exit(1));
     });
   } catch (e) {
     if (e instanceof CliError) { process.stderr.write(`messenger-server: ${e.message}\n`); process.exit(2); }

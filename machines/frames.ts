@@ -63,6 +63,9 @@ export type TransferServerFrame =
       offset: number; chunk: number; halfway: number; resumed: boolean; ref?: string;
       /** how datagrams are sealed: `aes-128-gcm` under TLS, `crc32` (or absent, from an older server) without */
       seal?: DatagramSeal;
+      /** the IP address to send datagrams to, when it is not the one the TCP connection reached (a cluster node
+       *  serving a file another node's client asked for); absent: that address */
+      host?: string;
     }
   | { type: 'ask'; id: number; file: string; received: number; size: number }
   | { type: 'complete'; id: number; file: string; size: number; sha256: string; lastByte?: number }

@@ -49,6 +49,11 @@ export const LIMITS = {
   offlinePerRecipient: 100,
   /** Chat lines the client holds back while pacing itself to the server's rate; past it, `rate-limited`. */
   clientQueuedLines: 1000,
+  /** A client given several servers gives up after this many rounds of reconnect attempts over its list. */
+  reconnectRounds: 8,
+  /** Times in a row a client coming back retries a `name-taken` refusal (its old session is not yet noticed as
+   *  gone, by this server or, in a cluster, by the node that held it) before it counts as a refusal. */
+  nameRetakeTries: 8,
   // ---- the IRC listener (runtime/irc, machines/irc)
   /** Bytes of an IRC line's body (source, command, parameters) without its CRLF (RFC 1459: 512 with it). */
   ircMaxBody: 510,

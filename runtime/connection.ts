@@ -134,7 +134,22 @@ export class Connection implements SessionPort {
   }
 
   // ---- SessionPort
+  claim(name: string): void {
+    const hub = this.host.hub;
+    const answer = (ok: boolean, problem?: string) => {
+      if (ok && this.actor.getSnapshot().status !== 'active') { hub.release(name); return; }
+      this.actor.send(problem ? { type: 'name.claimed', ok, problem, now: this.host.clock.now() } : { type: 'name.claimed', ok, now: this.host.clock.now() });
+      // granted to a session that had already moved on (closing, closed): the name is given back
+      if (ok && this.actor.getSnapshot().context.name !== name) hub.release(name);
+    };
+    let verdict: boolean | Promise<boolean>;
+    try { verdict = hub.claim(name); } catch (e) { answer(false, (e as Error).message); return; }
+    if (typeof verdict === 'boolean') answer(verdict);
+    else verdict.then((ok) => answer(ok), (e: Error) => answer(false, e.message));
+  }
   write(line: Buffer): void { this.outbox.write(line); }
+  /** Ends the session from the server's side (a cluster gave its name to someone else during an outage). */
+  evict(reason: string): void { this.actor.send({ type: 'shutdown', reason }); }
   send(frame: ServerFrame): void {
     if (frame.type === 'error') this.host.refused?.(this, frame.code, frame.message);
     this.outbox.write(encodeFrame(frame));

@@ -7,7 +7,7 @@ import { LIMITS } from '../machines/limits.js';
 import { nameKey } from '../machines/nickname.js';
 import type { HubPort, Member } from '../machines/session.machine.js';
 import type { HistoryLog } from './store/history-log.js';
-import type { StoredLine } from './store/port.js';
+import { isPromise, type StoredLine } from './store/port.js';
 
 export interface HubEvents {
   joined?(name: string): void;
@@ -16,6 +16,8 @@ export interface HubEvents {
 
 export class Hub implements HubPort {
   private readonly members = new Map<string, { name: string; member: Member }>();
+  /** Names claimed by sessions about to go online (and those online): what makes a name taken. */
+  private readonly claimed = new Set<string>();
   /** The newest messages to all, oldest first: what a login replays (the store keeps them all). */
   private readonly recent: StoredLine[] = [];
   /** Ids for messages when there is no store. */
@@ -23,26 +25,44 @@ export class Hub implements HubPort {
   /** Deliveries made (one per receiver per frame), for benchmarks and logs. */
   deliveries = 0;
 
-  /** With a `log`, every message to all is kept in its store before it is delivered. */
-  constructor(private readonly historySize: number = LIMITS.history, private readonly events: HubEvents = {}, private readonly log?: HistoryLog) {
-    if (log && historySize > 0) this.recent.push(...log.store.page(historySize));
+  /** With a `log`, every message to all is kept in its store before it is delivered; `load()` reads the newest. */
+  constructor(private readonly historySize: number = LIMITS.history, private readonly events: HubEvents = {}, private readonly log?: HistoryLog) {}
+
+  /** Reads the newest messages from the store, for the replay at login: awaited before the server listens. */
+  async load(): Promise<void> {
+    if (!this.log || this.historySize <= 0) return;
+    const lines = await this.log.store.page(this.historySize);
+    this.recent.splice(0, this.recent.length, ...lines);
   }
 
   get size(): number { return this.members.size; }
 
-  isTaken(name: string): boolean { return this.members.has(nameKey(name)); }
+  isTaken(name: string): boolean { return this.claimed.has(nameKey(name)); }
 
-  join(name: string, member: Member): boolean {
+  claim(name: string): boolean {
     const key = nameKey(name);
-    if (this.members.has(key)) return false;
+    if (this.claimed.has(key)) return false;
+    this.claimed.add(key);
+    return true;
+  }
+
+  release(name: string): void {
+    const key = nameKey(name);
+    if (!this.members.has(key)) this.claimed.delete(key);
+  }
+
+  join(name: string, member: Member): void {
+    const key = nameKey(name);
+    if (this.members.has(key)) return;
+    this.claimed.add(key);
     this.toAll({ type: 'joined', name });
     this.members.set(key, { name, member });
     this.events.joined?.(name);
-    return true;
   }
 
   leave(name: string, reason: string): void {
     const key = nameKey(name);
+    this.claimed.delete(key);
     if (!this.members.delete(key)) return;
     this.toAll({ type: 'left', name, reason });
     this.events.left?.(name, reason);
@@ -56,6 +76,12 @@ export class Hub implements HubPort {
       refuse: (problem) => this.refuse(from, 'say', problem),
     });
   }
+
+  /** Delivers a kept message to all to everyone online here (a cluster hub's messages arrive this way). */
+  deliver(line: StoredLine): void { this.said(line); }
+
+  /** Who is online here under this name (case-insensitively), or undefined. */
+  memberOf(name: string): { name: string; member: Member } | undefined { return this.members.get(nameKey(name)); }
 
   private said(line: StoredLine): void {
     if (this.historySize > 0) {
@@ -92,10 +118,14 @@ export class Hub implements HubPort {
 
   history(): ChatLine[] { return fitting(this.recent); }
 
-  historyPage(limit: number, before?: number): ChatLine[] | null {
+  /** A page of older history from the store (null: it cannot be read now); a promise when the store's page is. */
+  historyPage(limit: number, before?: number): ChatLine[] | null | Promise<ChatLine[] | null> {
     if (limit <= 0) return [];
     if (!this.log) return fitting(this.recent.filter((l) => before === undefined || l.id < before).slice(-limit));
-    try { return fitting(this.log.store.page(limit, before)); } catch { return null; }
+    try {
+      const page = this.log.store.page(limit, before);
+      return isPromise(page) ? page.then(fitting, () => null) : fitting(page);
+    } catch { return null; }
   }
 
   /** Sends one frame to everyone online. */
@@ -111,7 +141,7 @@ export class Hub implements HubPort {
  * The newest of `lines` whose `history` frame stays under LIMITS.historyFrameBytes (a copy). The exact size is only
  * computed when a bound (6 bytes a character, a JSON escape at worst) says the frame could be too big.
  */
-function fitting(lines: readonly StoredLine[]): StoredLine[] {
+export function fitting(lines: readonly StoredLine[]): StoredLine[] {
   let bound = 64;
   for (const l of lines) bound += 6 * (l.from.length + l.text.length) + 64;
   if (bound <= LIMITS.historyFrameBytes) return lines.slice();

@@ -7,7 +7,7 @@ import type { FileEntry } from '../frames.js';
 import type { ChatLine } from '../frames.js';
 import { LIMITS } from '../limits.js';
 import { checkNickname } from '../nickname.js';
-import type { AccountsPort, HubPort } from '../session.machine.js';
+import type { AccountsPort, HubPort, Member } from '../session.machine.js';
 import { TIMING } from '../timing.js';
 import { dccAccept, dccSend, parseCtcp, parseDcc } from './ctcp.js';
 import { fitLine, formatMessage, formatText, type IrcMessage } from './message.js';
@@ -18,16 +18,16 @@ import {
 } from './replies.js';
 
 /** What an IRC session may do to the world. */
-export interface IrcPort {
+export interface IrcPort extends Member {
   /** Whether the connection is TLS (passwords are taken only over one unless the server allows it). */
   readonly secure: boolean;
   /** The peer's address, for the closing line the client itself reads. */
   readonly peer: string;
   readonly accounts: AccountsPort;
-  readonly hub: Pick<HubPort, 'isTaken' | 'names' | 'history' | 'sayAll' | 'tell' | 'leave'>;
+  readonly hub: Pick<HubPort, 'isTaken' | 'names' | 'history' | 'sayAll' | 'tell' | 'join' | 'leave'>;
   /** One line out (no CRLF). */
   send(line: string): void;
-  /** Claims `name` in the hub for this connection; answers with `claim.result`. */
+  /** Claims `name` in the hub for this connection; answers with `claim.result` (the session then joins under it). */
   claim(name: string): void;
   /** What is known of someone online (or the file service), for WHO and WHOIS; null when nobody has that name. */
   person(name: string): PersonInfo | null;
@@ -277,6 +277,8 @@ export const ircSessionMachine = setup({
     }),
     claimName: ({ context }) => context.port.claim(context.nick!),
     setName: assign({ name: ({ context }) => context.nick, inChannel: true }),
+    // the name was claimed for this connection (claim.result), so it goes online under it
+    joinHub: ({ context }) => { if (context.name) context.port.hub.join(context.name, context.port); },
     sendWelcome: ({ context }) => {
       const nick = me(context);
       send(context, ...welcome({ nick, created: new Date(context.cfg.createdAt).toUTCString(), online: context.port.hub.names().length }));
@@ -621,7 +623,7 @@ export const ircSessionMachine = setup({
         ],
         tick: { guard: 'isLate', target: 'closing', actions: 'setRegistrationTimeout' },
         'claim.result': [
-          { guard: 'claimOk', target: 'registered', actions: ['setName', 'sendWelcome', 'sendOwnJoin', 'sendTopic', 'sendNames', 'replayHistory'] },
+          { guard: 'claimOk', target: 'registered', actions: ['setName', 'sendWelcome', 'sendOwnJoin', 'sendTopic', 'joinHub', 'sendNames', 'replayHistory'] },
           { target: 'registering', actions: ['refuseChosenTaken', 'clearNick'] },
         ],
       },
@@ -712,7 +714,7 @@ export const ircSessionMachine = setup({
         ],
         tick: { guard: 'isIdleTooLong', target: 'closing', actions: 'setIdle' },
         'claim.result': [
-          { guard: 'claimOk', target: 'registered', actions: ['setName', 'sendOwnJoin', 'sendTopic', 'sendNames'] },
+          { guard: 'claimOk', target: 'registered', actions: ['setName', 'sendOwnJoin', 'sendTopic', 'joinHub', 'sendNames'] },
           { target: 'registered', actions: 'refuseRejoin' },
         ],
       },

@@ -12,7 +12,7 @@ import { chatLines, type ChatView, type PersonInfo } from '../../machines/irc/re
 import { encodeFrame } from '../../machines/frame-codec.js';
 import type { ServerFrame } from '../../machines/frames.js';
 import { LIMITS } from '../../machines/limits.js';
-import type { AccountsPort, Member } from '../../machines/session.machine.js';
+import type { AccountsPort, HubPort, Member } from '../../machines/session.machine.js';
 import { TIMING } from '../../machines/timing.js';
 import { Accounts } from '../accounts.js';
 import type { Clock } from '../clock.js';
@@ -25,7 +25,7 @@ export interface IrcConnectionHost {
   readonly clock: Clock;
   readonly cfg: IrcConfig;
   readonly maxOutboxBytes: number;
-  readonly hub: IrcPort['hub'] & { join(name: string, member: Member): boolean | Promise<boolean> };
+  readonly hub: IrcPort['hub'] & Pick<HubPort, 'claim' | 'release'>;
   readonly accounts?: Accounts;
   person(name: string): PersonInfo | null;
   listFiles(conn: IrcConnection): void;
@@ -158,18 +158,23 @@ export class IrcConnection implements IrcPort, Member, DccPeer {
   send(line: string): void { this.outbox.write(Buffer.from(`${line}\r\n`, 'utf8')); }
 
   claim(name: string): void {
-    let answer: boolean | Promise<boolean>;
-    try { answer = this.host.hub.join(name, this); } catch { answer = false; }
-    Promise.resolve(answer).then(
-      (ok) => {
-        // the connection went away while the claim was made: give the name back
-        if (ok && this.actor.getSnapshot().status !== 'active') { this.host.hub.leave(name, 'gone'); return; }
-        if (ok) this.host.registered(this, name);
-        this.event({ type: 'claim.result', ok });
-      },
-      () => this.event({ type: 'claim.result', ok: false }),
-    );
+    const hub = this.host.hub;
+    const answer = (ok: boolean) => {
+      if (ok && this.actor.getSnapshot().status !== 'active') { hub.release(name); return; }
+      this.event({ type: 'claim.result', ok });
+      // granted to a session that had moved on meanwhile (closing, closed): the name is given back
+      if (ok && this.actor.getSnapshot().context.name !== name) { hub.release(name); return; }
+      if (ok) this.host.registered(this, name);
+    };
+    let verdict: boolean | Promise<boolean>;
+    try { verdict = hub.claim(name); } catch { verdict = false; }
+    // always answered from a microtask: claim() runs inside the session's own transition, where an event sent to
+    // it waits for the transition to end, and the answer must see the session after it took the name
+    Promise.resolve(verdict).then((ok) => answer(ok), () => answer(false));
   }
+
+  /** The hub took the name back (a cluster gave it to someone else during an outage): the session ends. */
+  evict(reason: string): void { this.event({ type: 'shutdown', reason }); }
 
   person(name: string): PersonInfo | null { return this.host.person(name); }
   listFiles(): void { this.host.listFiles(this); }

@@ -12,20 +12,36 @@ class Rec {
 }
 
 describe('hub', () => {
-  it('join: unique case-insensitively; tells those already online, not the newcomer', () => {
+  it('claim, then join: names unique case-insensitively; tells those already online, not the newcomer', () => {
     const events: string[] = [];
     const hub = new Hub(100, { joined: (n) => events.push(`+${n}`), left: (n, r) => events.push(`-${n}:${r}`) });
     const a = new Rec(); const b = new Rec();
-    expect(hub.join('Alice', a)).to.equal(true);
-    expect(hub.join('alice', b)).to.equal(false);
-    expect(hub.join('ALICE', b)).to.equal(false);
+    expect(hub.claim('Alice')).to.equal(true);
+    expect(hub.isTaken('aLiCe'), 'a claimed name is taken before it goes online').to.equal(true);
+    expect(hub.claim('alice')).to.equal(false);
+    hub.join('Alice', a);
+    expect(hub.claim('ALICE')).to.equal(false);
     expect(hub.isTaken('aLiCe')).to.equal(true);
-    expect(hub.join('bob', b)).to.equal(true);
+    expect(hub.claim('bob')).to.equal(true);
+    hub.join('bob', b);
     expect(a.frames).to.deep.equal([{ type: 'joined', name: 'bob' }]);
     expect(b.frames).to.deep.equal([]);
     expect(hub.names()).to.deep.equal(['Alice', 'bob']);
     expect(hub.size).to.equal(2);
     expect(events).to.deep.equal(['+Alice', '+bob']);
+  });
+
+  it('release: a claim that never went online is given back; a name online is not', () => {
+    const hub = new Hub(100);
+    expect(hub.claim('carol')).to.equal(true);
+    hub.release('Carol');
+    expect(hub.isTaken('carol')).to.equal(false);
+    expect(hub.claim('carol')).to.equal(true);
+    hub.join('carol', new Rec());
+    hub.release('carol');
+    expect(hub.isTaken('carol'), 'online: only leave frees it').to.equal(true);
+    hub.leave('carol', 'quit');
+    expect(hub.claim('carol')).to.equal(true);
   });
 
   it('leave: tells the others with the reason; leaving twice or an unknown name does nothing', () => {
@@ -80,14 +96,14 @@ describe('hub', () => {
     expect(hub.history()).to.have.length(3);
   });
 
-  it('history and its pages stay under MAX_HISTORY_FRAME_BYTES, the newest lines kept', () => {
+  it('history and its pages stay under MAX_HISTORY_FRAME_BYTES, the newest lines kept', async () => {
     const hub = new Hub(100);
     for (let i = 0; i < 100; i++) hub.sayAll('a', `${i} ${'\u0001'.repeat(3990)}`, i); // 6 bytes a character in JSON
     const h = hub.history();
     expect(h.length).to.be.within(5, 10);
     expect(h.at(-1)!.text.startsWith('99 ')).to.equal(true);
     expect(encodeFrame({ type: 'history', messages: h }).length).to.be.at.most(MAX_HISTORY_FRAME_BYTES);
-    const page = hub.historyPage(500, h[0]!.id)!;
+    const page = (await hub.historyPage(500, h[0]!.id))!;
     expect(page.at(-1)!.id).to.equal(h[0]!.id! - 1);
     expect(encodeFrame({ type: 'history', messages: page }).length).to.be.at.most(MAX_HISTORY_FRAME_BYTES);
   });

@@ -15,12 +15,13 @@ interface Rig {
   claims: string[];
   verified: { name: string; password: string }[];
   left: { name: string; reason: string }[];
+  joined: string[];
   closed: number;
   online: Set<string>;
 }
 
 function rig(registered: string[] = []): Rig {
-  const r: Rig = { lines: [], claims: [], verified: [], left: [], closed: 0, online: new Set(), port: undefined as never };
+  const r: Rig = { lines: [], claims: [], verified: [], left: [], joined: [], closed: 0, online: new Set(), port: undefined as never };
   const accounts: AccountsPort = {
     isRegistered: (n) => registered.includes(n.toLowerCase()),
     verify: (name, password) => { r.verified.push({ name, password }); },
@@ -31,9 +32,10 @@ function rig(registered: string[] = []): Rig {
     secure: true, peer: '192.0.2.7', accounts,
     hub: {
       isTaken: (n) => r.online.has(n.toLowerCase()), names: () => [...r.online], history: () => [],
-      sayAll: () => {}, tell: () => true, leave: (name, reason) => { r.left.push({ name, reason }); r.online.delete(name.toLowerCase()); },
+      sayAll: () => {}, tell: () => true, join: (name) => { r.joined.push(name); r.online.add(name.toLowerCase()); }, leave: (name, reason) => { r.left.push({ name, reason }); r.online.delete(name.toLowerCase()); },
     },
     send: (l) => { r.lines.push(l); },
+    write: () => {},
     claim: (n) => { r.claims.push(n); },
     person: () => null, listFiles: () => {}, offerFile: () => {}, dccRequest: () => {},
     close: () => { r.closed++; },
@@ -68,6 +70,7 @@ describe('machines/irc/irc-session.machine', () => {
     expect(cmds().slice(0, 5)).to.deep.equal(['001', '002', '003', '004', '005']);
     expect(r.lines.some((l) => l === ':ann!ann@messenger JOIN #messenger')).to.equal(true);
     expect(actor.getSnapshot().context).to.include({ name: 'ann', inChannel: true });
+    expect(r.joined).to.deep.equal(['ann']);
     // the line held while the claim was made is taken at the next tick
     actor.send({ type: 'tick', now: 10 });
     expect(cmds()).to.include('PONG');
@@ -156,7 +159,6 @@ describe('machines/irc/irc-session.machine', () => {
     const r = rig();
     const { actor, line } = start(r, { penaltyMs: 100, penaltyWindowMs: 300, recvQBytes: 200 });
     line('NICK ann'); line('USER ann 0 * :Ann');
-    r.online.add('ann');
     actor.send({ type: 'claim.result', ok: true });
     for (let i = 0; i < 20; i++) line(`PRIVMSG #messenger :${'x'.repeat(40)}`, 0);
     expect(actor.getSnapshot().value).to.equal('closing');
