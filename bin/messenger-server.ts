@@ -199,7 +199,8 @@ async function main(): Promise<void> {
       if (stopping) process.exit(1);
       stopping = true;
       log.info({ signal: sig }, 'shutting down');
-      Promise.all([irc?.stop(), server.stop('server-shutdown')]).then(() => process.exit(0), () => process.exit(1));
+      // IRC users leave first, while the hub (in a cluster, its broker connection) is still there to tell everyone
+      Promise.resolve(irc?.stop()).then(() => server.stop('server-shutdown')).then(() => process.exit(0), () => process.exit(1));
     };
     process.on('SIGINT', () => stop('SIGINT'));
     process.on('SIGTERM', () => stop('SIGTERM'));
