@@ -42,7 +42,7 @@ class Tmux {
   }
 
   /** Waits until the screen matches `re` (at least `count` times). */
-  async waitScreen(re: RegExp, ms = 10000, count = 1): Promise<string> {
+  async waitScreen(re: RegExp, ms = 20000, count = 1): Promise<string> {
     const deadline = Date.now() + ms;
     const global = new RegExp(re.source, re.flags.includes('g') ? re.flags : `${re.flags}g`);
     for (;;) {
@@ -61,7 +61,7 @@ class Tmux {
 }
 
 describe('irssi end to end (tmux): an irssi user and messenger users in one chat', function () {
-  this.timeout(90000);
+  this.timeout(180000);
   let scope: Scope;
   let tmux: Tmux;
   beforeEach(() => { scope = new Scope(); tmux = new Tmux(path.join(scope.tempDir('messenger-tmux-'), 'sock')); });
@@ -87,7 +87,7 @@ describe('irssi end to end (tmux): an irssi user and messenger users in one chat
 
     const ports = await nextUdpPorts(2);
     const { run: server, port } = await scope.spawnServer(['--no-tls', '--port', '0', '--irc-port', '0', '--files', files, '--udp-ports', `${ports[0]}-${ports[1]}`]);
-    const ircPort = Number((await server.waitFor((l) => l.msg === 'IRC listening', 10000)).ircPort);
+    const ircPort = Number((await server.waitFor((l) => l.msg === 'IRC listening', 20000)).ircPort);
     expect(ircPort).to.be.greaterThan(0);
 
     const bob: ChildRun = scope.spawnClient('bob', port, ['--no-tls']);
@@ -96,43 +96,43 @@ describe('irssi end to end (tmux): an irssi user and messenger users in one chat
     // irssi connects, registers and is joined to #messenger, where it finds bob
     tmux.start(['irssi', `--home=${home}`, '-n', 'ircy', '-c', '127.0.0.1', '-p', String(ircPort)]);
     await tmux.waitScreen(/ircy \[ircy@messenger\] has joined #messenger/, 20000);
-    await tmux.waitScreen(/#messenger: Total of 2 nicks/, 10000);
-    await bob.waitFor((e) => e.type === 'joined' && e.name === 'ircy', 10000);
+    await tmux.waitScreen(/#messenger: Total of 2 nicks/, 20000);
+    await bob.waitFor((e) => e.type === 'joined' && e.name === 'ircy', 20000);
 
     // chat both ways in the channel
     tmux.type('hello from irssi');
-    const heard = await bob.waitFor((e) => e.type === 'message' && e.text === 'hello from irssi', 10000);
+    const heard = await bob.waitFor((e) => e.type === 'message' && e.text === 'hello from irssi', 20000);
     expect(heard.from).to.equal('ircy');
     expect(heard.to).to.equal(undefined);
     bob.type('hi ircy, welcome');
-    await tmux.waitScreen(/< ?bob> hi ircy, welcome/);
+    await tmux.waitScreen(/< ?bob> hi ircy, welcome/, 20000);
 
     // private both ways
     bob.type('/msg ircy just between us');
-    await tmux.waitScreen(/bob.*just between us/);
+    await tmux.waitScreen(/bob.*just between us/, 20000);
     tmux.type('/msg bob agreed');
-    expect(await bob.waitFor((e) => e.type === 'message' && e.text === 'agreed', 10000)).to.include({ from: 'ircy', to: 'bob' });
+    expect(await bob.waitFor((e) => e.type === 'message' && e.text === 'agreed', 20000)).to.include({ from: 'ircy', to: 'bob' });
 
     // a messenger user comes and goes: irssi sees the join and the quit
     const carol = scope.spawnClient('carol', port, ['--no-tls']);
     await carol.waitFor((e) => e.type === 'connected', 15000);
-    await tmux.waitScreen(/carol \[carol@messenger\] has joined #messenger/);
+    await tmux.waitScreen(/carol \[carol@messenger\] has joined #messenger/, 20000);
     carol.type('/quit');
-    await tmux.waitScreen(/carol \[carol@messenger\] has quit \[Quit\]/);
+    await tmux.waitScreen(/carol \[carol@messenger\] has quit \[Quit\]/, 20000);
 
     // a file: the service offers it over DCC SEND, /dcc get takes it
     tmux.type('/msg files get photo.jpg');
-    await tmux.waitScreen(/DCC SEND from files .*photo\.jpg/);
+    await tmux.waitScreen(/DCC SEND from files .*photo\.jpg/, 20000);
     tmux.type('/dcc get files');
     await tmux.waitScreen(/DCC received file photo\.jpg/, 30000);
     const got = fs.readFileSync(path.join(downloads, 'photo.jpg'));
     expect(got.length).to.equal(content.length);
     expect(got.equals(content)).to.equal(true);
-    await tmux.waitScreen(/photo\.jpg: sent, \d+ bytes/);
+    await tmux.waitScreen(/photo\.jpg: sent, \d+ bytes/, 20000);
 
     // irssi quits: messenger's users are told
     tmux.type('/quit see you');
-    expect(await bob.waitFor((e) => e.type === 'left' && e.name === 'ircy', 10000)).to.include({ reason: 'quit' });
+    expect(await bob.waitFor((e) => e.type === 'left' && e.name === 'ircy', 20000)).to.include({ reason: 'quit' });
   });
 
   it('over TLS pinned to the server\'s fingerprint, logs in to a registered nickname with SASL PLAIN and talks as it', async () => {
@@ -145,7 +145,7 @@ describe('irssi end to end (tmux): an irssi user and messenger users in one chat
     const { run: server, port } = await scope.spawnServer(['--data', data, '--port', '0', '--irc-port', '0', '--udp-ports', `${ports[0]}-${ports[1]}`]);
     const fingerprint = String(server.find((l) => typeof l.fingerprint === 'string')?.fingerprint ?? '');
     expect(fingerprint).to.match(/^([0-9A-F]{2}:){31}[0-9A-F]{2}$/);
-    const ircPort = Number((await server.waitFor((l) => l.msg === 'IRC listening', 10000)).ircPort);
+    const ircPort = Number((await server.waitFor((l) => l.msg === 'IRC listening', 20000)).ircPort);
     fs.writeFileSync(path.join(home, 'config'), [
       'servers = (',
       `  { address = "127.0.0.1"; chatnet = "mnet"; port = "${ircPort}"; use_tls = "yes"; tls_verify = "no"; tls_pinned_cert = "${fingerprint}"; }`,
@@ -166,10 +166,10 @@ describe('irssi end to end (tmux): an irssi user and messenger users in one chat
     await tmux.waitScreen(/Protocol: TLSv1\.3/, 20000);
     await tmux.waitScreen(/You are now logged in as dora/, 20000);
     await tmux.waitScreen(/dora \[dora@messenger\] has joined #messenger/, 20000);
-    await bob.waitFor((e) => e.type === 'joined' && e.name === 'dora', 10000);
+    await bob.waitFor((e) => e.type === 'joined' && e.name === 'dora', 20000);
     tmux.type('signed in with SASL');
-    expect(await bob.waitFor((e) => e.type === 'message' && e.text === 'signed in with SASL', 10000)).to.include({ from: 'dora' });
+    expect(await bob.waitFor((e) => e.type === 'message' && e.text === 'signed in with SASL', 20000)).to.include({ from: 'dora' });
     tmux.type('/whois dora');
-    await tmux.waitScreen(/is logged in as|authenticated as|account\s*:\s*dora/i, 10000);
+    await tmux.waitScreen(/is logged in as|authenticated as|account\s*:\s*dora/i, 20000);
   });
 });
