@@ -13,7 +13,7 @@ import { dccAccept, dccSend, parseCtcp, parseDcc } from './ctcp.js';
 import { fitLine, formatMessage, formatText, type IrcMessage } from './message.js';
 import { NUMERICS } from './numerics.js';
 import {
-  CAPABILITIES, CHANNEL, FILES_NICK, fromAction, historyLines, lusers, mask, motd, names, numeric, SERVER_NAME,
+  CAPABILITIES, CHANNEL, fail, FILES_NICK, fromAction, historyLines, historyQuery, lusers, mask, motd, names, numeric, SERVER_NAME,
   SERVER_VERSION, sameNick, TOPIC, welcome, whoReply, whois, type ChatView, type PersonInfo,
 } from './replies.js';
 
@@ -31,6 +31,8 @@ export interface IrcPort extends Member {
   claim(name: string): void;
   /** What is known of someone online (or the file service), for WHO and WHOIS; null when nobody has that name. */
   person(name: string): PersonInfo | null;
+  /** A page of the history of messages to all (the newest `limit` below id `before`): answers with `history.page`. */
+  historyPage(limit: number, before?: number): void;
   /** The shared files: answers with `files.listed` or `files.failed`. */
   listFiles(): void;
   /** Offers a shared file over DCC SEND: answers with `dcc.offer` or `dcc.refused`, later `dcc.ended`. */
@@ -109,6 +111,8 @@ export type IrcEvent =
   | { type: 'tick'; now: number }
   | { type: 'login.checked'; account: boolean; ok: boolean; now: number }
   | { type: 'claim.result'; ok: boolean }
+  /** The answer to IrcPort.historyPage: null when the store cannot be read. */
+  | { type: 'history.page'; lines: ChatLine[] | null }
   | { type: 'files.listed'; files: FileEntry[] }
   | { type: 'files.failed'; message: string }
   | { type: 'dcc.offer'; file: string; ip: string; port: number; size: number; token?: string }
@@ -289,7 +293,7 @@ export const ircSessionMachine = setup({
     replayHistory: ({ context }) => {
       const kept = context.port.accounts.takeKept(me(context));
       const all: ChatLine[] = kept.length ? [...context.port.hub.history(), ...kept].sort((a, b) => a.ts - b.ts) : context.port.hub.history();
-      send(context, ...historyLines(all, view(context)));
+      send(context, ...historyLines(all, view(context), { msgid: context.caps.includes('message-tags') }));
     },
     startPassCheck: enqueueActions(({ context, enqueue }) => {
       enqueue.assign({ checking: context.nick, checkingBy: 'pass' });
@@ -456,6 +460,17 @@ export const ircSessionMachine = setup({
         ? numeric('ERR_NOTONCHANNEL', me(context), ch, "You're not on that channel")
         : numeric('ERR_NOSUCHCHANNEL', me(context), ch, `No such channel: ${CHANNEL} is the only one here`));
     },
+    // ---- CHATHISTORY
+    askHistory: ({ context, event }) => {
+      const q = historyQuery(msgOf(event)?.params ?? [], LIMITS.historyPageMax);
+      if (!q.ok) { send(context, q.reply); return; }
+      context.port.historyPage(q.limit, q.before);
+    },
+    sendHistoryPage: ({ context, event }) => {
+      if (event.type !== 'history.page') return;
+      if (!event.lines) { send(context, fail('CHATHISTORY', 'MESSAGE_ERROR', [CHANNEL], 'Messages could not be retrieved')); return; }
+      send(context, ...historyLines(event.lines, view(context), { msgid: true, batchId: 'chathistory', always: true }));
+    },
     // ---- queries
     answerNames: ({ context, event }) => {
       const ch = param(event, 0);
@@ -556,7 +571,7 @@ export const ircSessionMachine = setup({
     'socket.closed': { target: '.closed', actions: 'setSocketReason' },
     shutdown: { target: '.closing', actions: 'setShutdown' },
     // answers that come back after the state that asked for them ended change nothing
-    'login.checked': {}, 'claim.result': {}, 'files.listed': {}, 'files.failed': {},
+    'login.checked': {}, 'claim.result': {}, 'history.page': {}, 'files.listed': {}, 'files.failed': {},
     'dcc.offer': {}, 'dcc.accept': {}, 'dcc.refused': {}, 'dcc.ended': {},
   },
   states: {
@@ -635,6 +650,7 @@ export const ircSessionMachine = setup({
           { guard: 'isPingDue', actions: ['sendPing', 'notePing', 'releaseHeld'] },
           { actions: 'releaseHeld' },
         ],
+        'history.page': { actions: 'sendHistoryPage' },
         'files.listed': { actions: 'sendFilesListed' },
         'files.failed': { actions: 'sendFilesFailed' },
         'dcc.offer': { actions: 'sendDccOffer' },
@@ -678,6 +694,7 @@ export const ircSessionMachine = setup({
           { guard: { type: 'isCommand', params: { command: 'MODE' } }, actions: 'answerMode' },
           { guard: and([{ type: 'isCommand', params: { command: 'TOPIC' } }, { type: 'lacksParams', params: { count: 1 } }]), actions: 'refuseNeedMoreParams' },
           { guard: { type: 'isCommand', params: { command: 'TOPIC' } }, actions: 'answerTopic' },
+          { guard: { type: 'isCommand', params: { command: 'CHATHISTORY' } }, actions: 'askHistory' },
           { guard: { type: 'isCommand', params: { command: 'LIST' } }, actions: 'answerList' },
           { guard: { type: 'isCommand', params: { command: 'MOTD' } }, actions: 'answerMotd' },
           { guard: { type: 'isCommand', params: { command: 'LUSERS' } }, actions: 'answerLusers' },

@@ -16,7 +16,7 @@ export const TOPIC = 'Everyone on this messenger server. Shared files: /msg file
 export const FILES_NICK = 'files';
 /** The capabilities offered (CAP LS), with their CAP LS 302 values. */
 export const CAPABILITIES: Readonly<Record<string, string>> = {
-  'message-tags': '', 'server-time': '', 'echo-message': '', batch: '', sasl: 'PLAIN',
+  'message-tags': '', 'server-time': '', 'echo-message': '', batch: '', sasl: 'PLAIN', 'draft/chathistory': '',
 };
 
 /** Everyone's mask, the same wherever it shows: no addresses are shown, and the USER name is not part of it. */
@@ -36,7 +36,7 @@ export function numeric(name: NumericName, target: string | null, ...params: str
 /** The ISUPPORT tokens (005). */
 export const ISUPPORT = [
   'CASEMAPPING=rfc8265', 'CHANTYPES=#', 'CHANLIMIT=#:1', `CHANNELLEN=${CHANNEL.length}`, `NICKLEN=${LIMITS.maxNameChars}`,
-  'MAXTARGETS=1', 'TARGMAX=PRIVMSG:1,NOTICE:1,WHOIS:1', 'PREFIX=(ov)@+', 'CHANMODES=b,,,nt', 'NETWORK=messenger', 'UTF8ONLY',
+  'MAXTARGETS=1', 'TARGMAX=PRIVMSG:1,NOTICE:1,WHOIS:1', 'PREFIX=(ov)@+', 'CHANMODES=b,,,nt', 'NETWORK=messenger', 'UTF8ONLY', `CHATHISTORY=${LIMITS.historyPageMax}`, 'MSGREFTYPES=msgid',
   `LINELEN=${LIMITS.ircMaxBody + 2}`,
 ];
 
@@ -179,24 +179,52 @@ function stampPrefix(ts: number): string {
 }
 
 /** The replay at registration: messages to all in the channel, kept private messages to the client, oldest first;
- *  with `server-time` each carries its time (in a `chathistory` batch with `batch`), else its text is prefixed. */
-export function historyLines(lines: readonly ChatLine[], v: ChatView): string[] {
-  if (!lines.length) return [];
-  const batchId = 'history';
+ *  with `server-time` each carries its time (in a `chathistory` batch with `batch`), else its text is prefixed; with
+ *  `message-tags` each line of the history store carries its id as `msgid` (what CHATHISTORY BEFORE takes). */
+export function historyLines(lines: readonly ChatLine[], v: ChatView, opts: { msgid?: boolean; batchId?: string; always?: boolean } = {}): string[] {
+  const batchId = opts.batchId ?? 'history';
+  const batch = v.batch || opts.always === true;
   const out: string[] = [];
   for (const l of lines) {
     const tags: Record<string, string> = {};
-    if (v.batch) tags.batch = batchId;
+    if (batch) tags.batch = batchId;
+    if (opts.msgid && l.id !== undefined) tags.msgid = String(l.id);
     if (v.serverTime) tags.time = new Date(l.ts).toISOString();
     const text = v.serverTime ? l.text : l.text.startsWith(ME) ? `${ME}${stampPrefix(l.ts)}${l.text.slice(ME.length)}` : stampPrefix(l.ts) + l.text;
     const target = l.to === undefined ? CHANNEL : v.nick;
-    if (l.to === undefined && !v.inChannel) continue;
+    if (l.to === undefined && !v.inChannel && !opts.always) continue;
     out.push(...privmsgLines(mask(l.from), target, text, Object.keys(tags).length ? tags : undefined));
   }
-  if (!v.batch || !out.length) return out;
+  if (!batch || (!out.length && !opts.always)) return out;
   return [
     formatMessage({ source: SERVER_NAME, command: 'BATCH', params: [`+${batchId}`, 'chathistory', CHANNEL] }),
     ...out,
     formatMessage({ source: SERVER_NAME, command: 'BATCH', params: [`-${batchId}`] }),
   ];
+}
+
+/** An IRCv3 standard reply: `FAIL COMMAND CODE [context...] :description`. */
+export function fail(command: string, code: string, context: readonly string[], description: string): string {
+  return formatMessage({ source: SERVER_NAME, command: 'FAIL', params: [command, code, ...context, description] }, true);
+}
+
+export type HistoryQuery = { ok: true; limit: number; before?: number; target: string } | { ok: false; reply: string };
+
+/**
+ * A CHATHISTORY command (IRCv3 draft/chathistory) as a page of the history store: LATEST with `*` and BEFORE with a
+ * `msgid` (the store pages backwards by id); other subcommands and references get FAIL with the standard codes.
+ */
+export function historyQuery(params: readonly string[], max: number): HistoryQuery {
+  const [sub = '', target = '', ref = '', count = ''] = params;
+  const SUB = sub.toUpperCase();
+  if (!['LATEST', 'BEFORE', 'AFTER', 'AROUND', 'BETWEEN', 'TARGETS'].includes(SUB)) return { ok: false, reply: fail('CHATHISTORY', 'UNKNOWN_COMMAND', [sub], 'Unknown command') };
+  if (params.length < 4) return { ok: false, reply: fail('CHATHISTORY', 'NEED_MORE_PARAMS', [SUB], 'Missing parameters') };
+  if (SUB !== 'LATEST' && SUB !== 'BEFORE') return { ok: false, reply: fail('CHATHISTORY', 'INVALID_PARAMS', [SUB], 'Only LATEST and BEFORE are supported here') };
+  if (target.toLowerCase() !== CHANNEL) return { ok: false, reply: fail('CHATHISTORY', 'INVALID_TARGET', [SUB, target], `Only ${CHANNEL} has a history here`) };
+  const limit = /^\d{1,9}$/.test(count) ? Math.min(Number(count), max) : NaN;
+  if (!(limit > 0)) return { ok: false, reply: fail('CHATHISTORY', 'INVALID_PARAMS', [SUB, count], 'The limit must be a positive number') };
+  if (SUB === 'LATEST' && ref === '*') return { ok: true, limit, target: CHANNEL };
+  const id = /^msgid=(\d{1,15})$/.exec(ref);
+  if (SUB === 'BEFORE' && id) return { ok: true, limit, before: Number(id[1]), target: CHANNEL };
+  return { ok: false, reply: fail('CHATHISTORY', 'INVALID_PARAMS', [SUB, ref], 'Messages are referred to here as * (LATEST) or msgid=ID (BEFORE)') };
 }

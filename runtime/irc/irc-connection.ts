@@ -10,7 +10,7 @@ import { ircSessionMachine, type IrcConfig, type IrcEvent, type IrcPort } from '
 import { parseLine } from '../../machines/irc/message.js';
 import { chatLines, type ChatView, type PersonInfo } from '../../machines/irc/replies.js';
 import { encodeFrame } from '../../machines/frame-codec.js';
-import type { ServerFrame } from '../../machines/frames.js';
+import type { ChatLine, ServerFrame } from '../../machines/frames.js';
 import { LIMITS } from '../../machines/limits.js';
 import type { AccountsPort, HubPort, Member } from '../../machines/session.machine.js';
 import { TIMING } from '../../machines/timing.js';
@@ -25,7 +25,7 @@ export interface IrcConnectionHost {
   readonly clock: Clock;
   readonly cfg: IrcConfig;
   readonly maxOutboxBytes: number;
-  readonly hub: IrcPort['hub'] & Pick<HubPort, 'claim' | 'release'>;
+  readonly hub: IrcPort['hub'] & Pick<HubPort, 'claim' | 'release' | 'historyPage'>;
   readonly accounts?: Accounts;
   person(name: string): PersonInfo | null;
   listFiles(conn: IrcConnection): void;
@@ -177,6 +177,11 @@ export class IrcConnection implements IrcPort, Member, DccPeer {
   evict(reason: string): void { this.event({ type: 'shutdown', reason }); }
 
   person(name: string): PersonInfo | null { return this.host.person(name); }
+  historyPage(limit: number, before?: number): void {
+    let page: ChatLine[] | null | Promise<ChatLine[] | null>;
+    try { page = this.host.hub.historyPage?.(limit, before) ?? null; } catch { page = null; }
+    Promise.resolve(page).then((lines) => this.event({ type: 'history.page', lines }), () => this.event({ type: 'history.page', lines: null }));
+  }
   listFiles(): void { this.host.listFiles(this); }
   offerFile(file: string, passive: boolean): void { this.host.offerFile(this, file, passive); }
   dccRequest(req: DccRequest): void { this.host.dccRequest(this, req); }

@@ -37,7 +37,7 @@ function rig(registered: string[] = []): Rig {
     send: (l) => { r.lines.push(l); },
     write: () => {},
     claim: (n) => { r.claims.push(n); },
-    person: () => null, listFiles: () => {}, offerFile: () => {}, dccRequest: () => {},
+    person: () => null, historyPage: () => {}, listFiles: () => {}, offerFile: () => {}, dccRequest: () => {},
     close: () => { r.closed++; },
     ended: () => {},
   };
@@ -193,7 +193,7 @@ describe('machines/irc/irc-session.machine', () => {
 
   it('any sequence of lines, ticks and answers (fuzzed): no fault, every line out within 510 body bytes and without CR or LF', () => {
     const COMMANDS = ['NICK', 'USER', 'PASS', 'CAP', 'AUTHENTICATE', 'PING', 'PONG', 'PRIVMSG', 'NOTICE', 'JOIN', 'PART', 'NAMES', 'WHO',
-      'WHOIS', 'WHOWAS', 'MODE', 'TOPIC', 'LIST', 'MOTD', 'LUSERS', 'VERSION', 'ISON', 'USERHOST', 'AWAY', 'QUIT', 'KICK', 'TAGMSG', 'ZZZ'];
+      'WHOIS', 'WHOWAS', 'MODE', 'TOPIC', 'LIST', 'MOTD', 'LUSERS', 'VERSION', 'ISON', 'USERHOST', 'AWAY', 'QUIT', 'KICK', 'TAGMSG', 'CHATHISTORY', 'ZZZ'];
     const word = fc.oneof(fc.constantFrom('#messenger', '#other', 'files', 'ann', 'bob', '*', '+', 'PLAIN', 'LS', 'REQ', 'END', 'LIST', 'get x', 'list',
       '\x01ACTION hi\x01', '\x01DCC SEND a 1 2 3 4\x01', '0', '302', 'server-time', ''), fc.string({ maxLength: 40 }), fc.string({ minLength: 200, maxLength: 500 }));
     const step = fc.oneof(

@@ -355,6 +355,31 @@ describe('IRC listener: raw IRC clients and NDJSON clients on one server', funct
       expect(b.params[1]).to.match(/^\[\d{4}-\d\d-\d\d \d\d:\d\d UTC\] said before$/);
     });
 
+    it('CHATHISTORY LATEST and BEFORE page the history (a chathistory batch with msgid and time); the replay carries msgid with message-tags', async () => {
+      const s = await start();
+      const bob = await ndjson(s, 'bob');
+      for (let i = 1; i <= 5; i++) bob.send({ type: 'say', text: `line ${i}` });
+      await bob.waitForType('message', (f) => f.text === 'line 5');
+      const c = await irc(s, 'hana');
+      await c.register('hana', { before: ['CAP LS 302', 'CAP REQ :server-time message-tags batch draft/chathistory'], after: ['CAP END'] });
+      const replayed = await c.waitCommand('PRIVMSG', (l) => l.params[1] === 'line 5');
+      expect(replayed.tags.msgid).to.match(/^\d+$/);
+      let since = c.mark();
+      c.send('CHATHISTORY LATEST #messenger * 2');
+      await c.waitCommand('BATCH', (l) => l.params[0]!.startsWith('-'), { since });
+      const latest = c.after(since).filter((l) => l.command === 'PRIVMSG');
+      expect(latest.map((l) => l.params[1])).to.deep.equal(['line 4', 'line 5']);
+      expect(latest.every((l) => l.tags.batch === 'chathistory' && /Z$/.test(l.tags.time!))).to.equal(true);
+      since = c.mark();
+      c.send(`CHATHISTORY BEFORE #messenger msgid=${latest[0]!.tags.msgid} 2`);
+      await c.waitCommand('BATCH', (l) => l.params[0]!.startsWith('-'), { since });
+      expect(c.after(since).filter((l) => l.command === 'PRIVMSG').map((l) => l.params[1])).to.deep.equal(['line 2', 'line 3']);
+      since = c.mark();
+      c.send('CHATHISTORY AROUND #messenger msgid=1 5', 'CHATHISTORY LATEST #elsewhere * 5');
+      expect((await c.waitCommand('FAIL', () => true, { since })).params.slice(0, 2)).to.deep.equal(['CHATHISTORY', 'INVALID_PARAMS']);
+      expect((await c.waitCommand('FAIL', (l) => l.params[1] === 'INVALID_TARGET', { since })).params[3]).to.equal('#elsewhere');
+    });
+
     it('MODE, TOPIC, LIST, ISON, USERHOST, AWAY and unknown commands get their standard numerics', async () => {
       const s = await start();
       await ndjson(s, 'bob');

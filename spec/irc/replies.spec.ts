@@ -1,7 +1,7 @@
 // machines/irc/replies.ts: the hub's frames in IRC's words for one client, history, NAMES and WHOIS.
 import { expect } from 'chai';
 import { bodyBytes, parseLine } from '../../machines/irc/message.js';
-import { chatLines, historyLines, names, numeric, quitText, welcome, whois, type ChatView } from '../../machines/irc/replies.js';
+import { chatLines, historyLines, historyQuery, names, numeric, quitText, welcome, whois, type ChatView } from '../../machines/irc/replies.js';
 import { LIMITS } from '../../machines/limits.js';
 
 const v = (o: Partial<ChatView> = {}): ChatView => ({ nick: 'ann', serverTime: false, echo: false, batch: false, inChannel: true, ...o });
@@ -81,5 +81,25 @@ describe('machines/irc/replies', () => {
     const p = whois('ann', { nick: 'bob', user: 'bob', realname: 'Bob B', away: 'lunch', account: true }, 'bob').map((l) => l.split(' ')[1]);
     expect(p).to.deep.equal(['311', '319', '312', '301', '330', '318']);
     expect(numeric('ERR_NOTREGISTERED', null, 'You have not registered')).to.equal(':messenger 451 * :You have not registered');
+  });
+
+  it('CHATHISTORY: LATEST * and BEFORE msgid=ID are pages of the store; everything else a FAIL with its standard code', () => {
+    expect(historyQuery(['LATEST', '#Messenger', '*', '50'], 500)).to.deep.equal({ ok: true, limit: 50, target: '#messenger' });
+    expect(historyQuery(['before', '#messenger', 'msgid=1234', '9999'], 500)).to.deep.equal({ ok: true, limit: 500, before: 1234, target: '#messenger' });
+    const reply = (p: string[]) => { const q = historyQuery(p, 500); return q.ok ? '' : q.reply; };
+    expect(reply(['FOO', '#messenger', '*', '5'])).to.equal(':messenger FAIL CHATHISTORY UNKNOWN_COMMAND FOO :Unknown command');
+    expect(reply(['LATEST', '#messenger'])).to.match(/ FAIL CHATHISTORY NEED_MORE_PARAMS LATEST :/);
+    expect(reply(['AFTER', '#messenger', 'msgid=1', '5'])).to.match(/ FAIL CHATHISTORY INVALID_PARAMS AFTER :/);
+    expect(reply(['LATEST', '#other', '*', '5'])).to.match(/ FAIL CHATHISTORY INVALID_TARGET LATEST #other :/);
+    expect(reply(['LATEST', '#messenger', '*', '0'])).to.match(/ INVALID_PARAMS LATEST 0 :/);
+    expect(reply(['BEFORE', '#messenger', 'timestamp=2026-01-01T00:00:00.000Z', '5'])).to.match(/ INVALID_PARAMS BEFORE timestamp=/);
+  });
+
+  it('a CHATHISTORY answer is always a batch (empty when there is nothing), with msgid and time tags', () => {
+    expect(historyLines([], v({ serverTime: true }), { always: true, msgid: true, batchId: 'ch' })).to.deep.equal([
+      ':messenger BATCH +ch chathistory #messenger', ':messenger BATCH -ch',
+    ]);
+    const out = historyLines([{ id: 7, from: 'bob', text: 'x', ts: TS }], v({ serverTime: true }), { always: true, msgid: true, batchId: 'ch' });
+    expect(out[1]).to.equal('@batch=ch;msgid=7;time=2026-12-03T12:34:56.789Z :bob!bob@messenger PRIVMSG #messenger :x');
   });
 });
