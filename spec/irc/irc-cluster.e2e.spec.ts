@@ -1,6 +1,7 @@
 // The IRC listener on a cluster, with the real programs: two `messenger-server --cluster --irc-port` processes on
 // one real NATS broker, IRC clients on both and a line-mode client: one set of names across the nodes (433 for a
-// name held on the other node), messages to all and private ones between nodes, NAMES of everyone, and quits.
+// name held on the other node), messages to all and private ones between nodes, NAMES of everyone, CHATHISTORY from
+// the cluster's store, and quits.
 import { expect } from 'chai';
 import { IrcClients } from '../helpers/irc.js';
 import { nextUdpPorts } from '../helpers/ports.js';
@@ -50,6 +51,14 @@ describe('IRC listener on a cluster (real processes, real NATS)', function () {
     a.send('NAMES #messenger');
     await a.waitCommand('366', () => true, { since, ms: 10000 });
     expect(a.after(since).filter((l) => l.command === '353').flatMap((l) => l.params[3]!.split(' '))).to.have.members(['ircA', 'ircB', 'ndc']);
+
+    // the history of the cluster's store, paged from IRC (the clustered hub answers with a promise)
+    const before = a.mark();
+    a.send('CHATHISTORY LATEST #messenger * 10');
+    await a.waitCommand('BATCH', (l) => l.params[0]!.startsWith('-'), { since: before, ms: 10000 });
+    const paged = a.after(before).filter((l) => l.command === 'PRIVMSG').map((l) => l.params[1]!);
+    // without server-time the time leads the text
+    expect(paged.some((t) => /^\[\d{4}-\d\d-\d\d \d\d:\d\d UTC\] hello cluster$/.test(t)), JSON.stringify(paged)).to.equal(true);
 
     b.send('QUIT :bye');
     expect((await a.waitCommand('QUIT', (l) => l.source!.startsWith('ircB!'), 10000)).params[0]).to.equal('Quit');
