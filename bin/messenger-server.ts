@@ -13,6 +13,7 @@ import { systemClock } from '../runtime/clock.js';
 import { DashboardSetup, parseDashboardAddress } from '../runtime/dashboard/index.js';
 import { makeInspector } from '../runtime/inspect.js';
 import { makeLogger } from '../runtime/logger.js';
+import { IrcListener } from '../runtime/irc/irc-listener.js';
 import { MessengerServer, SERVER_DEFAULTS } from '../runtime/server.js';
 import { DEFAULT_RETENTION, StoreError, type Store } from '../runtime/store/port.js';
 import { JetStreamStore } from '../runtime/store/jetstream/jetstream-store.js';
@@ -43,6 +44,8 @@ Options:
                               identity is made on first start and kept in the data folder (DIR/tls/)
   --tls-key FILE              the certificate's private key (PEM)
   --no-tls                    plain NDJSON instead of TLS 1.3 (for debugging with nc; clients need --no-tls too)
+  --irc-port PORT             also open an IRC listener on PORT (same host; TLS as the main listener), where
+                              everyone is in #messenger
   --udp-ports A-B             UDP port pool for downloads (default 55000-55015)
   --udp-advertise-ports A-B   ports named to clients instead of the pool's own (port forwarding, messenger-link)
   --udp-advertise-host IP     in a cluster: the address clients of other nodes send this node's datagrams to
@@ -88,7 +91,7 @@ async function main(): Promise<void> {
         host: { type: 'string' }, port: { type: 'string' }, files: { type: 'string' }, 'udp-ports': { type: 'string' },
         data: { type: 'string' }, history: { type: 'string' }, 'history-max': { type: 'string' }, 'history-days': { type: 'string' }, 'no-store': { type: 'boolean' },
         registration: { type: 'string' }, 'allow-insecure-auth': { type: 'boolean' },
-        'tls-cert': { type: 'string' }, 'tls-key': { type: 'string' }, 'no-tls': { type: 'boolean' },
+        'tls-cert': { type: 'string' }, 'tls-key': { type: 'string' }, 'no-tls': { type: 'boolean' }, 'irc-port': { type: 'string' },
         'udp-advertise-ports': { type: 'string' }, 'udp-advertise-host': { type: 'string' }, halfway: { type: 'string' }, chunk: { type: 'string' }, cc: { type: 'string' },
         'silent-timeout': { type: 'string' }, 'consent-timeout': { type: 'string' }, 'idle-timeout': { type: 'string' }, 'max-per-address': { type: 'string' },
         cluster: { type: 'string' }, node: { type: 'string' }, 'cluster-prefix': { type: 'string' },
@@ -105,6 +108,8 @@ async function main(): Promise<void> {
   try {
     const host = (values.host as string | undefined) ?? SERVER_DEFAULTS.host;
     const port = values.port !== undefined ? parsePort(values.port as string, '--port') : SERVER_DEFAULTS.port;
+    const ircPort = values['irc-port'] !== undefined ? parsePort(values['irc-port'] as string, '--irc-port') : undefined;
+    if (ircPort !== undefined && ircPort !== 0 && ircPort === port) throw new CliError('--irc-port must differ from --port');
     const filesDir = (values.files as string | undefined) ?? defaultFilesDir();
     if (!fs.existsSync(filesDir) || !fs.statSync(filesDir).isDirectory()) throw new CliError(`--files: ${filesDir} is not a folder`);
     const ports = parsePortRange((values['udp-ports'] as string | undefined) ?? '55000-55015', '--udp-ports');
@@ -194,12 +199,14 @@ async function main(): Promise<void> {
         consentTimeoutMs: values['consent-timeout'] ? parseMs(values['consent-timeout'] as string, '--consent-timeout') : undefined,
       },
     });
+    const irc = ircPort !== undefined ? new IrcListener(server, { host, port: ircPort, tls: identity, log, maxPerAddress }) : undefined;
     let stopping = false;
     const stop = (sig: string) => {
       if (stopping) process.exit(1);
       stopping = true;
       log.info({ signal: sig }, 'shutting down');
-      server.stop('server-shutdown').then(() => process.exit(0), () => process.exit(1));
+      // IRC users leave first, while the hub (in a cluster, its broker connection) is still there to tell everyone
+      Promise.resolve(irc?.stop()).then(() => server.stop('server-shutdown')).then(() => process.exit(0), () => process.exit(1));
     };
     process.on('SIGINT', () => stop('SIGINT'));
     process.on('SIGTERM', () => stop('SIGTERM'));
@@ -209,7 +216,7 @@ async function main(): Promise<void> {
       { name: hub.nodeName, address: `${host}:${server.port}`, self: true, state: hub.reachable ? 'up' : 'cut off from the broker', sessions: hub.local.size, transfers: [...server.transfers.running].length },
       ...hub.peers().map((p) => ({ name: p.node, address: '', self: false, state: 'up', sessions: p.users, transfers: 0, since: p.lastSeen })),
     ] : undefined;
-    server.start().then(() => dashboard?.start(server, log, { address: `${host}:${server.port}`, nodeName: clusterArgs?.node, nodes })).catch((e: NodeJS.ErrnoException) => {
+    server.start().then(() => irc?.start()).then(() => dashboard?.start(server, log, { address: `${host}:${server.port}`, nodeName: clusterArgs?.node, nodes })).catch((e: NodeJS.ErrnoException) => {
       log.fatal({ err: e.message, code: e.code }, 'cannot start');
       void Promise.resolve(store?.close()).finally(() => process.exit(1));
     });

@@ -54,6 +54,17 @@ export const LIMITS = {
   /** Times in a row a client coming back retries a `name-taken` refusal (its old session is not yet noticed as
    *  gone, by this server or, in a cluster, by the node that held it) before it counts as a refusal. */
   nameRetakeTries: 8,
+  // ---- the IRC listener (runtime/irc, machines/irc)
+  /** Bytes of an IRC line's body (source, command, parameters) without its CRLF (RFC 1459: 512 with it). */
+  ircMaxBody: 510,
+  /** Bytes of an IRC line's tag section, the `@` excluded (IRCv3: what a server must accept). */
+  ircMaxTagBytes: 8191,
+  /** Bytes of lines an IRC client may have waiting behind its penalty timer; past it, `Excess Flood`. */
+  ircRecvQBytes: 8192,
+  /** Characters of an IRC user's USER name and real name kept (longer ones are cut). */
+  ircMaxUserField: 64,
+  /** Bytes of base64 a SASL PLAIN exchange may send in all (IRCv3: 400-byte chunks). */
+  ircMaxSaslBytes: 1600,
 } as const;
 
 /** The limits a server advertises and enforces unless told otherwise. */

@@ -84,6 +84,20 @@ export const TIMING = {
   clusterOpMs: 5_000,
   /** A node looks at its shared folder this often (besides watching it), and announces its catalogue if it changed. */
   clusterCatalogueScanMs: 10_000,
+  // ---- the IRC listener
+  /** An IRC connection that has not completed NICK/USER (and CAP negotiation) this long is closed. */
+  ircRegistrationTimeoutMs: 30_000,
+  /** IRC's penalty behaviour (RFC 1459 8.10): each line moves the client's message timer this far ahead (2 lines a
+   *  second sustained, a burst of 20: IRC clients pace themselves slower, irssi at one line per 2.2 s after 5)... */
+  ircPenaltyMs: 500,
+  /** ...and lines wait (are not refused) while that timer is more than this ahead of now. */
+  ircPenaltyWindowMs: 10_000,
+  /** The listener's tick for IRC connections still registering or with lines held back. */
+  ircFastTickMs: 100,
+  /** A DCC SEND offer the IRC client does not take this long is withdrawn (its port returns to the pool). */
+  dccOfferTimeoutMs: 120_000,
+  /** A DCC connection silent this long (no acknowledgement, nothing read) is cut and its port returned. */
+  dccSilentMs: 30_000,
 } as const;
 
 export type Timing = { -readonly [K in keyof typeof TIMING]: number };
