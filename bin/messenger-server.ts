@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { TIMING } from '../machines/timing.js';
 import { DEFAULT_LIMITS, LIMITS } from '../machines/limits.js';
-import type { CongestionControlName } from '../machines/transport/api.js';
+import { DEFAULT_CC, type CongestionControlName } from '../machines/transport/api.js';
 import { accountCommand, ACCOUNT_USAGE } from '../runtime/account-admin.js';
 import { CliError, parseBytes, parseFraction, parseMs, parsePort, parsePortRange } from '../runtime/cli-args.js';
 import { systemClock } from '../runtime/clock.js';
@@ -52,7 +52,7 @@ Options:
                               (default --host, unless it is a wildcard: then the address each client reached)
   --halfway FRACTION          where a download pauses for consent: 0.5 or 50% (default 0.5; 0 turns it off)
   --chunk BYTES               UDP payload per datagram (default 60k on loopback, 1200 otherwise; at most 65000)
-  --cc NAME                   congestion control: bbr, cubic or newreno (default bbr)
+  --cc NAME                   congestion control: cubic, bbr or newreno (default cubic)
   --silent-timeout DURATION   a transfer whose client is silent this long fails (default 30s)
   --consent-timeout DURATION  a halfway question unanswered this long stops the download (default 10m)
   --idle-timeout DURATION     a chat connection silent this long is closed (default 60s)
@@ -117,7 +117,7 @@ async function main(): Promise<void> {
     if (adv && adv[1] - adv[0] !== ports[1] - ports[0]) throw new CliError('--udp-advertise-ports must be as long as --udp-ports');
     const advHost = values['udp-advertise-host'] as string | undefined;
     if (advHost !== undefined && !isIpLiteral(advHost)) throw new CliError(`--udp-advertise-host: "${advHost}" is not an IPv4 or IPv6 address`);
-    const cc = ((values.cc as string | undefined) ?? 'bbr') as CongestionControlName;
+    const cc = ((values.cc as string | undefined) ?? DEFAULT_CC) as CongestionControlName;
     if (!['bbr', 'cubic', 'newreno'].includes(cc)) throw new CliError(`--cc: "${cc}" is not one of bbr, cubic, newreno`);
     const loopback = host === '127.0.0.1' || host === 'localhost' || host === '::1';
     const chunk = values.chunk ? parseBytes(values.chunk as string, '--chunk') : loopback ? 60000 : 1200;

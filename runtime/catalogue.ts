@@ -72,6 +72,24 @@ export class Catalogue {
     };
   }
 
+  /**
+   * Hashes every shared file whose version is not cached yet, one after the other, in the background (the server
+   * starts it once it listens): a file's first download then need not wait for its hash. Stops when `stop()` says so.
+   * A file that changes later is hashed again at its next request (its version differs).
+   */
+  async hashAll(stop: () => boolean): Promise<number> {
+    let hashed = 0;
+    for (const entry of await this.list()) {
+      if (stop()) break;
+      let file: OpenedFile | null = null;
+      try {
+        file = await this.open(entry.name);
+        if (!this.hashes.has(file.version)) { await this.sha256(file); hashed++; }
+      } catch { /* gone or unreadable meanwhile: its request will say so */ } finally { file?.close(); }
+    }
+    return hashed;
+  }
+
   /** SHA-256 of an opened file, cached per version; read in large chunks off the event loop's critical path. */
   sha256(file: OpenedFile): Promise<string> {
     let h = this.hashes.get(file.version);

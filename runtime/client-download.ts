@@ -11,7 +11,8 @@ import type { OfferFrame } from '../machines/offer.js';
 import { receiverMachine, type ReceiverIO } from '../machines/receiver.machine.js';
 import type { Packet } from '../machines/transport/packet-codec.js';
 import { ReceiverCore } from '../machines/transport/receiver-core.js';
-import { dropPartialMeta, partialDir, partPath, placeFinished, readPartial, sha256File, writePartial } from './download-files.js';
+import { dropPartialMeta, partialDir, partPath, placeFinished, readPartial, writePartial } from './download-files.js';
+import { CATCH_UP_BYTES_PER_TURN, DownloadSink } from './download-sink.js';
 import { aeadProtection } from './udp-crypto.js';
 import { crcProtection, createTransferSocket, TransferEndpoint } from './udp-endpoint.js';
 
@@ -57,7 +58,9 @@ export class ClientDownload implements ReceiverIO {
   private readonly startedAt: number;
   private readonly offer: OfferFrame;
   private ackTimer: TimerHandle | null = null;
-  private dataSignalled = false;
+  /** The end-of-turn work (write, hash, ACK, the actor's `data`) is scheduled. */
+  private turnScheduled = false;
+  private readonly sink: DownloadSink;
   private lastByteFromServer: number | undefined;
   private closedFd = false;
   private finalPath = '';
@@ -87,8 +90,10 @@ export class ClientDownload implements ReceiverIO {
     fs.mkdirSync(partialDir(dir), { recursive: true });
     this.part = partPath(dir, base);
     if (!resume && readPartial(dir, base)) host.link.emit({ type: 'info', text: `the server's ${offer.file} changed since the partial copy: starting over` });
-    this.fd = fs.openSync(this.part, resume ? 'r+' : 'w');
+    // read and write: bytes that arrived out of order are read back for the prefix's hash
+    this.fd = fs.openSync(this.part, resume ? 'r+' : 'w+');
     if (!resume) fs.ftruncateSync(this.fd, 0);
+    this.sink = new DownloadSink(this.fd);
     writePartial(dir, base, { file: offer.file, size: offer.size, sha256: offer.sha256, received: resume ? offer.offset : 0 });
     const now = this.clock.now();
     this.startedAt = now;
@@ -127,29 +132,37 @@ export class ClientDownload implements ReceiverIO {
   get spoofed(): number { return this.counters.spoofed; }
   get malformed(): number { return this.counters.malformed; }
 
-  /** An authenticated packet from the server. */
+  /**
+   * An authenticated packet from the server. Its bytes are queued, and the rest waits for the end of this event-loop
+   * turn (`endTurn`): the datagrams the socket delivered together are written in one `writev` per run, hashed, and
+   * answered with one ACK, which is sent at once only when something is out of order (a gap the sender must hear of).
+   */
   private onPacket(p: Packet): void {
-    if (p.type !== 'data') return;
+    if (p.type !== 'data' || this.closedFd) return;
     const now = this.clock.now();
     const len = p.payload.length;
     if (p.offset + len > this.size) { this.counters.malformed++; return; }
     if (this.core.onData(p.pn, p.offset, len, now) && len > 0) {
-      try {
-        // a disk that takes only part of a write returns a short count: write the rest, and the disk says why it cannot
-        for (let at = 0; at < len;) {
-          const n = fs.writeSync(this.fd, p.payload, at, len - at, p.offset + at);
-          if (n <= 0) throw Object.assign(new Error('write made no progress'), { code: 'EIO' });
-          at += n;
-        }
-      } catch (e) { this.actor.send({ type: 'io.error', message: `cannot write ${this.part}: ${(e as NodeJS.ErrnoException).code}` }); return; }
+      try { this.sink.add(p.offset, p.payload); } catch (e) { this.writeFailed(e); return; }
     }
+    if (!this.turnScheduled) {
+      this.turnScheduled = true;
+      setImmediate(() => this.endTurn());
+    }
+  }
+
+  private endTurn(): void {
+    this.turnScheduled = false;
+    if (this.closedFd) return;
+    try { this.sink.flush(this.core.contiguous); } catch (e) { this.writeFailed(e); return; }
+    const now = this.clock.now();
     if (this.core.ackDue(now)) this.sendAck(now);
     else this.armAckTimer();
-    if (!this.dataSignalled) {
-      // one actor event per event-loop turn of datagrams, not one per datagram
-      this.dataSignalled = true;
-      setImmediate(() => { this.dataSignalled = false; this.actor.send({ type: 'data', now: this.clock.now() }); });
-    }
+    this.actor.send({ type: 'data', now });
+  }
+
+  private writeFailed(e: unknown): void {
+    this.actor.send({ type: 'io.error', message: `cannot write ${this.part}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}` });
   }
 
   private sendAck(now: number): void {
@@ -206,13 +219,33 @@ export class ClientDownload implements ReceiverIO {
     this.host.link.emit({ type: 'progress', id: this.id, file: this.file, received: this.core.received, size: this.size, rate: secs > 0 ? Math.round((this.core.received - this.offer.offset) / secs) : 0 });
   }
 
+  /**
+   * The hash of the prefix was kept as it grew: only the bytes it has not reached yet are read, a slice per turn. First
+   * the partial file's path is checked to still name the file written to (deleted or replaced meanwhile, the bytes
+   * hashed are not the ones about to be put in place): that asynchronous look also gives the events that came with
+   * `complete` (a stop, the connection lost) their turn in `verifying`, as a whole-file hash did.
+   */
   verify(): void {
     if (!this.core.complete) { this.actor.send({ type: 'mismatch', message: `the server said complete at ${this.core.received} of ${this.size} bytes` }); return; }
-    this.closeFd();
-    sha256File(this.part).then(
-      (got) => this.actor.send(got === this.offer.sha256 ? { type: 'verified' } : { type: 'mismatch', message: `SHA-256 ${got} differs from the server's ${this.offer.sha256}` }),
-      (e: Error) => this.actor.send({ type: 'io.error', message: e.message }),
-    );
+    const failed = (e: unknown) => {
+      this.closeFd();
+      this.actor.send({ type: 'io.error', message: `cannot check ${this.part}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}` });
+    };
+    const step = () => {
+      if (this.closedFd) return; // the download ended meanwhile
+      let done: boolean;
+      try { this.sink.flush(this.size, 0); done = this.sink.catchUp(this.size, CATCH_UP_BYTES_PER_TURN); } catch (e) { failed(e); return; }
+      if (!done) { setImmediate(step); return; }
+      const got = this.sink.digest();
+      this.closeFd();
+      this.actor.send(got === this.offer.sha256 ? { type: 'verified' } : { type: 'mismatch', message: `SHA-256 ${got} differs from the server's ${this.offer.sha256}` });
+    };
+    fs.promises.stat(this.part).then((st) => {
+      if (this.closedFd) return;
+      const own = fs.fstatSync(this.fd);
+      if (st.ino !== own.ino || st.dev !== own.dev) throw Object.assign(new Error('the partial file was replaced'), { code: 'ESTALE' });
+      step();
+    }).catch(failed);
   }
 
   finish(): void {
@@ -252,8 +285,10 @@ export class ClientDownload implements ReceiverIO {
     this.host.link.emit({ type: 'error', code, message, id: this.id, file: this.file });
   }
 
+  /** Writes what is queued (a partial's `received` must be on disk), then closes the file. */
   private closeFd(): void {
     if (this.closedFd) return;
+    try { this.sink.flush(this.core.contiguous, 0); } catch { /* the disk failed: the partial's length says what is there */ }
     this.closedFd = true;
     try { fs.closeSync(this.fd); } catch { /* already closed */ }
   }

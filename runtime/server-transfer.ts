@@ -15,6 +15,7 @@ import { senderMachine, type SenderIO } from '../machines/sender.machine.js';
 import type { CongestionControlName, OutgoingData } from '../machines/transport/api.js';
 import { DATA_HEADER_BYTES, type Packet } from '../machines/transport/packet-codec.js';
 import { SenderCore } from '../machines/transport/sender-core.js';
+import type { SharedPath } from '../machines/transport/shared-path.js';
 import type { OpenedFile } from './catalogue.js';
 import type { Logger } from './logger.js';
 import type { Schedulable, Scheduler } from './scheduler.js';
@@ -49,6 +50,8 @@ export interface ServerTransferHost {
   portClosed(port: number): void;
   /** The transfer ended (its actor is final); `outcome` is finished, stopped, cancelled or failed. */
   ended(t: ServerTransfer, outcome: string): void;
+  /** The congestion state this client's downloads share, or undefined when each has its own (see shared-path.ts). */
+  sharedPath(conn: TransferClient, maxDatagram: number): SharedPath | undefined;
 }
 
 /** Whom a transfer's control frames go to: the client's connection on this server, or (in a cluster) a relay to
@@ -131,6 +134,7 @@ export class ServerTransfer implements SenderIO, Schedulable {
       size, chunk: opts.chunk, startOffset: s.startOffset, now, cc: opts.cc, maxDatagram,
       holdAt: this.holdAt,
       initialCredit: s.startOffset + 64 * maxDatagram,
+      path: host.sharedPath(s.conn, maxDatagram),
     });
     this.actor = createActor(senderMachine, {
       id: `transfer-${this.id}`,
@@ -245,6 +249,7 @@ export class ServerTransfer implements SenderIO, Schedulable {
       id: this.id, name: this.name, file: this.file.name, outcome: out?.outcome, reason: out?.reason || undefined,
       acked: out?.acked, seconds: Number(secs.toFixed(3)), retransmits: s.retransmits, lost: s.lostPackets, srttMs: Number(s.srtt.toFixed(2)), minRttMs: Number(s.minRtt.toFixed(2)), cwnd: s.cwnd, pacingMBps: Math.round(s.pacingRate / 1e6), cc: s.cc, packets: s.packetsSent,
     }, 'transfer ended');
+    this.core.detach();
     this.host.ended(this, out?.outcome ?? 'failed');
     this.file.close();
     this.releasePort(() => { if (this.farewell) this.conn.send(this.farewell); });

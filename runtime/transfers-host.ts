@@ -13,8 +13,9 @@ import type { Connection } from './connection.js';
 import type { Logger } from './logger.js';
 import { PortPool } from './port-pool.js';
 import { Scheduler } from './scheduler.js';
-import { ServerTransfer, type ServerTransferHost, type ServerTransferSettings } from './server-transfer.js';
+import { ServerTransfer, type ServerTransferHost, type ServerTransferSettings, type TransferClient } from './server-transfer.js';
 import { bindTransferSocket, canBind } from './udp-endpoint.js';
+import { SharedPath, sharable } from '../machines/transport/shared-path.js';
 
 export interface TransfersOptions extends ServerTransferSettings {
   host: string;
@@ -43,6 +44,8 @@ export class TransfersHost implements ServerTransferHost {
   readonly scheduler: Scheduler;
   private readonly live = new Map<number, ServerTransfer>();
   private readonly pendingBySession = new Map<Connection, number>();
+  /** One congestion state per client: its downloads share the window (runtime's side of shared-path.ts). */
+  private readonly paths = new Map<TransferClient, SharedPath>();
   readonly stats: TransferStats = { started: 0, finished: 0, stopped: 0, cancelled: 0, failed: 0, spoofed: 0, malformed: 0 };
   private stopping = false;
 
@@ -57,6 +60,12 @@ export class TransfersHost implements ServerTransferHost {
     const unavailable: number[] = [];
     for (let p = this.opts.ports[0]; p <= this.opts.ports[1]; p++) if (!await canBind(this.opts.host, p)) unavailable.push(p);
     if (unavailable.length) this.log.warn({ ports: unavailable }, 'some UDP pool ports are in use by another program: downloads skip them');
+    // each shared file's hash once per version, ahead of its first request (a request meanwhile waits for the same one)
+    const t0 = this.clock.now();
+    void this.catalogue.hashAll(() => this.stopping).then(
+      (n) => { if (n > 0) this.log.info({ files: n, ms: Math.round(this.clock.now() - t0) }, 'shared files hashed'); },
+      (e: Error) => this.log.warn({ err: e.message }, 'hashing the shared files failed'),
+    );
   }
 
   get active(): number { return this.live.size; }
@@ -176,9 +185,19 @@ export class TransfersHost implements ServerTransferHost {
 
   portClosed(port: number): void { this.pool.release(port); }
 
+  sharedPath(conn: TransferClient, maxDatagram: number): SharedPath | undefined {
+    if (!sharable(this.opts.cc)) return undefined;
+    let p = this.paths.get(conn);
+    if (!p) { p = new SharedPath(this.opts.cc, maxDatagram, this.clock.now()); this.paths.set(conn, p); }
+    return p;
+  }
+
   ended(t: ServerTransfer, outcome: string): void {
     this.live.delete(t.id);
     this.scheduler.remove(t);
+    // the client's path state goes with its last download (a later one starts afresh, as a new connection would)
+    const p = this.paths.get(t.conn);
+    if (p && p.size === 0) this.paths.delete(t.conn);
     if (outcome in this.stats) (this.stats as unknown as Record<string, number>)[outcome]!++;
   }
 }

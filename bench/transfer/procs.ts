@@ -38,7 +38,7 @@ export class JsonChild {
     proc.stderr!.on('data', (d: Buffer) => { if (this.stderr.length < 50) this.stderr.push(d.toString()); });
     this.exit = new Promise((resolve) => proc.on('exit', (code) => {
       this.exited = true;
-      for (const w of this.waiters.splice(0)) w.reject(new Error(`${name} exited (${code}) while waiting; stderr: ${this.stderr.join('').slice(-500)}`));
+      for (const w of this.waiters.splice(0)) w.reject(new Error(`${name} exited (${code}) while waiting; stderr: ${this.stderr.join('').slice(-500)}; last lines: ${JSON.stringify(this.lines.slice(-3).map((l) => l.msg))}`));
       resolve(code);
     }));
   }
@@ -74,35 +74,54 @@ export class JsonChild {
 const HOME = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-messenger-home-'));
 process.on('exit', () => fs.rmSync(HOME, { recursive: true, force: true }));
 
-function node(name: string, args: string[]): JsonChild {
-  return new JsonChild(name, spawn(process.execPath, args, { cwd: ROOT, stdio: ['pipe', 'pipe', 'pipe'], env: { ...process.env, MESSENGER_HOME: HOME } }));
+/** Wraps a command line, e.g. to run it inside a network namespace (`bed.exec('server', argv)`). */
+export type Wrap = (argv: string[]) => string[];
+
+/** BENCH_CPU_PROF=DIR: our server and clients write V8 CPU profiles there (not allowed in NODE_OPTIONS). */
+const PROF = process.env.BENCH_CPU_PROF;
+
+function node(name: string, args: string[], wrap?: Wrap): JsonChild {
+  const prof = PROF && !args[0]!.includes('bench/transfer') ? ['--cpu-prof', `--cpu-prof-dir=${PROF}`] : [];
+  const argv = wrap ? wrap([process.execPath, ...prof, ...args]) : [process.execPath, ...prof, ...args];
+  return new JsonChild(name, spawn(argv[0]!, argv.slice(1), { cwd: ROOT, stdio: ['pipe', 'pipe', 'pipe'], env: { ...process.env, MESSENGER_HOME: HOME } }));
 }
 
 export interface ServerOpts {
   port: number; files: string; udp: [number, number]; advertise?: [number, number]; cc?: string; chunk?: number;
+  /** Address for the listener and the UDP pool (default 127.0.0.1). */
+  host?: string;
+  wrap?: Wrap;
+  /** Run the TypeScript sources through tsx (tests) instead of the built dist/ (benchmarks). */
+  src?: boolean;
+}
+
+/** The argv that runs one of our bins: built (dist/bin/NAME.js) or from source (bin/NAME.ts through tsx). */
+function bin(name: string, src?: boolean): string[] {
+  return src ? ['--import', 'tsx', path.join(ROOT, `bin/${name}.ts`)] : [path.join(ROOT, `dist/bin/${name}.js`)];
 }
 
 export async function startServer(o: ServerOpts): Promise<JsonChild> {
-  const args = [path.join(ROOT, 'dist/bin/messenger-server.js'), '--port', String(o.port), '--files', o.files,
+  const args = [...bin('messenger-server', o.src), '--port', String(o.port), '--files', o.files,
     '--udp-ports', `${o.udp[0]}-${o.udp[1]}`, '--halfway', '0', '--log-json', '--max-per-address', '0', '--rate', '1000'];
   if (o.advertise) args.push('--udp-advertise-ports', `${o.advertise[0]}-${o.advertise[1]}`);
   if (o.cc) args.push('--cc', o.cc);
   if (o.chunk) args.push('--chunk', String(o.chunk));
-  const s = node('server', args);
+  if (o.host) args.push('--host', o.host);
+  const s = node('server', args, o.wrap);
   await s.waitFor((m) => m.msg === 'listening', 20_000);
   return s;
 }
 
-export async function startClient(name: string, port: number, downloads: string): Promise<JsonChild> {
-  const c = node(`client ${name}`, [path.join(ROOT, 'dist/bin/messenger.js'), '--plain', '--json', '--yes', '--no-reconnect',
-    '--name', name, '--port', String(port), '--downloads', downloads]);
+export async function startClient(name: string, port: number, downloads: string, host?: string, wrap?: Wrap, src?: boolean): Promise<JsonChild> {
+  const c = node(`client ${name}`, [...bin('messenger', src), '--plain', '--json', '--yes', '--no-reconnect',
+    '--name', name, '--port', String(port), '--downloads', downloads, ...(host ? ['--host', host] : [])], wrap);
   await c.waitFor((m) => m.type === 'connected', 30_000);
   return c;
 }
 
 /** A peer script of ours (plain JavaScript, so no loader's start-up cost lands in the CPU figures). */
-export function startPeer(script: string, args: string[]): JsonChild {
-  return node(path.basename(script), [path.join(ROOT, 'bench/transfer', script), ...args]);
+export function startPeer(script: string, args: string[], wrap?: Wrap): JsonChild {
+  return node(path.basename(script), [path.join(ROOT, 'bench/transfer', script), ...args], wrap);
 }
 
 /** A file of pseudo-random bytes (incompressible, fast to make). */

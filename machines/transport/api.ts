@@ -5,6 +5,8 @@
 export interface OutgoingData { pn: number; offset: number; len: number }
 
 export type CongestionControlName = 'newreno' | 'cubic' | 'bbr';
+/** The default controller: CUBIC with HyStart++ and random-loss tolerance (docs/DESIGN.md says why). */
+export const DEFAULT_CC: CongestionControlName = 'cubic';
 
 export interface SenderOptions {
   size: number;          // file size in bytes

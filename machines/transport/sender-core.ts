@@ -5,10 +5,10 @@
 // whatever other packets (or the receiver's cumulative `contiguous`) already acknowledged.
 import type { AckInfo, OutgoingData, SenderCoreApi, SenderOptions, SenderStats } from './api.js';
 import type { CongestionController } from './congestion/controller.js';
-import { createController } from './congestion/factory.js';
-import { Pacer, windowPacingRate } from './pacer.js';
+import { type Pacer, windowPacingRate } from './pacer.js';
 import { RangeSet } from './range-set.js';
-import { RttEstimator } from './rtt.js';
+import type { RttEstimator } from './rtt.js';
+import { SharedPath } from './shared-path.js';
 import { type SentPacket, SentPacketTracker } from './sent-packets.js';
 
 /** RFC 9002 §6.2.4: a PTO sends up to two probes, so that one lost probe does not cost another timeout. */
@@ -17,6 +17,13 @@ export const PTO_PROBE_PACKETS = 2;
 export const PERSISTENT_CONGESTION_THRESHOLD = 3;
 /** Backoff stops growing here; the runtime's silent-peer deadline ends a dead transfer long before. */
 export const MAX_PTO_MS = 60_000;
+
+export interface SenderCoreOptions extends SenderOptions {
+  /** The congestion state shared by one client's downloads (window, RTT, pacer); absent: the sender has its own. */
+  path?: SharedPath;
+  /** A controller built by the caller (tests: a variant the factory does not name), when there is no `path`. */
+  controller?: CongestionController;
+}
 
 /** A packet poll() wants sent, with why (useful for logs and for checking invariants in tests). */
 export interface OutgoingPacket extends OutgoingData {
@@ -36,10 +43,14 @@ export class SenderCore implements SenderCoreApi {
   private readonly overhead: number;
   private readonly maxDatagram: number;
   private holdAt: number | null;
-  private readonly rtt = new RttEstimator();
+  private readonly rtt: RttEstimator;
   private readonly tracker = new SentPacketTracker();
   private readonly cc: CongestionController;
   private readonly pacer: Pacer;
+  /** The congestion state this sender uses: its own, or the one its client's downloads share. */
+  private readonly path: SharedPath;
+  /** What the window let this sender hold at its last poll (its share of a shared path). */
+  private lastAllowance = Infinity;
   /** Byte ranges the receiver acknowledged (including everything below startOffset). */
   private readonly acked = new RangeSet();
   /** Byte ranges declared lost and not acknowledged since: sent before any new data. */
@@ -51,10 +62,15 @@ export class SenderCore implements SenderCoreApi {
   private probesPending = 0;
   private firstRttSampleAt: number | null = null;
   private lastStop: StopReason = 'idle';
+  /** The most bytes in flight since the last ACK, and when a poll last stopped at the window (or its pacing rate). */
+  private peakInFlight = 0;
+  private cwndLimitedAt = -Infinity;
+  private lastPollAt = -Infinity;
+  private pacerLimitedAt = -Infinity;
   private readonly counters = { packetsSent: 0, bytesSent: 0, retransmits: 0, lostPackets: 0, ptoCount: 0, acksReceived: 0, spuriousLosses: 0 };
   lastProgressAt: number;
 
-  constructor(opts: SenderOptions) {
+  constructor(opts: SenderCoreOptions) {
     if (opts.chunk <= 0 || opts.maxDatagram < opts.chunk) throw new RangeError('need 0 < chunk <= maxDatagram');
     this.size = opts.size;
     this.chunk = opts.chunk;
@@ -64,8 +80,11 @@ export class SenderCore implements SenderCoreApi {
     this.acked.insert(0, Math.min(opts.startOffset, opts.size));
     this.nextOffset = Math.min(opts.startOffset, opts.size);
     this.credit = opts.initialCredit;
-    this.cc = createController(opts.cc, { maxDatagram: opts.maxDatagram, now: opts.now });
-    this.pacer = new Pacer(opts.maxDatagram, opts.now);
+    this.path = opts.path ?? new SharedPath(opts.controller ?? opts.cc, opts.maxDatagram, opts.now);
+    this.path.join(this);
+    this.cc = this.path.cc;
+    this.rtt = this.path.rtt;
+    this.pacer = this.path.pacer;
     this.lastProgressAt = opts.now;
   }
 
@@ -77,6 +96,10 @@ export class SenderCore implements SenderCoreApi {
     return this.holdAt !== null && this.acked.firstGap(0) >= Math.min(this.holdAt, this.size);
   }
   get windowFull(): boolean { return this.lastStop === 'cwnd' || this.lastStop === 'credit'; }
+  /** Its last poll stopped at the window (a shared path gives it a share while it waits). */
+  get wantsWindow(): boolean { return this.lastStop === 'cwnd'; }
+  /** Leaves a shared path (the transfer ended): its bytes stop counting against the others' window. */
+  detach(): void { this.path.leave(this); }
   get recovering(): boolean { return this.cc.recovering; }
   /** The congestion window (bytes). */
   get cwnd(): number { return this.cc.window(); }
@@ -99,7 +122,10 @@ export class SenderCore implements SenderCoreApi {
 
   poll(now: number, max: number): OutgoingPacket[] {
     const out: OutgoingPacket[] = [];
+    this.lastPollAt = now;
     this.updatePacingRate(now);
+    const room = this.path.allowance(this);
+    this.lastAllowance = room;
     this.lastStop = 'max';
     while (out.length < max) {
       if (this.probesPending > 0) {
@@ -110,7 +136,7 @@ export class SenderCore implements SenderCoreApi {
       const seg = this.peekSegment();
       if (typeof seg === 'string') { this.stop(seg); break; }
       const bytes = this.wireBytes(seg.len);
-      if (this.tracker.bytesInFlight + bytes > this.cc.window()) { this.stop('cwnd'); break; }
+      if (this.tracker.bytesInFlight + bytes > room) { this.stop('cwnd'); break; }
       if (!this.pacer.canSend(now, bytes)) { this.stop('pacer'); break; }
       this.commit(seg);
       out.push(this.send(seg, now, false));
@@ -120,6 +146,8 @@ export class SenderCore implements SenderCoreApi {
 
   private stop(reason: StopReason): void {
     this.lastStop = reason;
+    if (reason === 'cwnd') this.cwndLimitedAt = this.lastPollAt;
+    else if (reason === 'pacer') this.pacerLimitedAt = this.lastPollAt;
     // Not limited by the window: rate samples from here on understate the path.
     if (reason === 'idle' || reason === 'credit') this.tracker.markAppLimited();
   }
@@ -173,7 +201,8 @@ export class SenderCore implements SenderCoreApi {
     const pn = this.nextPn++;
     const bytes = this.wireBytes(seg.len);
     this.tracker.onSent(pn, seg.offset, seg.len, bytes, now);
-    this.cc.onSent(now, bytes, this.tracker.bytesInFlight);
+    if (this.tracker.bytesInFlight > this.peakInFlight) this.peakInFlight = this.tracker.bytesInFlight;
+    this.cc.onSent(now, bytes, this.path.bytesInFlight);
     this.pacer.onSent(now, bytes);
     this.counters.packetsSent++;
     this.counters.bytesSent += bytes;
@@ -194,9 +223,16 @@ export class SenderCore implements SenderCoreApi {
     this.counters.acksReceived++;
     this.credit = Math.max(this.credit, ack.maxData);
     const ackedBefore = this.acked.covered;
-    // Evaluated before this ACK frees window: was the sender using the window it had?
-    const appLimited = (this.lastStop === 'idle' || this.lastStop === 'credit')
-      && this.tracker.bytesInFlight + this.maxDatagram <= this.cc.window();
+    // Evaluated before this ACK frees window: was the sender using the window it had (RFC 9002 §7.8)? It was when
+    // the bytes in flight since the last ACK reached it, or a poll stopped at it within the last RTT, or (as Linux
+    // counts slow start) a poll stopped at the pacer, which spreads the window over an RTT, with at least half the
+    // window in flight. Stopping for want of data, of credit, or of CPU (the per-turn packet cap) is not using it,
+    // and neither is a pacer whose rate comes from an RTT inflated by a starved process: growing the window there
+    // fed the pacer's rate back into the window, to 9 MB in front of a 600 KB queue, and bursts that overflowed it.
+    const srtt = this.rtt.smoothed;
+    const usedWindow = this.peakInFlight + this.maxDatagram >= this.lastAllowance || now - this.cwndLimitedAt <= srtt
+      || (now - this.pacerLimitedAt <= srtt && 2 * this.peakInFlight >= this.lastAllowance);
+    const appLimited = !usedWindow;
     this.markAcked(0, Math.min(ack.contiguous, this.size));
     const res = this.tracker.onAck(ack.ranges, now);
     for (const p of res.newlyAcked) this.markAcked(p.offset, p.offset + p.len);
@@ -208,7 +244,8 @@ export class SenderCore implements SenderCoreApi {
       this.firstRttSampleAt ??= now;
     }
     if (res.newlyAcked.length > 0) { this.ptoCount = 0; this.probesPending = 0; }
-    this.cc.onAck({ acked: res.newlyAcked, rtt: this.rtt, rttSample, rate: res.rate, bytesInFlight: this.tracker.bytesInFlight, appLimited }, now);
+    this.cc.onAck({ acked: res.newlyAcked, rtt: this.rtt, rttSample, rate: res.rate, bytesInFlight: this.path.bytesInFlight, appLimited }, now);
+    this.peakInFlight = this.tracker.bytesInFlight;
     this.detectLosses(now);
     if (this.acked.covered > ackedBefore) this.lastProgressAt = now;
   }
@@ -230,7 +267,7 @@ export class SenderCore implements SenderCoreApi {
     }
     this.counters.lostPackets += lost.length;
     const persistent = this.isPersistentCongestion(lost);
-    this.cc.onCongestionEvent({ largestLostSentAt, lostBytes, persistent, bytesInFlight: this.tracker.bytesInFlight }, now);
+    this.cc.onCongestionEvent({ largestLostSentAt, lostBytes, persistent, bytesInFlight: this.path.bytesInFlight }, now);
   }
 
   /**
@@ -279,7 +316,7 @@ export class SenderCore implements SenderCoreApi {
     const seg = this.peekSegment();
     if (typeof seg !== 'string') {
       const bytes = this.wireBytes(seg.len);
-      if (this.tracker.bytesInFlight + bytes <= this.cc.window()) {
+      if (this.tracker.bytesInFlight + bytes <= this.path.allowance(this)) {
         this.updatePacingRate(now);
         const at = this.pacer.nextSendTime(now, bytes);
         next = next === null ? at : Math.min(next, at);

@@ -48,6 +48,9 @@ export class ServedDownloads implements ServerTransferHost {
   get stats() { return this.o.transfers.stats; }
   advertised(port: number): number { return this.o.transfers.advertised(port); }
   portClosed(port: number): void { this.o.transfers.portClosed(port); }
+  /** A download served for another node's client keeps its own congestion state: this node cannot tell which of
+   *  the forwarded downloads share one client's path. */
+  sharedPath(): undefined { return undefined; }
 
   ended(t: ServerTransfer, outcome: string): void {
     this.scheduler.remove(t);

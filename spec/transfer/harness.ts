@@ -10,6 +10,7 @@ import type { Limits } from '../../machines/frames.js';
 import type { ClientOptions } from '../../runtime/client-runtime.js';
 import { LinkEmulator, type ImpairmentSpec } from '../../runtime/link/index.js';
 import type { TransfersOptions } from '../../runtime/transfers-host.js';
+import { DEFAULT_CC } from '../../machines/transport/api.js';
 import { TestClient, type EventOf } from '../helpers/client.js';
 import { waitUntil } from '../helpers/recorder.js';
 import { startServer, type TestServer } from '../helpers/server.js';
@@ -56,7 +57,7 @@ export type Server = TestServer;
 
 /** The default transfers options of these tests: halfway question at 50%, BBR, 3 s silence deadline. */
 export function transfers(ports: [number, number], more: Partial<TransfersOptions> = {}): TransfersOptions {
-  return { host: '127.0.0.1', ports, halfway: 0.5, chunk: 1200, cc: 'bbr', silentMs: 3000, maxPerSession: 4, ...more };
+  return { host: '127.0.0.1', ports, halfway: 0.5, chunk: 1200, cc: DEFAULT_CC, silentMs: 3000, maxPerSession: 4, ...more };
 }
 
 /** Everything one test opened; dispose() closes it all (clients, emulators, servers, then folders). */

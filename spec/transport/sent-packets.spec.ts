@@ -54,6 +54,19 @@ describe('transport/sent-packets', () => {
     expect(r.spurious).to.deep.equal([{ offset: 0, len: 100 }, { offset: 100, len: 100 }]);
   });
 
+  it('reports a spurious loss once, though later ACKs repeat the range, and forgets losses below the lowest range', () => {
+    const t = new SentPacketTracker();
+    const rtt = new RttEstimator();
+    sendN(t, 10, () => 0);
+    t.onAck([[9, 9], [5, 5]], 1);
+    expect(t.detectLosses(1, rtt).map((p) => p.pn)).to.deep.equal([0, 1, 2, 3, 4, 6]);
+    expect(t.onAck([[9, 9], [5, 2]], 2).spurious.map((b) => b.offset)).to.deep.equal([200, 300, 400]);
+    expect(t.onAck([[9, 9], [5, 2]], 3).spurious).to.deep.equal([]); // the same ranges again: nothing new
+    // the receiver no longer reports pns below 6: pns 0 and 1 can never be confirmed, and are forgotten
+    expect(t.onAck([[9, 9], [7, 6]], 4).spurious.map((b) => b.offset)).to.deep.equal([600]);
+    expect(t.onAck([[9, 9], [7, 0]], 5).spurious).to.deep.equal([]);
+  });
+
   it('samples the delivery rate over the send and ack intervals', () => {
     const t = new SentPacketTracker();
     sendN(t, 10, (i) => i); // one packet per ms

@@ -1,5 +1,7 @@
 import { expect } from 'chai';
-import { CUBIC_BETA, Cubic } from '../../../machines/transport/congestion/cubic.js';
+import { CUBIC_BETA, Cubic, RANDOM_LOSS_CEILING } from '../../../machines/transport/congestion/cubic.js';
+import { CSS_ROUNDS } from '../../../machines/transport/congestion/hystart.js';
+import { RttEstimator } from '../../../machines/transport/rtt.js';
 import { ackOf, lossOf, rttOf } from './helpers.js';
 
 const MSS = 1000;
@@ -14,16 +16,19 @@ function run(cc: Cubic, from: number, to: number, rttMs: number): number {
   return cc.window();
 }
 
+/** RFC 9438 alone: every loss is congestion, slow start ends by loss. */
+const plain = () => new Cubic(MSS, { hystart: false, tolerateRandomLoss: false });
+
 describe('transport/congestion/cubic', () => {
   it('reduces by beta = 0.7 on a congestion event', () => {
-    const cc = new Cubic(MSS);
+    const cc = plain();
     cc.onAck(ackOf(90, MSS, 1), 2); // 100 MSS
     cc.onCongestionEvent(lossOf(2), 3);
     expect(cc.window()).to.equal(100 * MSS * CUBIC_BETA);
   });
 
   it('returns to the previous maximum about K seconds after a loss, then probes beyond it', () => {
-    const cc = new Cubic(MSS);
+    const cc = plain();
     cc.onAck(ackOf(90, MSS, 1), 2);
     cc.onCongestionEvent(lossOf(2), 3);
     // K = cbrt(100 * 0.3 / 0.4) = 4.2 s. With a 100 ms RTT the cubic region (not Reno) governs.
@@ -36,10 +41,90 @@ describe('transport/congestion/cubic', () => {
   });
 
   it('is at least as fast as Reno on a short RTT (Reno-friendly region)', () => {
-    const cc = new Cubic(MSS);
+    const cc = plain();
     cc.onAck(ackOf(90, MSS, 1), 2);
     cc.onCongestionEvent(lossOf(2), 3);
     // 1 ms RTT: 1000 round trips in a second. Reno with alpha 0.53 gains ~0.53 MSS per RTT, cubic alone far less.
     expect(run(cc, 4, 1004, 1)).to.be.above(70 * MSS + 400 * MSS);
+  });
+
+  describe('random-loss tolerance', () => {
+    /** An RTT estimator whose floor is `min` and whose latest sample is `latest`. */
+    const rttAt = (min: number, latest: number) => { const r = new RttEstimator(); r.update(min, 0); r.update(latest, 0); return r; };
+
+    it('ignores a loss on an idle path (RTT at its floor) and keeps the window', () => {
+      const cc = new Cubic(MSS);
+      cc.onAck(ackOf(90, MSS, 1, { rtt: rttAt(30, 30) }), 31); // 100 MSS, RTT samples at the 30 ms floor
+      cc.onCongestionEvent(lossOf(20), 40);
+      expect(cc.window()).to.equal(100 * MSS);
+      expect(cc.randomLosses).to.equal(1);
+      expect(cc.recovering).to.equal(false);
+    });
+
+    it('counts a loss that comes with a queue (RTT above its floor by the threshold) as congestion', () => {
+      const cc = new Cubic(MSS);
+      cc.onAck(ackOf(10, MSS, 1, { rtt: rttAt(30, 30) }), 31); // a round at the floor
+      cc.onAck(ackOf(80, MSS, 32, { rtt: rttAt(30, 40) }), 72); // the next round: 10 ms of queue
+      expect(cc.window()).to.be.above(90 * MSS);
+      const before = cc.window();
+      cc.onCongestionEvent(lossOf(60), 73);
+      expect(cc.window()).to.equal(before * CUBIC_BETA);
+      expect(cc.congestionLosses).to.equal(1);
+    });
+
+    it(`counts heavy loss (over ${RANDOM_LOSS_CEILING * 100}% of two rounds' bytes) as congestion even without a queue`, () => {
+      const cc = new Cubic(MSS);
+      cc.onAck(ackOf(90, MSS, 1, { rtt: rttAt(30, 30) }), 31);
+      cc.onCongestionEvent({ largestLostSentAt: 20, lostBytes: 40 * MSS, persistent: false, bytesInFlight: 0 }, 40);
+      expect(cc.window()).to.equal(100 * MSS * CUBIC_BETA);
+    });
+
+    it('collapses on persistent congestion whatever the RTT', () => {
+      const cc = new Cubic(MSS);
+      cc.onAck(ackOf(90, MSS, 1, { rtt: rttAt(30, 30) }), 31);
+      cc.onCongestionEvent(lossOf(20, true), 40);
+      expect(cc.window()).to.equal(2 * MSS);
+    });
+  });
+
+  describe('HyStart++', () => {
+    /** One round of `n` packets acknowledged one by one with RTT `rttMs`, sent at `sentAt`, acked at `at`. */
+    function round(cc: Cubic, n: number, sentAt: number, at: number, minRtt: number, rttMs: number): void {
+      const rtt = new RttEstimator(); rtt.update(minRtt, 0); rtt.update(rttMs, 0);
+      for (let i = 0; i < n; i++) cc.onAck({ acked: [{ sentAt: sentAt + 1, bytes: MSS }], rtt, rttSample: rttMs, rate: null, bytesInFlight: 0, appLimited: false }, at);
+    }
+
+    it('doubles per round while the RTT stays flat', () => {
+      const cc = new Cubic(MSS);
+      let t = 0;
+      for (let r = 0; r < 4; r++) { const n = cc.window() / MSS; round(cc, n, t, t + 10, 10, 10); t += 10; }
+      expect(cc.window()).to.equal(160 * MSS);
+      expect(cc.inSlowStart).to.equal(true);
+    });
+
+    it(`leaves slow start when the RTT rises: conservative growth, then congestion avoidance after ${CSS_ROUNDS} rounds`, () => {
+      const cc = new Cubic(MSS);
+      round(cc, 10, 0, 10, 10, 10);
+      round(cc, 20, 10, 20, 10, 10);
+      const w = cc.window(); // 40 MSS
+      round(cc, 20, 20, 35, 10, 15); // 5 ms more: over the 4 ms threshold -> CSS after 8 samples
+      const grown = cc.window() - w;
+      expect(grown).to.be.below(20 * MSS); // 8 at full rate, 12 at a quarter
+      expect(grown).to.be.above(8 * MSS);
+      let t = 35;
+      for (let r = 0; r < CSS_ROUNDS; r++) { round(cc, 10, t, t + 15, 10, 15); t += 15; }
+      expect(cc.inSlowStart).to.equal(false);
+    });
+
+    it('goes back to slow start when the RTT falls below the CSS baseline (jitter, not a queue)', () => {
+      const cc = new Cubic(MSS);
+      round(cc, 10, 0, 10, 10, 10);
+      round(cc, 20, 10, 30, 10, 20); // CSS, baseline 20 ms
+      round(cc, 20, 30, 42, 10, 12); // back under the baseline
+      const w = cc.window();
+      round(cc, 10, 42, 54, 10, 12);
+      expect(cc.window() - w).to.equal(10 * MSS); // full slow-start growth again
+      expect(cc.inSlowStart).to.equal(true);
+    });
   });
 });
