@@ -24,7 +24,8 @@ const log = (s: string) => process.stderr.write(`${s}\n`);
 const { values: args } = parseArgs({
   options: {
     quick: { type: 'boolean' }, 'no-ngircd': { type: 'boolean' }, 'no-profile': { type: 'boolean' }, 'no-write': { type: 'boolean' },
-    repeat: { type: 'string' }, 'store-only': { type: 'boolean' }, 'tls-only': { type: 'boolean' }, help: { type: 'boolean', short: 'h' },
+    repeat: { type: 'string' }, 'store-only': { type: 'boolean' }, 'tls-only': { type: 'boolean' }, 'storm-only': { type: 'boolean' },
+    storm: { type: 'string' }, help: { type: 'boolean', short: 'h' },
   },
 });
 if (args.help) {
@@ -36,13 +37,16 @@ if (args.help) {
   --no-write     print only; leave docs/BENCHMARKS.md alone
   --store-only   only the store rows (store on / off, history replay per login); implies --no-write
   --tls-only     only the TLS rows (TLS on / off: CPU per million deliveries, handshakes per second); implies --no-write
+  --storm-only   only the login storms (memory per logged-in session, storm CPU, last welcome); implies --no-write
+  --storm A,B    the sizes of the login storms (default 1000,10000)
 `);
   process.exit(0);
 }
 
 const QUICK = Boolean(args.quick);
 const TLS_ONLY = Boolean(args['tls-only']);
-const STORE_ONLY = Boolean(args['store-only']) || TLS_ONLY;
+const STORM_ONLY = Boolean(args['storm-only']);
+const STORE_ONLY = Boolean(args['store-only']) || TLS_ONLY || STORM_ONLY;
 const CFG = {
   receivers: [10, 50, 200],
   repeat: args.repeat ? Math.max(1, Number(args.repeat)) : QUICK ? 1 : 3,
@@ -51,7 +55,13 @@ const CFG = {
   latencyMs: QUICK ? 1500 : 3000,
   // logged in and in the room (join storm: every join is told to everyone, quadratic on both servers, so 1,000), and
   // connected but not logged in (socket + session actor; ngIRCd: unregistered connection) at 1,000 and 10,000
-  idle: [{ count: 1000, login: true }, { count: 1000, login: false }, { count: 10000, login: false }],
+  idle: [{ count: 1000, login: false }, { count: 10000, login: false }],
+  // login storms into the one room: every client logs in and stays, idle; at most stormConcurrency per worker
+  // waiting for its welcome at a time (ngIRCd listens with a backlog of 10), stormWorkers load-generator processes
+  storms: args.storm ? args.storm.split(',').map(Number).filter((n) => n > 0) : [1000, 10000],
+  stormWorkers: 4,
+  stormConcurrency: 8,
+  stormTimeoutMs: 300_000,
   loadWorkers: 2,
   idleWorkers: 4,
   sendersPerWorker: 2,
@@ -90,6 +100,20 @@ function ensureBuilt(): void {
 interface LoadResult { deliveriesPerSec: number; messagesPerSec: number; cpuPerM: number; joinCpuMs: number }
 interface LatencyResult { rate: number; p50: number; p99: number; p999: number; cpuPerM: number; dropped: number }
 interface IdleResult { perConnKB: number; joinCpuS: number; joinWallS: number; rssMB: number }
+interface StormResult { ok: number; cpuS: number; lastWelcomeS: number; perSessionKB: number; rssMB: number; heapMB?: number; perSessionGcKB?: number; heapPerSessionKB?: number }
+
+const GC_PROBE = path.join(ROOT, 'bench/chat/gc-probe.mjs');
+
+/** Our server's memory after a full GC (bench/chat/gc-probe.mjs answers SIGUSR2), or undefined. */
+async function afterGc(srv: RunningServer, out: string): Promise<{ rss: number; heapUsed: number; external: number; arrayBuffers: number } | undefined> {
+  try { fs.rmSync(out, { force: true }); } catch { /* none */ }
+  process.kill(srv.pid, 'SIGUSR2');
+  for (let i = 0; i < 100; i++) {
+    await sleep(100);
+    try { return JSON.parse(fs.readFileSync(out, 'utf8')) as { rss: number; heapUsed: number; external: number; arrayBuffers: number }; } catch { /* not yet */ }
+  }
+  return undefined;
+}
 
 let nameSeq = 0;
 const names = (n: number, tag: string) => Array.from({ length: n }, () => `${tag}${(nameSeq++).toString(36)}`);
@@ -132,6 +156,31 @@ async function waitQuiet(srv: RunningServer, maxMs = 120_000): Promise<void> {
   }
 }
 
+/** A storm of `count` logins into the one room of a fresh server; they stay logged in, idle, while memory is read. */
+async function storm(gen: LoadGen, k: ServerKind, count: number, start: (k: ServerKind, extra?: string[], serverArgs?: string[], tls?: boolean, env?: Record<string, string>) => Promise<RunningServer>, tmp: string): Promise<StormResult> {
+  const gcOut = path.join(tmp, `gc-${k}-${count}.json`);
+  const s = k === 'ours' ? await start(k, ['--expose-gc', '--import', GC_PROBE], [], false, { BENCH_GC_OUT: gcOut }) : await start(k);
+  await sleep(500);
+  const gc0 = k === 'ours' ? await afterGc(s, gcOut) : undefined;
+  const rss0 = rssBytes(s.pid); const c0 = cpuSeconds(s.pid);
+  const r = await gen.storm(`${k}-storm`, PROTO[k], s.port, names(count, 's'), CFG.stormWorkers, CFG.stormConcurrency, CFG.stormTimeoutMs);
+  await waitQuiet(s, 60_000);
+  const c1 = cpuSeconds(s.pid);
+  await sleep(1000);
+  const rss1 = rssBytes(s.pid);
+  const gc1 = k === 'ours' ? await afterGc(s, gcOut) : undefined;
+  const res: StormResult = { ok: r.ok, cpuS: c1 - c0, lastWelcomeS: r.seconds, perSessionKB: (rss1 - rss0) / r.ok / 1024, rssMB: rss1 / 1048576 };
+  if (gc0 && gc1) {
+    res.heapMB = gc1.heapUsed / 1048576;
+    res.perSessionGcKB = (gc1.rss - rss0) / r.ok / 1024;
+    res.heapPerSessionKB = (gc1.heapUsed + gc1.external - gc0.heapUsed - gc0.external) / r.ok / 1024;
+  }
+  log(`storm of ${count} ${k}: ${r.ok} in${r.failed.length ? ` (${r.failed.length} not: ${r.failed.slice(0, 2).join('; ')})` : ''}, last welcome ${res.lastWelcomeS.toFixed(1)} s, ${res.cpuS.toFixed(2)} CPU-s, ${res.perSessionKB.toFixed(2)} KB RSS per session (RSS ${res.rssMB.toFixed(0)} MB)${res.heapMB !== undefined ? `, after GC: heap ${res.heapMB.toFixed(1)} MB, ${res.heapPerSessionKB!.toFixed(2)} KB heap+external per session, ${res.perSessionGcKB!.toFixed(2)} KB RSS per session` : ''}; load ${os.loadavg().map((x) => x.toFixed(1)).join(' ')}`);
+  await gen.close(`${k}-storm`);
+  await s.stop();
+  return res;
+}
+
 async function main(): Promise<void> {
   ensureBuilt();
   const ng = args['no-ngircd'] ? null : ngircdPath();
@@ -142,8 +191,8 @@ async function main(): Promise<void> {
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-chat-'));
   const gen = new LoadGen(Math.max(CFG.loadWorkers, CFG.idleWorkers));
   const servers: RunningServer[] = [];
-  const start = async (k: ServerKind, extra: string[] = [], serverArgs: string[] = [], tls = false) => {
-    const s = k === 'ours' ? await startOurs(ROOT, tmp, extra, serverArgs, tls) : await startNgircd(ng!, tmp);
+  const start = async (k: ServerKind, extra: string[] = [], serverArgs: string[] = [], tls = false, env: Record<string, string> = {}) => {
+    const s = k === 'ours' ? await startOurs(ROOT, tmp, extra, serverArgs, tls, env) : await startNgircd(ng!, tmp);
     servers.push(s);
     return s;
   };
@@ -157,6 +206,8 @@ async function main(): Promise<void> {
   let profile: ReturnType<typeof summarizeProfile> | undefined;
   const store: { on?: LoadResult; off?: LoadResult; loginCpuMs?: Record<'replay100' | 'replay0', number> } = {};
   const tlsCmp: { on?: LoadResult; off?: LoadResult; handshakesPerSec?: Record<'on' | 'off', number> } = {};
+  const storms: Record<ServerKind, Map<number, StormResult>> = { ours: new Map(), ngircd: new Map() };
+  const loadAtStart = os.loadavg();
 
   try {
     // ---- saturation and latency, N receivers (the senders are among them)
@@ -198,9 +249,14 @@ async function main(): Promise<void> {
     }
     for (const k of kinds) await srv[k]?.stop();
 
+    // ---- login storms: `count` clients log into the one room and stay (each size on a fresh server, ours then ngIRCd)
+    if (STORM_ONLY || !STORE_ONLY) {
+      for (const count of CFG.storms) for (const k of kinds) storms[k].set(count, await storm(gen, k, count, start, tmp));
+    }
+
     // ---- TLS: our server as users get it (TLS 1.3) and with --no-tls at N = 50, windows interleaved; then a storm of
     // 1,000 connections at once (no login: the handshake alone), each way, as connections per second
-    if (TLS_ONLY || !args['store-only']) {
+    if (TLS_ONLY || (!args['store-only'] && !STORM_ONLY)) {
       const n = STORE_N;
       const on = await start('ours', [], [], true);
       const off = await start('ours');
@@ -233,7 +289,7 @@ async function main(): Promise<void> {
     }
 
     // ---- the store: our server with it (the default) and with --no-store at N = 50, windows interleaved
-    if (!TLS_ONLY) {
+    if (!TLS_ONLY && !STORM_ONLY) {
       const n = STORE_N;
       const on = await start('ours');
       const off = await start('ours', [], ['--no-store']);
@@ -258,7 +314,7 @@ async function main(): Promise<void> {
 
     // ---- history replay at login: server CPU per login with 100 messages replayed, against --history 0, both
     // with a full store; small groups log in and out so that presence (quadratic in the room) stays small
-    if (!TLS_ONLY) {
+    if (!TLS_ONLY && !STORM_ONLY) {
       const loginCpu = async (history: number): Promise<number> => {
         const s = await start('ours', [], ['--history', String(history)]);
         await gen.connect('fill', 'ours', s.port, names(4, 'f'), 1);
@@ -344,7 +400,19 @@ async function main(): Promise<void> {
     rows.push({ label: `memory per idle connection, ${count.toLocaleString('en-US')} ${login ? 'logged in, in the room' : 'connected, not logged in'}`, unit: 'KB', better: 'lower', target: count >= 10000 ? '<= 10 KB' : '', ...pick(idle, `${count}${login ? 'L' : 'C'}`, (x) => x.perConnKB) });
   }
   for (const n of CFG.receivers) rows.push({ label: `join cost, ${n} clients at once`, unit: 'CPU-ms', better: 'lower', digits: 0, ...pick(load, n, (x) => x.joinCpuMs) });
-  for (const { count, login } of CFG.idle) if (login) rows.push({ label: `join cost, ${count.toLocaleString('en-US')} clients at once`, unit: 'CPU-s', better: 'lower', ...pick(idle, `${count}L`, (x) => x.joinCpuS) });
+  const stormRows: Row[] = [];
+  for (const count of CFG.storms) {
+    const c = count.toLocaleString('en-US');
+    const big = count >= 10000;
+    stormRows.push({ label: `RSS per logged-in idle session, ${c} in the room`, unit: 'KB', better: 'lower', target: big ? '<= 8 KB' : '', ...pick(storms, count, (x) => x.perSessionKB) });
+    stormRows.push({ label: `login storm of ${c}: server CPU of the whole storm`, unit: 'CPU-s', better: 'lower', target: big ? '<= ngIRCd' : '', ...pick(storms, count, (x) => x.cpuS) });
+    stormRows.push({ label: `login storm of ${c}: time until the last welcome`, unit: 's', better: 'lower', target: big ? '<= 10 s' : '', ...pick(storms, count, (x) => x.lastWelcomeS) });
+    stormRows.push({ label: `login storm of ${c}: clients logged in (of ${c})`, unit: 'clients', better: 'higher', digits: 0, ...pick(storms, count, (x) => x.ok) });
+    stormRows.push({ label: `${c} in the room: heap after a full GC (ours)`, unit: 'MB', better: 'lower', ours: storms.ours.get(count)?.heapMB ?? NaN });
+    stormRows.push({ label: `${c} in the room: heap + external per session after a full GC (ours)`, unit: 'KB', better: 'lower', ours: storms.ours.get(count)?.heapPerSessionKB ?? NaN });
+    stormRows.push({ label: `${c} in the room: RSS per session after a full GC (ours)`, unit: 'KB', better: 'lower', ours: storms.ours.get(count)?.perSessionGcKB ?? NaN });
+  }
+  rows.push(...stormRows);
 
   // the store rows: ours only, store on (the default) against --no-store in the same run
   const storeRows: Row[] = [];
@@ -370,6 +438,7 @@ async function main(): Promise<void> {
   }
   rows.push(...tlsRows);
   if (TLS_ONLY) { process.stdout.write(`\n${textTable(tlsRows)}\n`); return; }
+  if (STORM_ONLY) { process.stdout.write(`\n${textTable(stormRows)}\n\nload average at start ${loadAtStart.map((x) => x.toFixed(1)).join(' ')}, at end ${os.loadavg().map((x) => x.toFixed(1)).join(' ')}\n`); return; }
   if (STORE_ONLY) { process.stdout.write(`\n${textTable(storeRows)}\n`); return; }
   const rates = CFG.receivers.map((n) => `N=${n}: ${kinds.map((k) => `${k === 'ours' ? 'messenger' : 'ngIRCd'} ${Math.round(lat[k].get(n)?.rate ?? NaN)}`).join(', ')}`).join('; ');
   process.stdout.write(`\n${textTable(rows)}\n\nhalf-saturation rates (messages/s): ${rates}\n`);

@@ -5,7 +5,7 @@ import { TLSSocket } from 'node:tls';
 import { createActor, type Actor, type InspectionEvent } from 'xstate';
 import { decodeClientFrame, encodeFrame, FrameError } from '../machines/frame-codec.js';
 import type { ClientFrame, ServerFrame } from '../machines/frames.js';
-import { sessionMachine, type AccountsPort, type HubPort, type SessionConfig, type SessionPort } from '../machines/session.machine.js';
+import { sessionMachine, type AccountsPort, type HubPort, type SessionConfig, type SessionPort, type WelcomeHead } from '../machines/session.machine.js';
 import { Accounts } from './accounts.js';
 import { TIMING } from '../machines/timing.js';
 import type { Clock } from './clock.js';
@@ -153,6 +153,12 @@ export class Connection implements SessionPort {
   send(frame: ServerFrame): void {
     if (frame.type === 'error') this.host.refused?.(this, frame.code, frame.message);
     this.outbox.write(encodeFrame(frame));
+  }
+  welcome(head: WelcomeHead): void {
+    const hub = this.host.hub;
+    const parts = hub.onlineFrame?.({ ...head, online: [] });
+    if (!parts) { this.send({ ...head, online: hub.names() }); return; }
+    for (const p of parts) this.outbox.write(p);
   }
   close(_reason: string): void {
     if (this.closing) return;

@@ -88,7 +88,7 @@ export class MessengerServer implements ConnectionHost {
     };
     this.hub = opts.cluster
       ? new ClusterHub({ ...opts.cluster, clock: this.clock, log: this.log, historySize: opts.historyReplay ?? LIMITS.history, events })
-      : new Hub(opts.historyReplay ?? LIMITS.history, events, this.keeper?.log);
+      : new Hub(opts.historyReplay ?? LIMITS.history, events, this.keeper?.log, { clock: this.clock });
     if (opts.store) this.accounts = new Accounts(opts.store, this.keeper?.log, { now: () => this.clock.now(), cost: opts.scryptCost });
     this.catalogue = new Catalogue(opts.filesDir);
     this.transfers = new TransfersHost(this.catalogue, { inspect: opts.inspect, clock: this.clock, ...opts.transfers }, this.log);
