@@ -159,7 +159,9 @@ async function waitQuiet(srv: RunningServer, maxMs = 120_000): Promise<void> {
 /** A storm of `count` logins into the one room of a fresh server; they stay logged in, idle, while memory is read. */
 async function storm(gen: LoadGen, k: ServerKind, count: number, start: (k: ServerKind, extra?: string[], serverArgs?: string[], tls?: boolean, env?: Record<string, string>) => Promise<RunningServer>, tmp: string): Promise<StormResult> {
   const gcOut = path.join(tmp, `gc-${k}-${count}.json`);
-  const s = k === 'ours' ? await start(k, ['--expose-gc', '--import', GC_PROBE], [], false, { BENCH_GC_OUT: gcOut }) : await start(k);
+  // BENCH_NODE_ARGS: extra node flags for our server (for trying V8 settings)
+  const extra = (process.env.BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean);
+  const s = k === 'ours' ? await start(k, ['--expose-gc', '--import', GC_PROBE, ...extra], [], false, { BENCH_GC_OUT: gcOut }) : await start(k);
   await sleep(500);
   const gc0 = k === 'ours' ? await afterGc(s, gcOut) : undefined;
   const rss0 = rssBytes(s.pid); const c0 = cpuSeconds(s.pid);
