@@ -24,8 +24,8 @@ const log = (s: string) => process.stderr.write(`${s}\n`);
 const { values: args } = parseArgs({
   options: {
     quick: { type: 'boolean' }, 'no-ngircd': { type: 'boolean' }, 'no-profile': { type: 'boolean' }, 'no-write': { type: 'boolean' },
-    repeat: { type: 'string' }, 'store-only': { type: 'boolean' }, 'tls-only': { type: 'boolean' }, 'storm-only': { type: 'boolean' },
-    storm: { type: 'string' }, help: { type: 'boolean', short: 'h' },
+    repeat: { type: 'string' }, 'store-only': { type: 'boolean' }, 'tls-only': { type: 'boolean' }, 'storm-only': { type: 'boolean' }, 'load-only': { type: 'boolean' },
+    storm: { type: 'string' }, receivers: { type: 'string' }, help: { type: 'boolean', short: 'h' },
   },
 });
 if (args.help) {
@@ -37,8 +37,11 @@ if (args.help) {
   --no-write     print only; leave docs/BENCHMARKS.md alone
   --store-only   only the store rows (store on / off, history replay per login); implies --no-write
   --tls-only     only the TLS rows (TLS on / off: CPU per million deliveries, handshakes per second); implies --no-write
+  --load-only    only the throughput and latency rows; implies --no-write
   --storm-only   only the login storms (memory per logged-in session, storm CPU, last welcome); implies --no-write
   --storm A,B    the sizes of the login storms (default 1000,10000)
+  --receivers A,B  the room sizes of the throughput and latency rows (default 10,50,200)
+  (env BENCH_OURS_ROOT=DIR measures the build in DIR/dist instead of this one, for before/after comparisons)
 `);
   process.exit(0);
 }
@@ -46,9 +49,10 @@ if (args.help) {
 const QUICK = Boolean(args.quick);
 const TLS_ONLY = Boolean(args['tls-only']);
 const STORM_ONLY = Boolean(args['storm-only']);
+const LOAD_ONLY = Boolean(args['load-only']);
 const STORE_ONLY = Boolean(args['store-only']) || TLS_ONLY || STORM_ONLY;
 const CFG = {
-  receivers: [10, 50, 200],
+  receivers: args.receivers ? args.receivers.split(',').map(Number).filter((n) => n > 1) : [10, 50, 200],
   repeat: args.repeat ? Math.max(1, Number(args.repeat)) : QUICK ? 1 : 3,
   warmMs: QUICK ? 500 : 800,
   measureMs: QUICK ? 1500 : 3000,
@@ -194,7 +198,7 @@ async function main(): Promise<void> {
   const gen = new LoadGen(Math.max(CFG.loadWorkers, CFG.idleWorkers));
   const servers: RunningServer[] = [];
   const start = async (k: ServerKind, extra: string[] = [], serverArgs: string[] = [], tls = false, env: Record<string, string> = {}) => {
-    const s = k === 'ours' ? await startOurs(ROOT, tmp, extra, serverArgs, tls, env) : await startNgircd(ng!, tmp);
+    const s = k === 'ours' ? await startOurs(process.env.BENCH_OURS_ROOT ?? ROOT, tmp, extra, serverArgs, tls, env) : await startNgircd(ng!, tmp);
     servers.push(s);
     return s;
   };
@@ -252,13 +256,13 @@ async function main(): Promise<void> {
     for (const k of kinds) await srv[k]?.stop();
 
     // ---- login storms: `count` clients log into the one room and stay (each size on a fresh server, ours then ngIRCd)
-    if (STORM_ONLY || !STORE_ONLY) {
+    if ((STORM_ONLY || !STORE_ONLY) && !LOAD_ONLY) {
       for (const count of CFG.storms) for (const k of kinds) storms[k].set(count, await storm(gen, k, count, start, tmp));
     }
 
     // ---- TLS: our server as users get it (TLS 1.3) and with --no-tls at N = 50, windows interleaved; then a storm of
     // 1,000 connections at once (no login: the handshake alone), each way, as connections per second
-    if (TLS_ONLY || (!args['store-only'] && !STORM_ONLY)) {
+    if (TLS_ONLY || (!args['store-only'] && !STORM_ONLY && !LOAD_ONLY)) {
       const n = STORE_N;
       const on = await start('ours', [], [], true);
       const off = await start('ours');
@@ -291,7 +295,7 @@ async function main(): Promise<void> {
     }
 
     // ---- the store: our server with it (the default) and with --no-store at N = 50, windows interleaved
-    if (!TLS_ONLY && !STORM_ONLY) {
+    if (!TLS_ONLY && !STORM_ONLY && !LOAD_ONLY) {
       const n = STORE_N;
       const on = await start('ours');
       const off = await start('ours', [], ['--no-store']);
@@ -316,7 +320,7 @@ async function main(): Promise<void> {
 
     // ---- history replay at login: server CPU per login with 100 messages replayed, against --history 0, both
     // with a full store; small groups log in and out so that presence (quadratic in the room) stays small
-    if (!TLS_ONLY && !STORM_ONLY) {
+    if (!TLS_ONLY && !STORM_ONLY && !LOAD_ONLY) {
       const loginCpu = async (history: number): Promise<number> => {
         const s = await start('ours', [], ['--history', String(history)]);
         await gen.connect('fill', 'ours', s.port, names(4, 'f'), 1);
@@ -343,7 +347,7 @@ async function main(): Promise<void> {
     }
 
     // ---- idle connections: memory per connection and the cost of N joining at once (each on a fresh server)
-    for (const { count, login } of STORE_ONLY ? [] : CFG.idle) {
+    for (const { count, login } of STORE_ONLY || LOAD_ONLY ? [] : CFG.idle) {
       const key = `${count}${login ? 'L' : 'C'}`;
       for (const k of kinds) {
         const s = await start(k);
@@ -364,7 +368,7 @@ async function main(): Promise<void> {
     }
 
     // ---- where our time goes at N = 200
-    if (CFG.profile && !STORE_ONLY) {
+    if (CFG.profile && !STORE_ONLY && !LOAD_ONLY) {
       const dir = fs.mkdtempSync(path.join(tmp, 'prof-'));
       const s = await start('ours', ['--cpu-prof', '--cpu-prof-dir', dir]);
       await gen.connect('prof', 'ours', s.port, names(200, 'p'), CFG.loadWorkers);
@@ -447,7 +451,7 @@ async function main(): Promise<void> {
   if (profile) process.stdout.write(`\nwhere our time goes at N=200 (node --cpu-prof):\n${profile.areas.slice(0, 8).map((a) => `  ${a.pct.toFixed(1).padStart(5)}%  ${a.area}`).join('\n')}\n`);
   process.stdout.write(`\nbench took ${((Date.now() - started) / 1000).toFixed(0)} s\n`);
 
-  if (args['no-write'] || STORE_ONLY) return;
+  if (args['no-write'] || STORE_ONLY || LOAD_ONLY) return;
   const section = [
     '## Chat',
     '',
