@@ -36,8 +36,13 @@ export const LIMITS = {
   historyFrameBytes: 192 * 1024,
   /** Downloads at once per client. */
   transfersPerClient: 4,
-  /** Bytes in one line from the server, as the client reads it (a `history` or `files` frame is long). */
-  maxServerLine: 4 * 65536,
+  /** Bytes in one line from the server, as the client reads it (a `history` or `files` frame is long, and
+   *  a `welcome` lists everyone online: 15,000 names of 24 characters). */
+  maxServerLine: 1 << 20,
+  /** Entries of `hello.caps`. */
+  maxCaps: 16,
+  /** Names one `presence` frame carries at most (joined and left together); a tick with more sends several. */
+  presenceNames: 1000,
   /** Characters of a password (`hello.password`, `register.password`, `password.old`/`new`). */
   maxPassword: 1024,
   /** Failed logins for one nickname, or from one address, within TIMING.loginFailureWindowMs before further

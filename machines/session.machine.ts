@@ -19,8 +19,8 @@ export interface HubPort {
   claim(name: string): boolean | Promise<boolean>;
   /** Gives back a claimed name that never went online (its session ended before or while it was claimed). */
   release(name: string): void;
-  /** A claimed name goes online as `member`: everyone is told it joined. */
-  join(name: string, member: Member): void;
+  /** A claimed name goes online as `member`: everyone is told it joined (at the end of the presence tick). */
+  join(name: string, member: Member, opts?: JoinOptions): void;
   /** A name goes offline (everyone is told it left) and is free again. */
   leave(name: string, reason: string): void;
   /** Whether a name is online or claimed, as far as this server knows now (the claim is what decides). */
@@ -30,11 +30,21 @@ export interface HubPort {
   /** A private message to `to`, echoed to the sender as its receipt. False when `to` is not online. */
   tell(from: string, to: string, text: string, ts: number): boolean;
   names(): string[];
+  /** A welcome whose last field lists everyone online, as bytes to write in order, from a list kept encoded (so that
+   *  a login does not encode everyone's name again); null when this hub keeps none (the runtime encodes names()). */
+  onlineFrame?(head: object): Buffer[] | null;
   history(): ChatLine[];
   /** The newest `limit` messages to all with an id below `before`, oldest first; null when the store cannot be read
    *  (a promise of them from a store behind a network). */
   historyPage?(limit: number, before?: number): ChatLine[] | null | Promise<ChatLine[] | null>;
 }
+
+/** How a member is told of joins and leaves: `presence`, coalesced `presence` frames (the client asked for the
+ *  capability); otherwise one `joined`/`left` frame per person. */
+export interface JoinOptions { presence?: boolean }
+
+/** The welcome as the session makes it; the runtime adds `online` (everyone online, from the hub). */
+export type WelcomeHead = Omit<Extract<ServerFrame, { type: 'welcome' }>, 'online'>;
 
 /** Whatever the hub can deliver to: one encoded line, queued for the member's socket. */
 export interface Member {
@@ -77,6 +87,8 @@ export interface SessionPort extends Member {
   /** Accounts (a server without a store answers that no name is registered and that none can be kept). */
   readonly accounts: AccountsPort;
   send(frame: ServerFrame): void;
+  /** Sends the welcome with everyone online (`online`, from the hub) as its last field. */
+  welcome(head: WelcomeHead): void;
   /** Flushes what is queued, then ends the connection. */
   close(reason: string): void;
   /** Asks the catalogue for the shared files; the answer is sent as a `files` frame. */
@@ -124,6 +136,8 @@ export interface SessionContext {
   account: boolean;
   /** A `register` or `password` the runtime is carrying out (one at a time). */
   accountOp: 'register' | 'password' | null;
+  /** The hello asked for coalesced presence (capability `presence`). */
+  presence: boolean;
 }
 
 export type SessionEvent =
@@ -229,7 +243,8 @@ export const sessionMachine = setup({
     clearRefused: assign({ refusedInARow: 0 }),
     claimName: ({ context }) => { if (context.pending) context.port.claim(context.pending); },
     // the name was claimed for this session (name.claimed), so it goes online under it
-    joinHub: ({ context }) => { if (context.name) context.port.hub.join(context.name, context.port); },
+    joinHub: ({ context }) => { if (context.name) context.port.hub.join(context.name, context.port, { presence: context.presence }); },
+    noteCaps: assign({ presence: ({ context, event }) => (frameIs(event, 'hello') ? event.frame.caps?.includes('presence') === true : context.presence) }),
     setPending: assign({ pending: ({ context, event }) => (frameIs(event, 'hello') ? event.frame.name.normalize('NFC') : context.pending) }),
     clearPending: assign({ pending: null }),
     takePendingName: assign({ name: ({ context }) => context.pending }),
@@ -303,7 +318,9 @@ export const sessionMachine = setup({
     sendWelcome: ({ context }) => {
       const { port, name, cfg } = context;
       if (!name) return;
-      port.send({ type: 'welcome', v: PROTOCOL_VERSION, name, server: 'messenger', limits: cfg.limits, online: port.hub.names() });
+      port.welcome(context.presence
+        ? { type: 'welcome', v: PROTOCOL_VERSION, name, server: 'messenger', limits: cfg.limits, caps: ['presence'] }
+        : { type: 'welcome', v: PROTOCOL_VERSION, name, server: 'messenger', limits: cfg.limits });
       const kept = port.accounts.takeKept(name);
       const messages = kept.length ? [...port.hub.history(), ...kept].sort((a, b) => a.ts - b.ts) : port.hub.history();
       if (messages.length) port.send({ type: 'history', messages });
@@ -392,6 +409,7 @@ export const sessionMachine = setup({
     pending: null,
     account: false,
     accountOp: null,
+    presence: false,
   }),
   initial: 'handshake',
   on: {
@@ -412,10 +430,10 @@ export const sessionMachine = setup({
           { guard: not('helloNameFree'), actions: ['spendToken', 'refuseTakenName', 'countRefused'] },
           { guard: and(['helloHasPassword', not('passwordAllowed')]), actions: ['spendToken', 'refuseInsecure', 'countRefused'] },
           { guard: and(['helloHasPassword', 'loginBlocked']), actions: ['spendToken', 'refuseBlocked', 'countRefused'] },
-          { guard: 'helloHasPassword', target: 'authenticating', actions: ['spendToken', 'noteHeard', 'setPending', 'startLogin'] },
+          { guard: 'helloHasPassword', target: 'authenticating', actions: ['spendToken', 'noteHeard', 'setPending', 'noteCaps', 'startLogin'] },
           { guard: 'helloNameRegistered', actions: ['spendToken', 'refuseRegistered', 'countRefused'] },
           { guard: 'registrationClosed', actions: ['spendToken', 'refuseAccountRequired', 'countRefused'] },
-          { target: 'claiming', actions: ['spendToken', 'noteHeard', 'setPending', 'claimName'] },
+          { target: 'claiming', actions: ['spendToken', 'noteHeard', 'setPending', 'noteCaps', 'claimName'] },
         ],
         bad: [
           { guard: 'isFlooding', target: 'closing', actions: 'setFlood' },

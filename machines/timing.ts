@@ -10,6 +10,11 @@ export const TIMING = {
   idleMs: 60_000,
   /** How often the server's one session timer runs keepalive for every connection. */
   sessionTickMs: 5_000,
+  /** Joins and leaves are told to everyone once per presence tick: the tick lasts 1 ms per `presencePerMs` people
+   *  online, at most `presenceMaxMs` (a room of 4 ticks at once; of 1,000, four times a second; of 4,000 and more, once a second), so that a storm of
+   *  logins costs at most one write per member per tick, however many join in it. */
+  presencePerMs: 4,
+  presenceMaxMs: 1_000,
   /** A closing session whose peer does not read is cut off after this long. */
   sessionCloseGraceMs: 2_000,
   /** A connection refused at accept (too many from one address) is cut off this long after its refusal. */

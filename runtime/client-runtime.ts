@@ -15,6 +15,7 @@ import { decodeServerFrame, encodeFrame } from '../machines/frame-codec.js';
 import type { ClientFrame, ServerFrame } from '../machines/frames.js';
 import { LIMITS } from '../machines/limits.js';
 import { TIMING } from '../machines/timing.js';
+import { Roster } from '../machines/roster.js';
 import { Downloads, type DownloadsOptions } from './downloads.js';
 import { LineSplitter } from './line-splitter.js';
 import { KnownHosts, messengerHome } from './tls/known-hosts.js';
@@ -101,6 +102,8 @@ export class ClientRuntime extends EventEmitter<{ event: [ClientEvent] }> implem
   private settleWaiters: Array<() => void> = [];
   /** Server time of the newest message to all seen: history after a reconnect starts past it. */
   private lastMessageTs = -Infinity;
+  /** Who is online (from the welcome and presence): a coalesced `presence` frame becomes one event per person. */
+  private readonly roster = new Roster();
   private started = false;
   /** The id of the oldest message to all received as history: /history asks for the ones before it. */
   private oldestId: number | undefined;
@@ -419,6 +422,8 @@ export class ClientRuntime extends EventEmitter<{ event: [ClientEvent] }> implem
   send(frame: ClientFrame): void {
     // the client machine says hello with the name; the password (never in the machine's context) is added here
     if (frame.type === 'hello' && this.password !== undefined) frame = { ...frame, password: this.password };
+    // joins and leaves coalesced per server tick (a server that does not know the capability ignores it)
+    if (frame.type === 'hello') frame = { ...frame, caps: ['presence'] };
     this.socket?.write(encodeFrame(frame));
   }
   end(): void { this.socket?.end(); }
@@ -426,6 +431,7 @@ export class ClientRuntime extends EventEmitter<{ event: [ClientEvent] }> implem
   online(w: Extract<ServerFrame, { type: 'welcome' }>): void {
     this.serverLimits = w.limits;
     this.welcomed = true;
+    this.roster.set(Array.isArray(w.online) ? w.online.map(String) : []);
     // a little under the server's rate, from a bucket a little under its burst (the hello spent a token)
     const rate = Number(w.limits?.ratePerSec), burst = Number(w.limits?.burst);
     this.pace = rate > 0 && burst > 0
@@ -474,14 +480,15 @@ export class ClientRuntime extends EventEmitter<{ event: [ClientEvent] }> implem
         for (const m of messages) this.lastMessageTs = Math.max(this.lastMessageTs, Number(m.ts) || 0);
         return;
       }
-      case 'joined': this.emitEvent({ type: 'joined', name: String(f.name) }); return;
+      case 'joined': this.emitEvent(this.roster.joined(String(f.name))); return;
+      case 'presence': for (const c of this.roster.presence(f.joined, f.left)) this.emitEvent(c); return;
       case 'registered': {
         if (this.pendingPassword !== undefined) this.password = this.pendingPassword;
         this.pendingPassword = undefined;
         this.emitEvent(f.changed === true ? { type: 'registered', name: String(f.name), changed: true } : { type: 'registered', name: String(f.name) });
         return;
       }
-      case 'left': this.emitEvent({ type: 'left', name: String(f.name), reason: f.reason }); return;
+      case 'left': this.emitEvent(this.roster.left(String(f.name), f.reason)); return;
       case 'message': {
         const ev: ClientEvent = { type: 'message', from: String(f.from), text: String(f.text), ts: Number(f.ts) || 0 };
         if (typeof f.to !== 'string') this.lastMessageTs = Math.max(this.lastMessageTs, ev.ts);

@@ -2,7 +2,7 @@
 // catalogue and the transfers host. One timer drives keepalive for every session.
 import net from 'node:net';
 import tls from 'node:tls';
-import type { InspectionEvent } from 'xstate';
+import type { AnyActorRef, InspectionEvent } from 'xstate';
 import { encodeFrame } from '../machines/frame-codec.js';
 import type { ClientFrame } from '../machines/frames.js';
 import { LIMITS } from '../machines/limits.js';
@@ -10,7 +10,7 @@ import { DEFAULT_SESSION_CONFIG, type SessionConfig } from '../machines/session.
 import { TIMING } from '../machines/timing.js';
 import { Catalogue } from './catalogue.js';
 import { every, systemClock, type Clock } from './clock.js';
-import { Connection, type ConnectionHost } from './connection.js';
+import { Connection, sessionParent, type ConnectionHost } from './connection.js';
 import { Hub, type HubEvents } from './hub.js';
 import { ClusterHub, type ClusterHubOptions } from './cluster/cluster-hub.js';
 import { ClusterFiles } from './cluster/cluster-files.js';
@@ -69,6 +69,8 @@ export class MessengerServer implements ConnectionHost {
   private readonly perAddress = new Map<string, number>();
   private stopTick: (() => void) | null = null;
   readonly clock: Clock;
+  /** The session actors' parent: one actor system for all of them. */
+  readonly sessionParent: AnyActorRef;
   private allClosed: (() => void) | null = null;
   private readonly log: Logger;
   private readonly keeper?: HistoryKeeper;
@@ -81,6 +83,7 @@ export class MessengerServer implements ConnectionHost {
   constructor(private readonly opts: ServerOptions) {
     this.log = opts.log;
     this.clock = opts.clock ?? systemClock;
+    this.sessionParent = sessionParent(this.clock);
     this.cfg = { ...DEFAULT_SESSION_CONFIG, ...opts.session, limits: { ...DEFAULT_SESSION_CONFIG.limits, ...opts.session?.limits } };
     this.maxOutboxBytes = opts.maxOutboxBytes;
     this.inspect = opts.inspect;
@@ -91,7 +94,7 @@ export class MessengerServer implements ConnectionHost {
     };
     this.hub = opts.cluster
       ? new ClusterHub({ ...opts.cluster, clock: this.clock, log: this.log, historySize: opts.historyReplay ?? LIMITS.history, events })
-      : new Hub(opts.historyReplay ?? LIMITS.history, events, this.keeper?.log);
+      : new Hub(opts.historyReplay ?? LIMITS.history, events, this.keeper?.log, { clock: this.clock });
     if (opts.store) this.accounts = new Accounts(opts.store, this.keeper?.log, { now: () => this.clock.now(), cost: opts.scryptCost });
     this.catalogue = new Catalogue(opts.filesDir);
     this.transfers = new TransfersHost(this.catalogue, { inspect: opts.inspect, clock: this.clock, ...opts.transfers }, this.log);
@@ -159,7 +162,8 @@ export class MessengerServer implements ConnectionHost {
     }
     this.perAddress.set(addr, count);
     this.sniffing.add(socket);
-    socket.once('close', () => {
+    // 'close' comes once: `on`, since `once` costs a bound wrapper and its state per connection
+    socket.on('close', () => {
       this.sniffing.delete(socket);
       const n = (this.perAddress.get(addr) ?? 1) - 1;
       if (n <= 0) this.perAddress.delete(addr); else this.perAddress.set(addr, n);
@@ -191,7 +195,7 @@ export class MessengerServer implements ConnectionHost {
     const conn = new Connection(socket, this);
     this.conns.add(conn);
     this.log.info({ conn: conn.id, remote: conn.remote, tls: conn.tlsSocket ? 'TLSv1.3' : undefined }, 'connect');
-    socket.once('close', () => {
+    socket.on('close', () => {
       this.conns.delete(conn);
       if (!this.conns.size) this.allClosed?.();
     });

@@ -82,7 +82,7 @@ export function stopper(proc: ChildProcess): () => Promise<void> {
  * NDJSON (and IRC to ngIRCd), so the figures compare the chat core; `tls` runs it as users get it (TLS 1.3), for the
  * TLS on / off rows. `pipeStdout`: the server's log on `proc.stdout` (the dashboard rows read its address there).
  */
-export async function startOurs(root: string, tmp: string, extraNodeArgs: string[] = [], serverArgs: string[] = [], tls = false, pipeStdout = false): Promise<RunningServer> {
+export async function startOurs(root: string, tmp: string, extraNodeArgs: string[] = [], serverArgs: string[] = [], tls = false, pipeStdout = false, env: Record<string, string> = {}): Promise<RunningServer> {
   const port = await freePort();
   const files = fs.mkdtempSync(path.join(tmp, 'files-'));
   const udp = 40000 + Math.floor(Math.random() * 20000);
@@ -90,7 +90,7 @@ export async function startOurs(root: string, tmp: string, extraNodeArgs: string
   const pool = serverArgs.includes('--udp-ports') ? [] : ['--udp-ports', `${udp}-${udp + 3}`];
   const proc = spawn(process.execPath, [...extraNodeArgs, path.join(root, 'dist/bin/messenger-server.js'),
     '--host', '127.0.0.1', '--port', String(port), '--files', files, ...pool,
-    '--max-per-address', '0', '--rate', '100000', '--log-level', 'warn', ...(tls ? [] : ['--no-tls']), '--data', fs.mkdtempSync(path.join(tmp, 'data-')), ...serverArgs], { stdio: ['ignore', pipeStdout ? 'pipe' : 'ignore', 'inherit'], cwd: tmp });
+    '--max-per-address', '0', '--rate', '100000', '--log-level', 'warn', ...(tls ? [] : ['--no-tls']), '--data', fs.mkdtempSync(path.join(tmp, 'data-')), ...serverArgs], { stdio: ['ignore', pipeStdout ? 'pipe' : 'ignore', 'inherit'], cwd: tmp, env: { ...process.env, ...env } });
   await waitForPort(port, proc, 'messenger-server');
   return { kind: 'ours', port, pid: proc.pid!, proc, stop: stopper(proc) };
 }

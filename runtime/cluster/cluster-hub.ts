@@ -17,7 +17,7 @@ import type { ChatLine, ServerFrame } from '../../machines/frames.js';
 import { encodeFrame } from '../../machines/frame-codec.js';
 import { LIMITS } from '../../machines/limits.js';
 import { nameKey } from '../../machines/nickname.js';
-import type { HubPort, Member } from '../../machines/session.machine.js';
+import type { HubPort, JoinOptions, Member } from '../../machines/session.machine.js';
 import { TIMING, type Timing } from '../../machines/timing.js';
 import { every, type Clock } from '../clock.js';
 import { fitting, Hub, type HubEvents } from '../hub.js';
@@ -79,7 +79,7 @@ export class ClusterHub implements HubPort {
     this.node = o.node;
     this.s = subjects(o.prefix);
     this.t = { ...TIMING, ...o.timing };
-    this.local = new Hub(o.historySize ?? LIMITS.history, o.events ?? {});
+    this.local = new Hub(o.historySize ?? LIMITS.history, o.events ?? {}, undefined, { clock: o.clock });
     this.table = new NodeTable(o.node, this.t.clusterNodeDeadMs);
     this.claims = new NameClaims(o.names, o.node, (n) => this.table.alive(n), this.t.clusterOpMs);
   }
@@ -144,8 +144,8 @@ export class ClusterHub implements HubPort {
     void this.claims.release(name);
   }
 
-  join(name: string, member: Member): void {
-    this.local.join(name, member);
+  join(name: string, member: Member, opts?: JoinOptions): void {
+    this.local.join(name, member, opts);
     this.publish({ op: 'join', node: this.node, name });
   }
 
@@ -204,6 +204,9 @@ export class ClusterHub implements HubPort {
 
   names(): string[] { return [...this.local.names(), ...this.table.names()]; }
 
+  /** The local hub's encoded list while nobody is online on another node; otherwise the runtime encodes names(). */
+  onlineFrame(head: object): Buffer[] | null { return this.table.size ? null : this.local.onlineFrame(head); }
+
   history(): ChatLine[] { return this.local.history(); }
 
   historyPage(limit: number, before?: number): Promise<ChatLine[] | null> {
@@ -226,12 +229,12 @@ export class ClusterHub implements HubPort {
   private onPresence(p: Presence): void {
     if (p.node === this.node) return;
     const fresh = this.table.heard(p.node, this.o.clock.now());
-    if (p.op === 'join') { if (this.table.add(p.name, p.node)) this.local.toAll({ type: 'joined', name: p.name }); }
-    else if (p.op === 'leave') { if (this.table.remove(p.name, p.node)) this.local.toAll({ type: 'left', name: p.name, reason: p.reason }); }
+    if (p.op === 'join') { if (this.table.add(p.name, p.node)) this.local.announceJoin(p.name); }
+    else if (p.op === 'leave') { if (this.table.remove(p.name, p.node)) this.local.announceLeave(p.name, p.reason); }
     else {
       const { joined, left } = this.table.roster(p.node, p.names);
-      for (const n of joined) this.local.toAll({ type: 'joined', name: n });
-      for (const u of left) this.local.toAll({ type: 'left', name: u.name, reason: 'gone' });
+      for (const n of joined) this.local.announceJoin(n);
+      for (const u of left) this.local.announceLeave(u.name, 'gone');
     }
     if (fresh && p.op !== 'roster') this.askRoster(p.node);
   }
@@ -298,7 +301,7 @@ export class ClusterHub implements HubPort {
     if (!this.connected) return;
     for (const dead of this.table.sweep(this.o.clock.now())) {
       this.o.log.warn({ node: dead.node, users: dead.users.length }, 'cluster: node lost');
-      for (const u of dead.users) this.local.toAll({ type: 'left', name: u.name, reason: 'server-lost' });
+      for (const u of dead.users) this.local.announceLeave(u.name, 'server-lost');
       void this.claims.freeFrom(dead.node, dead.users.map((u) => u.name));
     }
   }

@@ -7,7 +7,7 @@ import { LIMITS } from '../../machines/limits.js';
 const DEFAULT_HISTORY_PAGE = LIMITS.historyPageDefault;
 const MAX_HISTORY_PAGE = LIMITS.historyPageMax;
 import { nameKey } from '../../machines/nickname.js';
-import { DEFAULT_SESSION_CONFIG, sessionMachine, type AccountsPort, type HubPort, type Member, type SessionConfig, type SessionPort } from '../../machines/session.machine.js';
+import { DEFAULT_SESSION_CONFIG, sessionMachine, type AccountsPort, type HubPort, type Member, type SessionConfig, type SessionPort, type WelcomeHead } from '../../machines/session.machine.js';
 
 class FakeHub implements HubPort {
   readonly members = new Map<string, { name: string; member: Member }>();
@@ -63,6 +63,7 @@ class FakePort implements SessionPort {
   }
   write(_line: Buffer): void {}
   send(frame: ServerFrame): void { this.sent.push(frame); }
+  welcome(head: WelcomeHead): void { this.sent.push({ ...head, online: this.hub.names() }); }
   close(reason: string): void { this.closes.push(reason); }
   listFiles(): void { this.listed++; }
   transfer(frame: Extract<ClientFrame, { type: 'get' | 'consent' | 'stop' }>, name: string): void { this.transfers.push([frame, name]); }

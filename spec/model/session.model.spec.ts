@@ -22,7 +22,7 @@ import { expect } from 'chai';
 import { createActor, type Actor, type AnyActorRef, type AnyStateMachine, type EventObject } from 'xstate';
 import type { ClientFrame, ServerFrame } from '../../machines/frames.js';
 import { nameKey } from '../../machines/nickname.js';
-import { sessionMachine, type AccountsPort, type HubPort, type SessionConfig, type SessionContext, type SessionEvent, type SessionPort } from '../../machines/session.machine.js';
+import { sessionMachine, type AccountsPort, type HubPort, type SessionConfig, type SessionContext, type SessionEvent, type SessionPort, type WelcomeHead } from '../../machines/session.machine.js';
 import { TIMING } from '../../machines/timing.js';
 import { WarpClock } from '../../runtime/clock.js';
 import { makeLogger } from '../../runtime/logger.js';
@@ -86,6 +86,7 @@ class ModelPort implements SessionPort {
   claim(): void {}
   write(): void {}
   send(f: ServerFrame): void { this.alice.push(frameTag(f as unknown as Record<string, unknown>)); }
+  welcome(head: WelcomeHead): void { this.send({ ...head, online: this.hub.names() }); }
   close(): void { this.closes++; }
   listFiles(): void { this.alice.push('files'); }
   transfer(f: Extract<ClientFrame, { type: 'get' | 'consent' | 'stop' }>): void { this.alice.push(f.type === 'get' ? 'error:no-such-file' : 'error:no-such-transfer'); }
@@ -453,6 +454,8 @@ describe('model: session machine', function () {
           await until(() => { if (!done) clock.advance(TIMING.shutdownGraceMs); return done; });
           clock.dispose();
         }
+        // the sockets' 'close' events (what ends the session) may come a few turns after the server has stopped
+        await until(() => real.getSnapshot().status === 'done', 5000);
         expect(real.getSnapshot().status, 'the session ended').to.equal('done');
       });
     }
