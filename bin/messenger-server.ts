@@ -10,12 +10,19 @@ import { DEFAULT_CC, type CongestionControlName } from '../machines/transport/ap
 import { accountCommand, ACCOUNT_USAGE } from '../runtime/account-admin.js';
 import { CliError, parseBytes, parseFraction, parseMs, parsePort, parsePortRange } from '../runtime/cli-args.js';
 import { systemClock } from '../runtime/clock.js';
+import { DashboardSetup, parseDashboardAddress } from '../runtime/dashboard/index.js';
 import { makeInspector } from '../runtime/inspect.js';
 import { makeLogger } from '../runtime/logger.js';
+import { IrcListener } from '../runtime/irc/irc-listener.js';
 import { MessengerServer, SERVER_DEFAULTS } from '../runtime/server.js';
-import { DEFAULT_RETENTION, StoreError } from '../runtime/store/port.js';
+import { DEFAULT_RETENTION, StoreError, type Store } from '../runtime/store/port.js';
+import { JetStreamStore } from '../runtime/store/jetstream/jetstream-store.js';
+import { DEFAULT_PREFIX, parseClusterArgs, type ClusterArgs } from '../runtime/cluster/cli.js';
+import { openNames } from '../runtime/cluster/names-bucket.js';
+import { ClusterHub } from '../runtime/cluster/cluster-hub.js';
 import { SqliteStore } from '../runtime/store/sqlite/sqlite-store.js';
 import { loadIdentity, loadOrMakeIdentity, TlsIdentityError, type TlsIdentity } from '../runtime/tls/identity.js';
+import { isIpLiteral } from '../machines/offer.js';
 
 const USAGE = `Usage: messenger-server [options]
        messenger-server account add NAME | remove NAME | list [--data DIR] [--password-file FILE]
@@ -37,8 +44,12 @@ Options:
                               identity is made on first start and kept in the data folder (DIR/tls/)
   --tls-key FILE              the certificate's private key (PEM)
   --no-tls                    plain NDJSON instead of TLS 1.3 (for debugging with nc; clients need --no-tls too)
+  --irc-port PORT             also open an IRC listener on PORT (same host; TLS as the main listener), where
+                              everyone is in #messenger
   --udp-ports A-B             UDP port pool for downloads (default 55000-55015)
   --udp-advertise-ports A-B   ports named to clients instead of the pool's own (port forwarding, messenger-link)
+  --udp-advertise-host IP     in a cluster: the address clients of other nodes send this node's datagrams to
+                              (default --host, unless it is a wildcard: then the address each client reached)
   --halfway FRACTION          where a download pauses for consent: 0.5 or 50% (default 0.5; 0 turns it off)
   --chunk BYTES               UDP payload per datagram (default 60k on loopback, 1200 otherwise; at most 65000)
   --cc NAME                   congestion control: cubic, bbr or newreno (default cubic)
@@ -50,6 +61,12 @@ Options:
   --log-json                  log JSON lines instead of readable text
   --log-level LEVEL           trace, debug, info, warn, error (default info)
   --inspect [FILE]            print every actor transition (to FILE, or to stderr with -)
+  --cluster URLS              join a cluster through NATS with JetStream: nats://HOST:PORT, several comma-separated
+                              (names, history, accounts and the file list are then the cluster's, not DATA's)
+  --node NAME                 this server's name in the cluster (letters, digits, - and _; default HOST-PID)
+  --cluster-prefix P          names the cluster's streams, buckets and subjects (default ${DEFAULT_PREFIX})
+  --dashboard [HOST:]PORT     serve the live web dashboard (read-only; host 127.0.0.1 unless given); its address,
+                              with the access token it needs, is logged at start
   --help                      this text
 `;
 
@@ -74,10 +91,11 @@ async function main(): Promise<void> {
         host: { type: 'string' }, port: { type: 'string' }, files: { type: 'string' }, 'udp-ports': { type: 'string' },
         data: { type: 'string' }, history: { type: 'string' }, 'history-max': { type: 'string' }, 'history-days': { type: 'string' }, 'no-store': { type: 'boolean' },
         registration: { type: 'string' }, 'allow-insecure-auth': { type: 'boolean' },
-        'tls-cert': { type: 'string' }, 'tls-key': { type: 'string' }, 'no-tls': { type: 'boolean' },
-        'udp-advertise-ports': { type: 'string' }, halfway: { type: 'string' }, chunk: { type: 'string' }, cc: { type: 'string' },
+        'tls-cert': { type: 'string' }, 'tls-key': { type: 'string' }, 'no-tls': { type: 'boolean' }, 'irc-port': { type: 'string' },
+        'udp-advertise-ports': { type: 'string' }, 'udp-advertise-host': { type: 'string' }, halfway: { type: 'string' }, chunk: { type: 'string' }, cc: { type: 'string' },
         'silent-timeout': { type: 'string' }, 'consent-timeout': { type: 'string' }, 'idle-timeout': { type: 'string' }, 'max-per-address': { type: 'string' },
-        rate: { type: 'string' }, 'log-json': { type: 'boolean' }, 'log-level': { type: 'string' }, inspect: { type: 'string' },
+        cluster: { type: 'string' }, node: { type: 'string' }, 'cluster-prefix': { type: 'string' },
+        rate: { type: 'string' }, 'log-json': { type: 'boolean' }, 'log-level': { type: 'string' }, inspect: { type: 'string' }, dashboard: { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
       strict: true, allowPositionals: false,
@@ -90,11 +108,15 @@ async function main(): Promise<void> {
   try {
     const host = (values.host as string | undefined) ?? SERVER_DEFAULTS.host;
     const port = values.port !== undefined ? parsePort(values.port as string, '--port') : SERVER_DEFAULTS.port;
+    const ircPort = values['irc-port'] !== undefined ? parsePort(values['irc-port'] as string, '--irc-port') : undefined;
+    if (ircPort !== undefined && ircPort !== 0 && ircPort === port) throw new CliError('--irc-port must differ from --port');
     const filesDir = (values.files as string | undefined) ?? defaultFilesDir();
     if (!fs.existsSync(filesDir) || !fs.statSync(filesDir).isDirectory()) throw new CliError(`--files: ${filesDir} is not a folder`);
     const ports = parsePortRange((values['udp-ports'] as string | undefined) ?? '55000-55015', '--udp-ports');
     const adv = values['udp-advertise-ports'] ? parsePortRange(values['udp-advertise-ports'] as string, '--udp-advertise-ports') : undefined;
     if (adv && adv[1] - adv[0] !== ports[1] - ports[0]) throw new CliError('--udp-advertise-ports must be as long as --udp-ports');
+    const advHost = values['udp-advertise-host'] as string | undefined;
+    if (advHost !== undefined && !isIpLiteral(advHost)) throw new CliError(`--udp-advertise-host: "${advHost}" is not an IPv4 or IPv6 address`);
     const cc = ((values.cc as string | undefined) ?? DEFAULT_CC) as CongestionControlName;
     if (!['bbr', 'cubic', 'newreno'].includes(cc)) throw new CliError(`--cc: "${cc}" is not one of bbr, cubic, newreno`);
     const loopback = host === '127.0.0.1' || host === 'localhost' || host === '::1';
@@ -114,11 +136,25 @@ async function main(): Promise<void> {
     if (registration !== 'open' && registration !== 'closed') throw new CliError('--registration must be open or closed');
     if (registration === 'closed' && values['no-store']) throw new CliError('--registration closed needs the store (accounts live there): drop --no-store');
     const dataDir = (values.data as string | undefined) ?? 'data';
+    const dashboard = values.dashboard !== undefined ? new DashboardSetup(parseDashboardAddress(values.dashboard as string)) : null;
     const certFile = values['tls-cert'] as string | undefined, keyFile = values['tls-key'] as string | undefined;
     if (values['no-tls'] && (certFile || keyFile)) throw new CliError('--no-tls and --tls-cert/--tls-key do not go together');
     if (Boolean(certFile) !== Boolean(keyFile)) throw new CliError('--tls-cert and --tls-key go together');
-    let store: SqliteStore | undefined;
-    if (!values['no-store']) try { store = SqliteStore.open(dataDir); } catch (e) {
+    let clusterArgs: ClusterArgs | undefined;
+    if (values.cluster !== undefined) {
+      if (values['no-store']) throw new CliError('--cluster keeps its state in the cluster: drop --no-store');
+      try { clusterArgs = parseClusterArgs(values.cluster as string, values.node as string | undefined, values['cluster-prefix'] as string | undefined); }
+      catch (e) { throw e instanceof CliError ? e : new CliError((e as Error).message); }
+    } else if (values.node !== undefined || values['cluster-prefix'] !== undefined) throw new CliError('--node and --cluster-prefix go with --cluster');
+    const retention = days === undefined ? { maxCount } : { maxCount, maxAgeMs: days * 86_400_000 };
+    let store: Store | undefined;
+    if (clusterArgs) try {
+      store = await JetStreamStore.open({ servers: clusterArgs.servers, prefix: clusterArgs.prefix, retention, name: clusterArgs.node });
+    } catch (e) {
+      if (!(e instanceof StoreError)) throw e;
+      process.stderr.write(`messenger-server: cluster: ${e.message}\n`);
+      process.exit(1);
+    } else if (!values['no-store']) try { store = SqliteStore.open(dataDir); } catch (e) {
       if (!(e instanceof StoreError)) throw e;
       process.stderr.write(`messenger-server: ${e.message}\n`);
       process.exit(1);
@@ -129,19 +165,24 @@ async function main(): Promise<void> {
       identity = certFile && keyFile ? loadIdentity(certFile, keyFile) : await loadOrMakeIdentity(dataDir);
     } catch (e) {
       if (!(e instanceof TlsIdentityError)) throw e;
-      store?.close();
+      await store?.close();
       process.stderr.write(`messenger-server: TLS identity: ${e.message}\n`);
       process.exit(1);
     }
-    const log = makeLogger({ json: Boolean(values['log-json']), level: values['log-level'] as string | undefined });
-    if (store) log.info({ data: path.resolve(dataDir), messages: store.history.count() }, 'store open');
+    const plainLog = makeLogger({ json: Boolean(values['log-json']), level: values['log-level'] as string | undefined });
+    const log = dashboard ? dashboard.tap(plainLog) : plainLog;
+    if (store instanceof JetStreamStore) log.info({ cluster: clusterArgs!.servers.join(','), node: clusterArgs!.node, prefix: clusterArgs!.prefix, messages: await store.history.count() }, 'cluster store open');
+    else if (store) log.info({ data: path.resolve(dataDir), messages: await store.history.count() }, 'store open');
+    const cluster = clusterArgs && store instanceof JetStreamStore
+      ? { nc: store.connection, names: await openNames(store.connection, clusterArgs.prefix), history: store.history, node: clusterArgs.node, prefix: clusterArgs.prefix }
+      : undefined;
     if (identity) log.info({ fingerprint: identity.fingerprint, cert: path.resolve(identity.certFile), source: identity.source }, `TLS 1.3 identity, SHA-256 fingerprint ${identity.fingerprint}`);
     else log.warn({}, 'TLS is off (--no-tls): chat and file tokens travel in clear');
     const inspect = values.inspect !== undefined ? makeInspector(values.inspect as string || '-') : undefined;
     const server = new MessengerServer({
       host, port, filesDir, maxPerAddress, maxConnections: SERVER_DEFAULTS.maxConnections,
       maxOutboxBytes: SERVER_DEFAULTS.maxOutboxBytes, tickMs: SERVER_DEFAULTS.tickMs, log, inspect,
-      tls: identity, store, historyReplay, retention: days === undefined ? { maxCount } : { maxCount, maxAgeMs: days * 86_400_000 },
+      tls: identity, store, historyReplay, retention, cluster,
       session: {
         registration, allowInsecureAuth: Boolean(values['allow-insecure-auth']),
         limits: {
@@ -150,7 +191,7 @@ async function main(): Promise<void> {
         },
       },
       transfers: {
-        host, ports, advertisePorts: adv,
+        host, ports, advertisePorts: adv, ...(advHost !== undefined ? { advertiseHost: advHost } : {}),
         halfway: values.halfway !== undefined ? parseFraction(values.halfway as string, '--halfway') : 0.5,
         chunk, cc,
         silentMs: values['silent-timeout'] ? parseMs(values['silent-timeout'] as string, '--silent-timeout') : TIMING.senderSilentMs,
@@ -158,19 +199,26 @@ async function main(): Promise<void> {
         consentTimeoutMs: values['consent-timeout'] ? parseMs(values['consent-timeout'] as string, '--consent-timeout') : undefined,
       },
     });
+    const irc = ircPort !== undefined ? new IrcListener(server, { host, port: ircPort, tls: identity, log, maxPerAddress }) : undefined;
     let stopping = false;
     const stop = (sig: string) => {
       if (stopping) process.exit(1);
       stopping = true;
       log.info({ signal: sig }, 'shutting down');
-      server.stop('server-shutdown').then(() => process.exit(0), () => process.exit(1));
+      // IRC users leave first, while the hub (in a cluster, its broker connection) is still there to tell everyone
+      Promise.resolve(irc?.stop()).then(() => server.stop('server-shutdown')).then(() => process.exit(0), () => process.exit(1));
     };
     process.on('SIGINT', () => stop('SIGINT'));
     process.on('SIGTERM', () => stop('SIGTERM'));
-    server.start().catch((e: NodeJS.ErrnoException) => {
+    // clustered, the dashboard's nodes panel shows every node this one hears
+    const hub = server.hub;
+    const nodes = hub instanceof ClusterHub ? () => [
+      { name: hub.nodeName, address: `${host}:${server.port}`, self: true, state: hub.reachable ? 'up' : 'cut off from the broker', sessions: hub.local.size, transfers: [...server.transfers.running].length },
+      ...hub.peers().map((p) => ({ name: p.node, address: '', self: false, state: 'up', sessions: p.users, transfers: 0, since: p.lastSeen })),
+    ] : undefined;
+    server.start().then(() => irc?.start()).then(() => dashboard?.start(server, log, { address: `${host}:${server.port}`, nodeName: clusterArgs?.node, nodes })).catch((e: NodeJS.ErrnoException) => {
       log.fatal({ err: e.message, code: e.code }, 'cannot start');
-      store?.close();
-      process.exit(1);
+      void Promise.resolve(store?.close()).finally(() => process.exit(1));
     });
   } catch (e) {
     if (e instanceof CliError) { process.stderr.write(`messenger-server: ${e.message}\n`); process.exit(2); }

@@ -27,7 +27,8 @@ export type ClientEvent =
   /** `older`: a page asked for with /history (not the replay at login); it may be empty */
   | { type: 'history'; messages: ChatLine[]; older?: boolean }
   | { type: 'download'; id: number; file: string; size: number; offset: number; path: string; resumed: boolean }
-  | { type: 'reconnecting'; attempt: number; inMs: number; reason: string }
+  /** The connection is lost (or an attempt failed): attempt number `attempt` goes to `host` (HOST:PORT) in `inMs`. */
+  | { type: 'reconnecting'; attempt: number; inMs: number; reason: string; host: string }
   | { type: 'info'; text: string }
   /** A server's TLS certificate accepted by its fingerprint: on first use (remembered in known_hosts) or by --trust. */
   | { type: 'trusted'; server: string; fingerprint: string; how: 'first-use' | 'trust'; text: string }

@@ -32,6 +32,7 @@ const ERRORS = {
   'text-too-long': { meaning: '`text` in `say` or `tell` over the text limit (`maxText`)' },
   'rate-limited': { meaning: 'a frame beyond the rate limit' },
   // history and the store
+  'cluster-unavailable': { meaning: 'a cluster server cannot reach the cluster now (the broker or the server of the other person is gone): the message or request was not delivered; it works again once the cluster is back' },
   'store-unavailable': { meaning: 'the server cannot keep messages now (disk full, store file gone): the message was not delivered to anyone; sending again later works once the store can be written' },
   // files and transfers
   'no-such-file': { meaning: 'a download of a file that is not shared' },

@@ -39,6 +39,14 @@ const CHECKS: Record<string, Check> = {
     const f: ClientFrame = { type: 'hello', v: int(o, 'v', 'hello')!, name: str(o, 'name', 'hello', LIMITS.maxNameField)! };
     const password = str(o, 'password', 'hello', LIMITS.maxPassword, true);
     if (password !== undefined) f.password = password;
+    const caps = o.caps;
+    if (caps !== undefined) {
+      // unknown capabilities are ignored (a newer client asks for more than this server knows); the list is bounded
+      if (!Array.isArray(caps) || caps.length > LIMITS.maxCaps || !caps.every((c) => typeof c === 'string' && c.length <= 32)) {
+        throw new FrameError('bad-frame', `hello: "caps" must be a list of at most ${LIMITS.maxCaps} short strings`);
+      }
+      f.caps = caps as string[];
+    }
     return f;
   },
   register: (o) => ({ type: 'register', password: str(o, 'password', 'register', LIMITS.maxPassword)! }),

@@ -13,10 +13,19 @@ export interface ChatLine {
   /** the recipient, on a private message kept while it was offline */ to?: string;
 }
 
+/** One person gone, in a `presence` frame. */
+export interface PresenceLeft { name: string; reason: string }
+
+/** Protocol extensions a client may ask for in `hello` (`caps`). `presence`: joins and leaves as `presence` frames,
+ *  one per tick, instead of one `joined`/`left` frame per person. */
+export const CAPABILITIES = ['presence'] as const;
+export type Capability = (typeof CAPABILITIES)[number];
+
 // ---- client -> server
 export type ClientFrame =
   /** `password`: the nickname's account password (a registered nickname connects only with it) */
-  | { type: 'hello'; v: number; name: string; password?: string }
+  /** `caps`: protocol extensions the client understands (CAPABILITIES); the server names those it will use in `welcome` */
+  | { type: 'hello'; v: number; name: string; password?: string; caps?: string[] }
   /** registers the current nickname with this password */
   | { type: 'register'; password: string }
   /** changes the current nickname's password */
@@ -38,12 +47,16 @@ export type ClientFrameType = ClientFrame['type'];
 
 // ---- server -> client
 export type ServerFrame =
-  | { type: 'welcome'; v: number; name: string; server: string; limits: Limits; online: string[] }
+  /** `caps`: the capabilities of the hello this server uses for this session (absent: none) */
+  | { type: 'welcome'; v: number; name: string; server: string; limits: Limits; caps?: string[]; online: string[] }
   | { type: 'history'; messages: ChatLine[]; /** an answer to a `history` request (not the replay at login) */ older?: boolean }
   | { type: 'joined'; name: string }
   /** the answer to `register`, and to a `password` change (`changed: true`) */
   | { type: 'registered'; name: string; changed?: boolean }
   | { type: 'left'; name: string; reason: string }
+  /** presence coalesced per tick (capability `presence`, instead of `joined`/`left`): apply `left` first, then `joined`;
+   *  a left name the client does not list and a joined name it lists already are no news (docs/PROTOCOL.md) */
+  | { type: 'presence'; joined: string[]; left: PresenceLeft[] }
   | { type: 'message'; from: string; text: string; ts: number; to?: string }
   | { type: 'online'; names: string[] }
   | { type: 'files'; files: FileEntry[] }
@@ -63,6 +76,9 @@ export type TransferServerFrame =
       offset: number; chunk: number; halfway: number; resumed: boolean; ref?: string;
       /** how datagrams are sealed: `aes-128-gcm` under TLS, `crc32` (or absent, from an older server) without */
       seal?: DatagramSeal;
+      /** the IP address to send datagrams to, when it is not the one the TCP connection reached (a cluster node
+       *  serving a file another node's client asked for); absent: that address */
+      host?: string;
     }
   | { type: 'ask'; id: number; file: string; received: number; size: number }
   | { type: 'complete'; id: number; file: string; size: number; sha256: string; lastByte?: number }

@@ -36,8 +36,13 @@ export const LIMITS = {
   historyFrameBytes: 192 * 1024,
   /** Downloads at once per client. */
   transfersPerClient: 4,
-  /** Bytes in one line from the server, as the client reads it (a `history` or `files` frame is long). */
-  maxServerLine: 4 * 65536,
+  /** Bytes in one line from the server, as the client reads it (a `history` or `files` frame is long, and
+   *  a `welcome` lists everyone online: 15,000 names of 24 characters). */
+  maxServerLine: 1 << 20,
+  /** Entries of `hello.caps`. */
+  maxCaps: 16,
+  /** Names one `presence` frame carries at most (joined and left together); a tick with more sends several. */
+  presenceNames: 1000,
   /** Characters of a password (`hello.password`, `register.password`, `password.old`/`new`). */
   maxPassword: 1024,
   /** Failed logins for one nickname, or from one address, within TIMING.loginFailureWindowMs before further
@@ -49,6 +54,22 @@ export const LIMITS = {
   offlinePerRecipient: 100,
   /** Chat lines the client holds back while pacing itself to the server's rate; past it, `rate-limited`. */
   clientQueuedLines: 1000,
+  /** A client given several servers gives up after this many rounds of reconnect attempts over its list. */
+  reconnectRounds: 8,
+  /** Times in a row a client coming back retries a `name-taken` refusal (its old session is not yet noticed as
+   *  gone, by this server or, in a cluster, by the node that held it) before it counts as a refusal. */
+  nameRetakeTries: 8,
+  // ---- the IRC listener (runtime/irc, machines/irc)
+  /** Bytes of an IRC line's body (source, command, parameters) without its CRLF (RFC 1459: 512 with it). */
+  ircMaxBody: 510,
+  /** Bytes of an IRC line's tag section, the `@` excluded (IRCv3: what a server must accept). */
+  ircMaxTagBytes: 8191,
+  /** Bytes of lines an IRC client may have waiting behind its penalty timer; past it, `Excess Flood`. */
+  ircRecvQBytes: 8192,
+  /** Characters of an IRC user's USER name and real name kept (longer ones are cut). */
+  ircMaxUserField: 64,
+  /** Bytes of base64 a SASL PLAIN exchange may send in all (IRCv3: 400-byte chunks). */
+  ircMaxSaslBytes: 1600,
 } as const;
 
 /** The limits a server advertises and enforces unless told otherwise. */

@@ -14,6 +14,14 @@ export type OfferCheck =
   | { ok: true; /** the name the file is saved under */ base: string; resume: boolean }
   | { ok: false; code: Extract<ErrorCode, 'bad-file-name' | 'transfer-failed'>; message: string };
 
+/** An IPv4 or IPv6 address literal: what an offer's `host` may name (no name to resolve). */
+export function isIpLiteral(v: unknown): v is string {
+  if (typeof v !== 'string' || v.length < 2 || v.length > 45) return false;
+  const m = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/.exec(v);
+  if (m) return m.slice(1).every((p) => Number(p) <= 255);
+  return v.includes(':') && /^[0-9A-Fa-f:.]+$/.test(v);
+}
+
 const SHA256_HEX = /^[0-9a-f]{64}$/;
 const TOKEN_HEX = /^[0-9a-f]{16}$/;
 
@@ -24,7 +32,8 @@ const TOKEN_HEX = /^[0-9a-f]{16}$/;
 export function checkOffer(f: OfferFrame, req: OfferRequest, tls = false): OfferCheck {
   const base = localBaseName(String(f.file));
   const valid = base !== null && Number.isSafeInteger(f.size) && f.size >= 0 && Number.isSafeInteger(f.offset) && f.offset >= 0 && f.offset <= f.size
-    && SHA256_HEX.test(String(f.sha256)) && TOKEN_HEX.test(String(f.token)) && Number.isInteger(f.port) && f.port > 0 && f.port < 65536;
+    && SHA256_HEX.test(String(f.sha256)) && TOKEN_HEX.test(String(f.token)) && Number.isInteger(f.port) && f.port > 0 && f.port < 65536
+    && (f.host === undefined || isIpLiteral(f.host));
   if (!valid) {
     return { ok: false, code: 'bad-file-name', message: `refused an offer with an unsafe name or fields: ${JSON.stringify(String(f.file)).slice(0, 80)}` };
   }

@@ -11,19 +11,40 @@ import { fullBucket, hasToken, spend, type Bucket } from './token-bucket.js';
 
 /** What a session may do to the rest of the server: the hub (presence and routing) and the transfers host. */
 export interface HubPort {
-  /** Registers a member under a unique name; false when the name (case-insensitively) is taken. */
-  join(name: string, member: Member): boolean;
+  /**
+   * Reserves a name for a session about to go online: true when it was free (case-insensitively) and is now held
+   * for the caller, false when it is taken. Atomic across every server of a cluster, so the answer may come later
+   * (a promise); the runtime hands it to the session as `name.claimed`.
+   */
+  claim(name: string): boolean | Promise<boolean>;
+  /** Gives back a claimed name that never went online (its session ended before or while it was claimed). */
+  release(name: string): void;
+  /** A claimed name goes online as `member`: everyone is told it joined (at the end of the presence tick). */
+  join(name: string, member: Member, opts?: JoinOptions): void;
+  /** A name goes offline (everyone is told it left) and is free again. */
   leave(name: string, reason: string): void;
+  /** Whether a name is online or claimed, as far as this server knows now (the claim is what decides). */
   isTaken(name: string): boolean;
   /** A message to everyone online, the sender included (its echo is the receipt); encoded once for all. */
   sayAll(from: string, text: string, ts: number): void;
   /** A private message to `to`, echoed to the sender as its receipt. False when `to` is not online. */
   tell(from: string, to: string, text: string, ts: number): boolean;
   names(): string[];
+  /** A welcome whose last field lists everyone online, as bytes to write in order, from a list kept encoded (so that
+   *  a login does not encode everyone's name again); null when this hub keeps none (the runtime encodes names()). */
+  onlineFrame?(head: object): Buffer[] | null;
   history(): ChatLine[];
-  /** The newest `limit` messages to all with an id below `before`, oldest first; null when the store cannot be read. */
-  historyPage?(limit: number, before?: number): ChatLine[] | null;
+  /** The newest `limit` messages to all with an id below `before`, oldest first; null when the store cannot be read
+   *  (a promise of them from a store behind a network). */
+  historyPage?(limit: number, before?: number): ChatLine[] | null | Promise<ChatLine[] | null>;
 }
+
+/** How a member is told of joins and leaves: `presence`, coalesced `presence` frames (the client asked for the
+ *  capability); otherwise one `joined`/`left` frame per person. */
+export interface JoinOptions { presence?: boolean }
+
+/** The welcome as the session makes it; the runtime adds `online` (everyone online, from the hub). */
+export type WelcomeHead = Omit<Extract<ServerFrame, { type: 'welcome' }>, 'online'>;
 
 /** Whatever the hub can deliver to: one encoded line, queued for the member's socket. */
 export interface Member {
@@ -59,11 +80,15 @@ export interface AccountsPort {
 }
 
 export interface SessionPort extends Member {
+  /** Claims a name on the hub for this session; answers with `name.claimed`. */
+  claim(name: string): void;
   /** Whether the connection is encrypted (TLS): passwords are taken only over one unless the server allows it. */
   readonly secure: boolean;
   /** Accounts (a server without a store answers that no name is registered and that none can be kept). */
   readonly accounts: AccountsPort;
   send(frame: ServerFrame): void;
+  /** Sends the welcome with everyone online (`online`, from the hub) as its last field. */
+  welcome(head: WelcomeHead): void;
   /** Flushes what is queued, then ends the connection. */
   close(reason: string): void;
   /** Asks the catalogue for the shared files; the answer is sent as a `files` frame. */
@@ -111,6 +136,8 @@ export interface SessionContext {
   account: boolean;
   /** A `register` or `password` the runtime is carrying out (one at a time). */
   accountOp: 'register' | 'password' | null;
+  /** The hello asked for coalesced presence (capability `presence`). */
+  presence: boolean;
 }
 
 export type SessionEvent =
@@ -121,6 +148,9 @@ export type SessionEvent =
   | { type: 'login.checked'; account: boolean; ok: boolean; now: number }
   /** The runtime's answer to AccountsPort.register / change. */
   | { type: 'account.saved'; op: 'register' | 'password'; outcome: AccountOutcome }
+  /** The runtime's answer to SessionPort.claim: whether the name is now this session's; `problem` when the claim
+   *  could not be decided (a cluster server cut off from its cluster). */
+  | { type: 'name.claimed'; ok: boolean; problem?: string; now: number }
   | { type: 'socket.closed'; reason: string }
   | { type: 'shutdown'; reason: string };
 
@@ -140,6 +170,19 @@ function err(port: SessionPort, code: ErrorCode, message: string, re?: string): 
 
 /** A message's server time as the protocol gives it (`ts`): whole milliseconds since the epoch (the clock has finer). */
 const stamp = (now: number): number => Math.floor(now);
+
+/** While the runtime answers a hello (a password checked, a name claimed): only bye is taken; the rest is refused. */
+const waitingForAnswer = {
+  frame: [
+    { guard: 'isFlooding', target: 'closing', actions: 'setFlood' },
+    { guard: 'isBye', target: 'closing', actions: 'setReasonQuit' },
+    { actions: ['requireWait', 'countRefused'] },
+  ],
+  bad: [
+    { guard: 'isFlooding', target: 'closing', actions: 'setFlood' },
+    { actions: ['answerBadFrame', 'countRefused'] },
+  ],
+} as const;
 
 export const sessionMachine = setup({
   types: {
@@ -163,6 +206,7 @@ export const sessionMachine = setup({
     // a right password; or a name without an account on an open server (a password given needlessly does no harm)
     loginAccepted: ({ context, event }) =>
       event.type === 'login.checked' && (event.ok || (!event.account && context.cfg.registration !== 'closed')),
+    claimGranted: ({ event }) => event.type === 'name.claimed' && event.ok,
     isRegister: ({ event }) => frameIs(event, 'register'),
     isPasswordChange: ({ event }) => frameIs(event, 'password'),
     newPasswordEmpty: ({ event }) => (frameIs(event, 'register') && event.frame.password === '') || (frameIs(event, 'password') && event.frame.new === ''),
@@ -197,13 +241,15 @@ export const sessionMachine = setup({
     noteHeard: assign({ lastHeard: ({ context, event }) => ('now' in event ? event.now : context.lastHeard) }),
     countRefused: assign({ refusedInARow: ({ context }) => context.refusedInARow + 1 }),
     clearRefused: assign({ refusedInARow: 0 }),
-    setName: assign({ name: ({ context, event }) => (frameIs(event, 'hello') ? event.frame.name.normalize('NFC') : context.name) }),
-    // the helloNameFree guard checked the name in this same step, so the join succeeds
-    joinHub: ({ context }) => { if (context.name) context.port.hub.join(context.name, context.port); },
+    claimName: ({ context }) => { if (context.pending) context.port.claim(context.pending); },
+    // the name was claimed for this session (name.claimed), so it goes online under it
+    joinHub: ({ context }) => { if (context.name) context.port.hub.join(context.name, context.port, { presence: context.presence }); },
+    noteCaps: assign({ presence: ({ context, event }) => (frameIs(event, 'hello') ? event.frame.caps?.includes('presence') === true : context.presence) }),
     setPending: assign({ pending: ({ context, event }) => (frameIs(event, 'hello') ? event.frame.name.normalize('NFC') : context.pending) }),
     clearPending: assign({ pending: null }),
     takePendingName: assign({ name: ({ context }) => context.pending }),
     noteAccount: assign({ account: ({ event }) => event.type === 'login.checked' && event.account }),
+    forgetAccount: assign({ account: false }),
     noteRegistered: assign({ account: true }),
     setAccountOp: assign({ accountOp: ({ context, event }) => (frameIs(event, 'register') ? 'register' : frameIs(event, 'password') ? 'password' : context.accountOp) }),
     clearAccountOp: assign({ accountOp: null }),
@@ -234,7 +280,11 @@ export const sessionMachine = setup({
     refuseAccountRequired: ({ context }) =>
       err(context.port, 'account-required', 'this server is private: only nicknames with an account may connect', 'hello'),
     requireWait: ({ context, event }) =>
-      err(context.port, 'handshake-required', 'wait for the answer to your hello: your password is being checked', event.type === 'frame' ? event.frame.type : undefined),
+      err(context.port, 'handshake-required', 'wait for the answer to your hello: your nickname or password is being checked', event.type === 'frame' ? event.frame.type : undefined),
+    refuseClaimLost: ({ context, event }) => {
+      if (event.type === 'name.claimed' && event.problem) err(context.port, 'cluster-unavailable', `cannot claim the nickname now: ${event.problem}`, 'hello');
+      else err(context.port, 'name-taken', `the nickname "${context.pending ?? ''}" is taken`, 'hello');
+    },
     refusePasswordInsecure: ({ context, event }) =>
       err(context.port, 'insecure-auth', 'this server takes passwords only over TLS (or when it runs with --allow-insecure-auth)', event.type === 'frame' ? event.frame.type : undefined),
     refuseEmptyPassword: ({ context, event }) =>
@@ -268,7 +318,9 @@ export const sessionMachine = setup({
     sendWelcome: ({ context }) => {
       const { port, name, cfg } = context;
       if (!name) return;
-      port.send({ type: 'welcome', v: PROTOCOL_VERSION, name, server: 'messenger', limits: cfg.limits, online: port.hub.names() });
+      port.welcome(context.presence
+        ? { type: 'welcome', v: PROTOCOL_VERSION, name, server: 'messenger', limits: cfg.limits, caps: ['presence'] }
+        : { type: 'welcome', v: PROTOCOL_VERSION, name, server: 'messenger', limits: cfg.limits });
       const kept = port.accounts.takeKept(name);
       const messages = kept.length ? [...port.hub.history(), ...kept].sort((a, b) => a.ts - b.ts) : port.hub.history();
       if (messages.length) port.send({ type: 'history', messages });
@@ -309,9 +361,15 @@ export const sessionMachine = setup({
     sendHistoryPage: ({ context, event }) => {
       if (!frameIs(event, 'history')) return;
       const limit = Math.min(event.frame.limit ?? LIMITS.historyPageDefault, LIMITS.historyPageMax);
-      const messages = context.port.hub.historyPage?.(limit, event.frame.before) ?? null;
-      if (messages) context.port.send({ type: 'history', messages, older: true });
-      else err(context.port, 'store-unavailable', 'the server cannot read its history now', 'history');
+      const { port } = context;
+      const answer = (messages: ChatLine[] | null) => {
+        if (messages) port.send({ type: 'history', messages, older: true });
+        else err(port, 'store-unavailable', 'the server cannot read its history now', 'history');
+      };
+      const page = port.hub.historyPage?.(limit, event.frame.before) ?? null;
+      // a clustered store answers later; a local one at once
+      if (page instanceof Promise) page.then(answer, () => answer(null));
+      else answer(page);
     },
     forwardTransfer: ({ context, event }) => {
       if (event.type !== 'frame' || !context.name) return;
@@ -351,6 +409,7 @@ export const sessionMachine = setup({
     pending: null,
     account: false,
     accountOp: null,
+    presence: false,
   }),
   initial: 'handshake',
   on: {
@@ -371,10 +430,10 @@ export const sessionMachine = setup({
           { guard: not('helloNameFree'), actions: ['spendToken', 'refuseTakenName', 'countRefused'] },
           { guard: and(['helloHasPassword', not('passwordAllowed')]), actions: ['spendToken', 'refuseInsecure', 'countRefused'] },
           { guard: and(['helloHasPassword', 'loginBlocked']), actions: ['spendToken', 'refuseBlocked', 'countRefused'] },
-          { guard: 'helloHasPassword', target: 'authenticating', actions: ['spendToken', 'noteHeard', 'setPending', 'startLogin'] },
+          { guard: 'helloHasPassword', target: 'authenticating', actions: ['spendToken', 'noteHeard', 'setPending', 'noteCaps', 'startLogin'] },
           { guard: 'helloNameRegistered', actions: ['spendToken', 'refuseRegistered', 'countRefused'] },
           { guard: 'registrationClosed', actions: ['spendToken', 'refuseAccountRequired', 'countRefused'] },
-          { target: 'chatting', actions: ['spendToken', 'noteHeard', 'clearRefused', 'setName', 'joinHub', 'sendWelcome'] },
+          { target: 'claiming', actions: ['spendToken', 'noteHeard', 'setPending', 'noteCaps', 'claimName'] },
         ],
         bad: [
           { guard: 'isFlooding', target: 'closing', actions: 'setFlood' },
@@ -387,19 +446,23 @@ export const sessionMachine = setup({
       on: {
         tick: { guard: 'isHelloLate', target: 'closing', actions: 'setHelloTimeout' },
         'login.checked': [
-          { guard: and(['loginAccepted', 'pendingNameFree']), target: 'chatting', actions: ['noteLoginOk', 'noteAccount', 'takePendingName', 'clearPending', 'clearRefused', 'joinHub', 'sendWelcome'] },
+          { guard: and(['loginAccepted', 'pendingNameFree']), target: 'claiming', actions: ['noteLoginOk', 'noteAccount', 'claimName'] },
           // a wrong password; or (a race) someone took the name while its password was checked: refuseLogin says which
           { target: 'handshake', actions: ['refuseLogin', 'clearPending'] },
         ],
-        frame: [
-          { guard: 'isFlooding', target: 'closing', actions: 'setFlood' },
-          { guard: 'isBye', target: 'closing', actions: 'setReasonQuit' },
-          { actions: ['requireWait', 'countRefused'] },
+        ...waitingForAnswer,
+      },
+    },
+    // the name is being claimed on the hub (atomic across a cluster): the answer comes as `name.claimed`
+    claiming: {
+      on: {
+        tick: { guard: 'isHelloLate', target: 'closing', actions: 'setHelloTimeout' },
+        'name.claimed': [
+          { guard: 'claimGranted', target: 'chatting', actions: ['takePendingName', 'clearPending', 'clearRefused', 'joinHub', 'sendWelcome'] },
+          // another session (on this server or another of the cluster) claimed it first
+          { target: 'handshake', actions: ['refuseClaimLost', 'clearPending', 'forgetAccount'] },
         ],
-        bad: [
-          { guard: 'isFlooding', target: 'closing', actions: 'setFlood' },
-          { actions: ['answerBadFrame', 'countRefused'] },
-        ],
+        ...waitingForAnswer,
       },
     },
     chatting: {

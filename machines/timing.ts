@@ -10,6 +10,11 @@ export const TIMING = {
   idleMs: 60_000,
   /** How often the server's one session timer runs keepalive for every connection. */
   sessionTickMs: 5_000,
+  /** Joins and leaves are told to everyone once per presence tick: the tick lasts 1 ms per `presencePerMs` people
+   *  online, at most `presenceMaxMs` (a room of 4 ticks at once; of 1,000, four times a second; of 4,000 and more, once a second), so that a storm of
+   *  logins costs at most one write per member per tick, however many join in it. */
+  presencePerMs: 4,
+  presenceMaxMs: 1_000,
   /** A closing session whose peer does not read is cut off after this long. */
   sessionCloseGraceMs: 2_000,
   /** A connection refused at accept (too many from one address) is cut off this long after its refusal. */
@@ -23,6 +28,17 @@ export const TIMING = {
   // ---- server store
   /** How often the server checks that its store file is still there, and applies the history retention. */
   storeCheckMs: 1_000,
+  /** A clustered store's call to its message broker (a write, a history page, opening) that gets no answer this
+   *  long fails with a StoreError: a dead broker never hangs a write. */
+  storeOpTimeoutMs: 5_000,
+  /** Reconnecting to the message broker: the first wait, doubling up to the maximum, forever. */
+  brokerBackoffBaseMs: 100,
+  brokerBackoffMaxMs: 2_000,
+  /** The broker connection is pinged this often; two unanswered pings count it as lost (a hung broker). */
+  brokerPingMs: 5_000,
+  /** A clustered store's follower of a stream asks the broker for a heartbeat this often while idle; two missed
+   *  make it ask again (it also repairs the client's ordered consumer, which can stall after a broker restart). */
+  followHeartbeatMs: 1_000,
   // ---- client connection
   /** The client gives up on a server that has not welcomed it this long after the socket opened. */
   handshakeTimeoutMs: 15_000,
@@ -31,6 +47,15 @@ export const TIMING = {
   /** Reconnect backoff: the first wait, doubling up to the maximum. */
   backoffBaseMs: 250,
   maxBackoffMs: 10_000,
+  /** Each reconnect wait is cut by a random part of up to this fraction (jitter), so that the clients of a server
+   *  that died do not all come back at the same instant: the wait is between (1 - jitter) and 1 times the backoff. */
+  backoffJitter: 0.5,
+  /** A client that has heard nothing from its server this long sends a `ping` (the server answers `pong`). */
+  clientPingAfterMs: 30_000,
+  /** A client that has heard nothing from its server this long counts the connection as lost (keepalive lost). */
+  serverSilentMs: 45_000,
+  /** How often the client checks its connection for silence. */
+  clientKeepaliveTickMs: 5_000,
   // ---- server transfer (sender)
   /** A client silent this long (no HELLO or ACK while data is due) fails its download and frees the port. */
   senderSilentMs: 30_000,
@@ -53,6 +78,31 @@ export const TIMING = {
   stopGraceMs: 5_000,
   /** The client's download timer: ticks for every receiver actor. */
   downloadTickMs: 100,
+  // ---- cluster (NATS)
+  /** Each node says it is alive this often. */
+  clusterHeartbeatMs: 1_000,
+  /** A node unheard of this long (while the broker is reachable) is taken for dead: its users leave, names free. */
+  clusterNodeDeadMs: 5_000,
+  /** A request to another node (a private message, a download it serves) waits this long for its answer. */
+  clusterRequestMs: 3_000,
+  /** A broker operation (a name claim, a message kept) fails after this long. */
+  clusterOpMs: 5_000,
+  /** A node looks at its shared folder this often (besides watching it), and announces its catalogue if it changed. */
+  clusterCatalogueScanMs: 10_000,
+  // ---- the IRC listener
+  /** An IRC connection that has not completed NICK/USER (and CAP negotiation) this long is closed. */
+  ircRegistrationTimeoutMs: 30_000,
+  /** IRC's penalty behaviour (RFC 1459 8.10): each line moves the client's message timer this far ahead (2 lines a
+   *  second sustained, a burst of 20: IRC clients pace themselves slower, irssi at one line per 2.2 s after 5)... */
+  ircPenaltyMs: 500,
+  /** ...and lines wait (are not refused) while that timer is more than this ahead of now. */
+  ircPenaltyWindowMs: 10_000,
+  /** The listener's tick for IRC connections still registering or with lines held back. */
+  ircFastTickMs: 100,
+  /** A DCC SEND offer the IRC client does not take this long is withdrawn (its port returns to the pool). */
+  dccOfferTimeoutMs: 120_000,
+  /** A DCC connection silent this long (no acknowledgement, nothing read) is cut and its port returned. */
+  dccSilentMs: 30_000,
 } as const;
 
 export type Timing = { -readonly [K in keyof typeof TIMING]: number };

@@ -1,7 +1,8 @@
 // The server's accounts: registered nicknames read from the store at each use (an account added or removed by
 // `messenger-server account` while the server runs counts at the next login), scrypt off the event loop, the
 // failed-login limiter, and the private messages kept for offline registered nicknames. It answers facts; the
-// session machine decides what they mean (machines/session.machine.ts).
+// session machine decides what they mean (machines/session.machine.ts). Reads are synchronous on every store (a
+// clustered one reads its replica); writes may be promises and are awaited.
 import type { AccountOutcome } from '../machines/session.machine.js';
 import type { ChatLine } from '../machines/frames.js';
 import { LIMITS } from '../machines/limits.js';
@@ -9,7 +10,7 @@ import { LoginLimiter } from '../machines/login-limiter.js';
 import { nameKey } from '../machines/nickname.js';
 import { DEFAULT_COST, DUMMY_HASH, hashPassword, verifyPassword, type ScryptCost } from './password-hash.js';
 import type { HistoryLog } from './store/history-log.js';
-import { StoreError, type Store } from './store/port.js';
+import { settle, StoreError, type Store } from './store/port.js';
 
 export interface AccountsOptions {
   /** scrypt's cost for new hashes (tests lower it; the dummy hash keeps the default). */
@@ -46,7 +47,7 @@ export class Accounts {
     try {
       if (this.store.accounts.get(key)) return 'exists';
       const h = await hashPassword(password, this.cost);
-      return this.store.accounts.add(key, { name, ...h, created: this.opts.now() }) ? 'ok' : 'exists';
+      return (await this.store.accounts.add(key, { name, ...h, created: this.opts.now() })) ? 'ok' : 'exists';
     } catch (e) {
       if (e instanceof StoreError || (e as { code?: string }).code?.startsWith('SQLITE')) return 'store';
       throw e;
@@ -59,7 +60,7 @@ export class Accounts {
       const account = this.store.accounts.get(key);
       if (!account) return 'missing';
       if (!(await verifyPassword(old, account))) return 'wrong';
-      return this.store.accounts.setPassword(key, await hashPassword(next, this.cost)) ? 'ok' : 'missing';
+      return (await this.store.accounts.setPassword(key, await hashPassword(next, this.cost))) ? 'ok' : 'missing';
     } catch (e) {
       if (e instanceof StoreError || (e as { code?: string }).code?.startsWith('SQLITE')) return 'store';
       throw e;
@@ -82,13 +83,11 @@ export class Accounts {
    *  sender's messages keep their order); `kept` gets the line as stored (`to`: the account's own spelling). */
   keep(from: string, to: string, text: string, ts: number, kept: (line: ChatLine & { to: string }) => void, refused: (problem: string) => void): void {
     const write = () => {
-      try {
-        const account = this.store.accounts.get(nameKey(to));
-        if (!account) { refused('no such account'); return; }
-        const line = { from, to: account.name, text, ts };
-        this.store.offline.put(nameKey(to), line);
-        kept(line);
-      } catch (e) { refused((e as Error).message); }
+      let account;
+      try { account = this.store.accounts.get(nameKey(to)); } catch (e) { refused((e as Error).message); return; }
+      if (!account) { refused('no such account'); return; }
+      const line = { from, to: account.name, text, ts };
+      settle(() => this.store.offline.put(nameKey(to), line), () => kept(line), (e) => refused((e as Error).message));
     };
     if (this.log) this.log.submit({ deliver: write, refuse: (p) => refused(p) });
     else write();

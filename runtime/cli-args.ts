@@ -40,3 +40,28 @@ export function parseMs(s: string, what: string): number {
   const v = Number(m[1]);
   return m[2] === 's' ? v * 1000 : m[2] === 'm' ? v * 60000 : v;
 }
+
+/** `--host A,B,...` of the client: each HOST or HOST:PORT (an IPv6 address in brackets, `[::1]:50000`, or bare
+ *  without a port); `defaultPort` where none is given. Order kept: the first is tried first. */
+export function parseHosts(s: string, defaultPort: number, what = '--host'): Array<{ host: string; port: number }> {
+  const out: Array<{ host: string; port: number }> = [];
+  for (const raw of s.split(',')) {
+    const item = raw.trim();
+    if (!item) throw new CliError(`${what}: "${s}" has an empty entry (give HOST or HOST:PORT, separated by commas)`);
+    let host: string, port = defaultPort;
+    const bracketed = /^\[([^\]]+)\](?::(.*))?$/.exec(item);
+    if (bracketed) {
+      host = bracketed[1]!;
+      if (bracketed[2] !== undefined) port = parsePort(bracketed[2], `${what} ${item}`);
+    } else if (item.indexOf(':') !== item.lastIndexOf(':')) {
+      host = item; // a bare IPv6 address: no port can follow it
+    } else if (item.includes(':')) {
+      host = item.slice(0, item.indexOf(':'));
+      port = parsePort(item.slice(item.indexOf(':') + 1), `${what} ${item}`);
+    } else host = item;
+    if (!host || /[\s/@[\]]/.test(host)) throw new CliError(`${what}: "${item}" is not HOST or HOST:PORT`);
+    if (port === 0) throw new CliError(`${what}: ${item}: port 0 cannot be connected to`);
+    out.push({ host, port });
+  }
+  return out;
+}

@@ -68,6 +68,13 @@ export class ClientDownload implements ReceiverIO {
   private questionPending = false;
   private pausedAt: number | null = null;
   private pausedMs = 0;
+  /** Where the halfway question was asked (bytes). */
+  private askedAt = 0;
+  /** The connection was lost while the halfway question waited: the partial is kept to just before that point, so
+   *  that the download, resumed from any server, is asked the question again instead of skipping it. */
+  private lostAsked = false;
+  /** The user said no or stopped it: a connection lost meanwhile does not resume it. */
+  private declined = false;
 
   constructor(private readonly host: ClientDownloadHost, offer: OfferFrame, readonly base: string, resume: boolean) {
     const { dir } = host.opts;
@@ -91,7 +98,9 @@ export class ClientDownload implements ReceiverIO {
     const now = this.clock.now();
     this.startedAt = now;
     this.core = new ReceiverCore({ size: offer.size, startOffset: resume ? offer.offset : 0, window: host.opts.window, now });
-    const server = host.link.serverAddress();
+    // datagrams go to the address the TCP connection reached, unless the offer names another (a cluster node that
+    // serves the file for the node this client is connected to)
+    const server = offer.host ?? host.link.serverAddress();
     const socket = createTransferSocket(server);
     this.endpoint = new TransferEndpoint({
       socket, transferId: this.id, token: Buffer.from(offer.token, 'hex'), counters: this.counters, peerFrom: 'connected',
@@ -168,6 +177,12 @@ export class ClientDownload implements ReceiverIO {
     this.ackTimer = this.clock.setTimeout(() => { this.ackTimer = null; this.sendAck(this.clock.now()); }, Math.max(1, at - this.clock.now()));
   }
 
+  /** The control connection is gone (or the client is closing): the download ends, interrupted. */
+  connectionLost(reason: string): void {
+    this.lostAsked = this.questionPending;
+    this.actor.send({ type: 'lost', reason });
+  }
+
   onComplete(f: Extract<TransferServerFrame, { type: 'complete' }>): void {
     this.lastByteFromServer = typeof f.lastByte === 'number' ? f.lastByte : undefined;
     this.actor.send({ type: 'complete' });
@@ -179,16 +194,19 @@ export class ClientDownload implements ReceiverIO {
   }
   sendConsent(answer: 'yes' | 'no'): void {
     this.questionPending = false;
+    if (answer === 'no') this.declined = true;
     // the time a person took to answer is not the transport's: it is left out of time and goodput
     if (this.pausedAt !== null) { this.pausedMs += this.clock.now() - this.pausedAt; this.pausedAt = null; }
     this.host.link.send({ type: 'consent', id: this.id, answer });
   }
   sendStop(): void {
+    this.declined = true;
     this.host.link.send({ type: 'stop', id: this.id });
     this.endpoint.sendClose(0, 'stop');
   }
   consentAsked(received: number): void {
     this.questionPending = true;
+    this.askedAt = received;
     this.pausedAt = this.clock.now();
     this.host.link.emit({ type: 'consent', id: this.id, file: this.file, received, size: this.size });
     if (this.host.noMoreAnswers && !this.host.opts.yes) {
@@ -256,7 +274,7 @@ export class ClientDownload implements ReceiverIO {
 
   keepPartial(reason: string): void {
     this.closeFd();
-    const received = this.core.contiguous;
+    const received = this.lostAsked ? Math.max(0, Math.min(this.core.contiguous, this.askedAt - 1)) : this.core.contiguous;
     try { writePartial(this.host.opts.dir, this.base, { file: this.file, size: this.size, sha256: this.offer.sha256, received }); } catch { /* disk trouble: the next /get starts over */ }
     this.host.link.emit({ type: 'stopped', id: this.id, file: this.file, received, path: this.part, reason });
   }
@@ -279,10 +297,11 @@ export class ClientDownload implements ReceiverIO {
     if (this.ackTimer !== null) this.clock.clearTimeout(this.ackTimer);
     this.closeFd();
     this.endpoint.close();
-    // a download lost while its question waited is not resumed by itself: that would skip the question
-    const interrupted = this.actor.getSnapshot().matches('interrupted') && !this.questionPending;
-    if (this.questionPending && this.actor.getSnapshot().matches('interrupted')) {
-      this.host.link.emit({ type: 'info', text: `download ${this.id} (${this.file}) was waiting for your answer when the connection was lost; /get ${this.file} resumes it` });
+    // a download lost while running, or while its question waited, is asked for again once connected (the question
+    // is then asked again: its partial ends just before it); one the user said no to or stopped is not
+    const interrupted = this.actor.getSnapshot().matches('interrupted') && !this.declined;
+    if (interrupted && this.lostAsked) {
+      this.host.link.emit({ type: 'info', text: `download ${this.id} (${this.file}) was waiting for your answer when the connection was lost: it resumes once connected, and the question is asked again` });
     }
     this.host.ended(this, interrupted);
   }

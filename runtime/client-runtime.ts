@@ -1,5 +1,7 @@
 // The client runtime: one TCP connection driven by the client machine, the downloads it runs, and one stream of
 // ClientEvents. The line-mode client prints those events; the full-screen client draws them. No view logic here.
+// Given several servers, it connects to the one the machine names for each attempt; a connection that falls silent
+// (nothing heard for TIMING.serverSilentMs, a ping sent on the way) is closed here and counts as lost.
 import { EventEmitter } from 'node:events';
 import net from 'node:net';
 import tls from 'node:tls';
@@ -12,6 +14,8 @@ import type { ErrorCode } from '../machines/errors.js';
 import { decodeServerFrame, encodeFrame } from '../machines/frame-codec.js';
 import type { ClientFrame, ServerFrame } from '../machines/frames.js';
 import { LIMITS } from '../machines/limits.js';
+import { TIMING } from '../machines/timing.js';
+import { Roster } from '../machines/roster.js';
 import { Downloads, type DownloadsOptions } from './downloads.js';
 import { LineSplitter } from './line-splitter.js';
 import { KnownHosts, messengerHome } from './tls/known-hosts.js';
@@ -40,9 +44,19 @@ export interface Ran {
   reply?: Promise<Reply | null>;
 }
 
+export interface Keepalive { pingAfterMs: number; silentMs: number; tickMs: number }
+
+/** One server a client may connect to. */
+export interface ServerAddress { host: string; port: number }
+
 export interface ClientOptions {
   host: string;
   port: number;
+  /** Several servers (`--host A,B`), tried in turn when the connection is lost; default: just host:port. */
+  servers?: ServerAddress[];
+  /** Reconnect attempts in a row before giving up (default: LIMITS.reconnectRounds rounds over several servers,
+   *  unbounded with one). */
+  reconnectTries?: number;
   name: string;
   downloadsDir: string;
   /** Answer every halfway question with yes at once (the consent event still appears). */
@@ -53,6 +67,9 @@ export interface ClientOptions {
   retryAfterShutdown?: boolean;
   /** Handshake deadline, close grace and reconnect backoff (defaults in machines/timing.ts). */
   timing?: Partial<ClientTiming>;
+  /** The keepalive: ping a server silent `pingAfterMs`, count the connection lost after `silentMs`, checked every
+   *  `tickMs` (defaults TIMING.clientPingAfterMs, serverSilentMs, clientKeepaliveTickMs). */
+  keepalive?: Partial<Keepalive>;
   /** Where time comes from (tests move a WarpClock by hand). */
   clock?: Clock;
   download?: Partial<DownloadsOptions>;
@@ -85,6 +102,8 @@ export class ClientRuntime extends EventEmitter<{ event: [ClientEvent] }> implem
   private settleWaiters: Array<() => void> = [];
   /** Server time of the newest message to all seen: history after a reconnect starts past it. */
   private lastMessageTs = -Infinity;
+  /** Who is online (from the welcome and presence): a coalesced `presence` frame becomes one event per person. */
+  private readonly roster = new Roster();
   private started = false;
   /** The id of the oldest message to all received as history: /history asks for the ones before it. */
   private oldestId: number | undefined;
@@ -92,6 +111,14 @@ export class ClientRuntime extends EventEmitter<{ event: [ClientEvent] }> implem
   private password: string | undefined;
   /** The password of a /register or /password sent and not yet answered. */
   private pendingPassword: string | undefined;
+  /** The servers, and the one the current connection goes to. */
+  readonly servers: ServerAddress[];
+  private current = 0;
+  /** When something was last heard on the current connection, and whether a ping went out since. */
+  private lastHeard = 0;
+  private pinged = false;
+  private keepaliveTimer: unknown = null;
+  private readonly keepalive: Keepalive;
 
   constructor(readonly opts: ClientOptions) {
     super();
@@ -99,19 +126,26 @@ export class ClientRuntime extends EventEmitter<{ event: [ClientEvent] }> implem
     this.password = opts.password;
     this.closedPromise = new Promise((r) => { this.resolveClosed = r; });
     this.tlsOptions = opts.tls === false ? null : opts.tls ?? { knownHosts: KnownHosts.in(messengerHome()) };
+    this.servers = opts.servers?.length ? opts.servers.map((s) => ({ ...s })) : [{ host: opts.host, port: opts.port }];
+    const n = this.servers.length;
+    this.keepalive = { pingAfterMs: TIMING.clientPingAfterMs, silentMs: TIMING.serverSilentMs, tickMs: TIMING.clientKeepaliveTickMs, ...opts.keepalive };
     this.downloads = new Downloads(
       { host: opts.host, dir: opts.downloadsDir, yes: opts.yes, inspect: opts.inspect, clock: this.clock, ...opts.download },
       {
         send: (f) => this.sendFrame(f),
         emit: (e) => this.emitEvent(e),
-        serverAddress: () => this.socket?.remoteAddress ?? opts.host,
+        serverAddress: () => this.socket?.remoteAddress ?? this.servers[this.current]!.host,
         tlsSocket: () => this.tlsSocket,
         userName: () => this.name,
       },
     );
     this.actor = createActor(clientMachine, {
       id: 'client',
-      input: { port: this, name: opts.name, reconnect: opts.reconnect, timing: opts.timing, retryAfterShutdown: opts.retryAfterShutdown },
+      input: {
+        port: this, name: opts.name, reconnect: opts.reconnect, timing: opts.timing, retryAfterShutdown: opts.retryAfterShutdown,
+        // with one server, as before several could be given: unbounded, no jitter; with several, bounded, jittered
+        servers: n, maxAttempts: opts.reconnectTries ?? (n > 1 ? LIMITS.reconnectRounds * n : Infinity), ...(n > 1 ? { random: Math.random } : {}),
+      },
       clock: this.clock,
       inspect: opts.inspect?.('client'),
     });
@@ -124,6 +158,8 @@ export class ClientRuntime extends EventEmitter<{ event: [ClientEvent] }> implem
   /** The TLS session of the current connection (for keys exported from it), or null (none, or --no-tls). */
   get tlsSocket(): tls.TLSSocket | null { return this.socket instanceof tls.TLSSocket ? this.socket : null; }
   get secure(): boolean { return this.tlsOptions !== null; }
+  /** HOST:PORT of the server the current (or last) connection went to. */
+  get server(): string { return where(this.servers[this.current]!); }
 
   start(): void {
     if (this.started) return;
@@ -231,7 +267,11 @@ export class ClientRuntime extends EventEmitter<{ event: [ClientEvent] }> implem
 
   sendFrame(frame: ClientFrame): boolean {
     if (!this.socket || !this.welcomed && frame.type !== 'hello' && frame.type !== 'bye') {
-      if (frame.type !== 'bye' && frame.type !== 'pong') this.emitEvent({ type: 'error', code: 'not-connected', message: 'not connected to the server' });
+      // nothing is queued while the client reconnects: what was typed is refused, and says so
+      const away = this.actor.getSnapshot().context.everOnline && this.state !== 'closed';
+      if (frame.type !== 'bye' && frame.type !== 'pong' && frame.type !== 'ping') {
+        this.emitEvent({ type: 'error', code: 'not-connected', message: away ? `not sent: the connection to the server is lost; reconnecting (${this.server})` : 'not connected to the server' });
+      }
       return false;
     }
     if (this.pace && PACED.has(frame.type) && (this.paced.length || !this.takeToken())) {
@@ -279,10 +319,38 @@ export class ClientRuntime extends EventEmitter<{ event: [ClientEvent] }> implem
     this.answered(ev.type, ev);
   }
 
+  // ---- keepalive: the server pings a client it has not heard for a while; the client, in turn, pings a server it
+  // has not heard from, and counts the connection lost when even that gets no answer (a host gone without a FIN)
+  private armKeepalive(): void {
+    if (this.keepaliveTimer) return;
+    this.keepaliveTimer = this.clock.setTimeout(() => {
+      this.keepaliveTimer = null;
+      const s = this.socket;
+      if (!s || !this.welcomed) return;
+      const silent = this.clock.now() - this.lastHeard;
+      if (silent >= this.keepalive.silentMs) {
+        this.lostKeepalive = `keepalive lost: nothing heard from ${this.server} for ${Math.round(silent / 1000)}s`;
+        s.destroy();
+        return;
+      }
+      if (silent >= this.keepalive.pingAfterMs && !this.pinged) { this.pinged = true; this.send({ type: 'ping' }); }
+      this.armKeepalive();
+    }, this.keepalive.tickMs);
+  }
+
+  private stopKeepalive(): void {
+    if (this.keepaliveTimer) { this.clock.clearTimeout(this.keepaliveTimer); this.keepaliveTimer = null; }
+  }
+
+  /** Set when the keepalive closed the socket: the reason the connection was lost. */
+  private lostKeepalive: string | null = null;
+
   // ---- ClientPort (called by the machine)
-  open(): void {
-    const { host, port } = this.opts;
+  open(server: number): void {
+    this.current = server % this.servers.length;
+    const { host, port } = this.servers[this.current]!;
     const where = `${host}:${port}`;
+    this.lostKeepalive = null;
     const t = this.tlsOptions;
     const s: net.Socket | tls.TLSSocket = t
       ? tls.connect({ host, port, servername: net.isIP(host) ? undefined : host, minVersion: 'TLSv1.3', rejectUnauthorized: false, ...(t.ca ? { ca: [...tls.rootCertificates, t.ca] } : {}) })
@@ -322,7 +390,12 @@ export class ClientRuntime extends EventEmitter<{ event: [ClientEvent] }> implem
         this.actor.send({ type: 'socket.open' });
       });
     }
-    s.on('data', (d: Buffer) => { if (this.socket === s) splitter.push(d); });
+    s.on('data', (d: Buffer) => {
+      if (this.socket !== s) return;
+      this.lastHeard = this.clock.now();
+      this.pinged = false;
+      splitter.push(d);
+    });
     s.on('error', (e: NodeJS.ErrnoException) => {
       lastError = e.code ?? e.message;
       // an error during the handshake (not reaching the host at all): TLS failed, most often a plain server
@@ -334,13 +407,14 @@ export class ClientRuntime extends EventEmitter<{ event: [ClientEvent] }> implem
       if (this.socket !== s) return;
       this.socket = null;
       this.welcomed = false;
+      this.stopKeepalive();
       this.dropPaced();
       this.answered('all');
       this.downloads.connectionLost();
       const g = given as Given | null;
       if (g) { this.actor.send({ type: 'socket.closed', reason: g.code, final: true }); return; }
-      const reason = lastError === 'ECONNREFUSED' ? `cannot reach ${where} (ECONNREFUSED): is the server running?`
-        : lastError ? `connection error: ${lastError}` : 'connection closed by the server';
+      const reason = this.lostKeepalive ?? (lastError === 'ECONNREFUSED' ? `cannot reach ${where} (ECONNREFUSED): is the server running?`
+        : lastError ? `connection error: ${lastError}` : 'connection closed by the server');
       this.actor.send({ type: 'socket.closed', reason });
     });
   }
@@ -348,6 +422,8 @@ export class ClientRuntime extends EventEmitter<{ event: [ClientEvent] }> implem
   send(frame: ClientFrame): void {
     // the client machine says hello with the name; the password (never in the machine's context) is added here
     if (frame.type === 'hello' && this.password !== undefined) frame = { ...frame, password: this.password };
+    // joins and leaves coalesced per server tick (a server that does not know the capability ignores it)
+    if (frame.type === 'hello') frame = { ...frame, caps: ['presence'] };
     this.socket?.write(encodeFrame(frame));
   }
   end(): void { this.socket?.end(); }
@@ -355,21 +431,26 @@ export class ClientRuntime extends EventEmitter<{ event: [ClientEvent] }> implem
   online(w: Extract<ServerFrame, { type: 'welcome' }>): void {
     this.serverLimits = w.limits;
     this.welcomed = true;
+    this.roster.set(Array.isArray(w.online) ? w.online.map(String) : []);
     // a little under the server's rate, from a bucket a little under its burst (the hello spent a token)
     const rate = Number(w.limits?.ratePerSec), burst = Number(w.limits?.burst);
     this.pace = rate > 0 && burst > 0
       ? { cfg: { ratePerSec: rate * 0.95, burst: Math.max(1, burst - 2) }, bucket: fullBucket({ ratePerSec: rate * 0.95, burst: Math.max(1, burst - 2) }, this.clock.now()) }
       : null;
-    this.emitEvent({ type: 'connected', name: w.name, server: `${this.opts.host}:${this.opts.port}`, online: w.online });
+    this.lastHeard = this.clock.now();
+    this.pinged = false;
+    this.armKeepalive();
+    this.emitEvent({ type: 'connected', name: w.name, server: this.server, online: w.online });
     this.downloads.connectionRestored();
   }
   refused(code: ErrorCode, message: string): void {
     this.emitEvent({ type: 'error', code, message });
   }
-  lost(reason: string, _retry: boolean, attempt: number, inMs: number): void {
-    this.emitEvent({ type: 'reconnecting', attempt, inMs, reason });
+  lost(reason: string, _retry: boolean, attempt: number, inMs: number, server: number): void {
+    this.emitEvent({ type: 'reconnecting', attempt, inMs, reason, host: where(this.servers[server % this.servers.length]!) });
   }
   closed(reason: string): void {
+    this.stopKeepalive();
     this.downloads.shutdown();
     this.emitEvent({ type: 'disconnected', reason: reason || 'closed' });
     this.socket?.destroy();
@@ -399,14 +480,15 @@ export class ClientRuntime extends EventEmitter<{ event: [ClientEvent] }> implem
         for (const m of messages) this.lastMessageTs = Math.max(this.lastMessageTs, Number(m.ts) || 0);
         return;
       }
-      case 'joined': this.emitEvent({ type: 'joined', name: String(f.name) }); return;
+      case 'joined': this.emitEvent(this.roster.joined(String(f.name))); return;
+      case 'presence': for (const c of this.roster.presence(f.joined, f.left)) this.emitEvent(c); return;
       case 'registered': {
         if (this.pendingPassword !== undefined) this.password = this.pendingPassword;
         this.pendingPassword = undefined;
         this.emitEvent(f.changed === true ? { type: 'registered', name: String(f.name), changed: true } : { type: 'registered', name: String(f.name) });
         return;
       }
-      case 'left': this.emitEvent({ type: 'left', name: String(f.name), reason: f.reason }); return;
+      case 'left': this.emitEvent(this.roster.left(String(f.name), f.reason)); return;
       case 'message': {
         const ev: ClientEvent = { type: 'message', from: String(f.from), text: String(f.text), ts: Number(f.ts) || 0 };
         if (typeof f.to !== 'string') this.lastMessageTs = Math.max(this.lastMessageTs, ev.ts);
@@ -430,3 +512,6 @@ export class ClientRuntime extends EventEmitter<{ event: [ClientEvent] }> implem
     }
   }
 }
+
+/** HOST:PORT as the client names a server (and its line in known_hosts). */
+function where(s: ServerAddress): string { return `${s.host}:${s.port}`; }

@@ -45,7 +45,8 @@ export class Downloads implements ClientDownloadHost {
     this.clock = opts.clock ?? systemClock;
   }
 
-  get pending(): number { return this.requests.size + this.active.size; }
+  /** Requests and downloads not ended, counting those a lost connection interrupted (asked for again once back). */
+  get pending(): number { return this.requests.size + this.active.size + this.interrupted.size; }
   list(): ClientDownload[] { return [...this.active.values()]; }
 
   request(file: string): void {
@@ -140,7 +141,7 @@ export class Downloads implements ClientDownloadHost {
 
   ended(d: ClientDownload, interrupted: boolean): void {
     this.active.delete(d.id);
-    if (interrupted) this.interrupted.add(d.file);
+    if (interrupted && !this.closed) this.interrupted.add(d.file);
     if (!this.active.size && this.stopTicks) { this.stopTicks(); this.stopTicks = null; }
     this.checkIdle();
   }
@@ -154,7 +155,7 @@ export class Downloads implements ClientDownloadHost {
   }
 
   connectionLost(): void {
-    for (const d of this.list()) d.actor.send({ type: 'lost', reason: 'connection lost' });
+    for (const d of this.list()) d.connectionLost('connection lost');
     for (const r of this.requests.values()) this.interrupted.add(r.file);
     this.requests.clear();
   }
@@ -187,7 +188,8 @@ export class Downloads implements ClientDownloadHost {
 
   shutdown(): void {
     this.closed = true;
-    for (const d of this.list()) d.actor.send({ type: 'lost', reason: 'client closing' });
+    for (const d of this.list()) d.connectionLost('client closing');
     this.interrupted.clear();
+    this.checkIdle();
   }
 }

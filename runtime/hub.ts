@@ -2,20 +2,42 @@
 // encoded once and the same bytes are queued for every receiver. The interface (HubPort) is what a hub spread over
 // several servers through a broker would implement; sessions know nothing else of it.
 import { encodeFrame } from '../machines/frame-codec.js';
+import { TIMING } from '../machines/timing.js';
+import { systemClock, type Clock, type TimerHandle } from './clock.js';
+import { NameList } from './name-list.js';
+import { PresenceBatch } from './presence-batch.js';
 import type { ChatLine, ServerFrame } from '../machines/frames.js';
 import { LIMITS } from '../machines/limits.js';
 import { nameKey } from '../machines/nickname.js';
-import type { HubPort, Member } from '../machines/session.machine.js';
+import type { HubPort, JoinOptions, Member } from '../machines/session.machine.js';
 import type { HistoryLog } from './store/history-log.js';
-import type { StoredLine } from './store/port.js';
+import { isPromise, type StoredLine } from './store/port.js';
 
 export interface HubEvents {
   joined?(name: string): void;
   left?(name: string, reason: string): void;
 }
 
+/** Someone online here. `tick`/`from`: the presence tick it joined in and the index of the first event of that tick
+ *  it is told (its welcome listed everyone online before). */
+interface Entry { name: string; member: Member; presence: boolean; tick: number; from: number }
+
+export interface HubOptions {
+  /** Where the presence tick's timer runs (the server's clock). */
+  clock?: Clock;
+}
+
 export class Hub implements HubPort {
-  private readonly members = new Map<string, { name: string; member: Member }>();
+  private readonly members = new Map<string, Entry>();
+  /** Everyone online here, encoded for the welcome. */
+  private readonly list = new NameList(() => this.iterNames());
+  /** Joins and leaves not yet told (the presence tick), and the timer that tells them. */
+  private readonly batch = new PresenceBatch();
+  private presenceTimer: TimerHandle = null;
+  private presenceDue = false;
+  private readonly clock: Clock;
+  /** Names claimed by sessions about to go online (and those online): what makes a name taken. */
+  private readonly claimed = new Set<string>();
   /** The newest messages to all, oldest first: what a login replays (the store keeps them all). */
   private readonly recent: StoredLine[] = [];
   /** Ids for messages when there is no store. */
@@ -23,30 +45,95 @@ export class Hub implements HubPort {
   /** Deliveries made (one per receiver per frame), for benchmarks and logs. */
   deliveries = 0;
 
-  /** With a `log`, every message to all is kept in its store before it is delivered. */
-  constructor(private readonly historySize: number = LIMITS.history, private readonly events: HubEvents = {}, private readonly log?: HistoryLog) {
-    if (log && historySize > 0) this.recent.push(...log.store.page(historySize));
+  /** With a `log`, every message to all is kept in its store before it is delivered; `load()` reads the newest. */
+  constructor(private readonly historySize: number = LIMITS.history, private readonly events: HubEvents = {}, private readonly log?: HistoryLog, opts: HubOptions = {}) {
+    this.clock = opts.clock ?? systemClock;
+  }
+
+  /** Reads the newest messages from the store, for the replay at login: awaited before the server listens. */
+  async load(): Promise<void> {
+    if (!this.log || this.historySize <= 0) return;
+    const lines = await this.log.store.page(this.historySize);
+    this.recent.splice(0, this.recent.length, ...lines);
   }
 
   get size(): number { return this.members.size; }
 
-  isTaken(name: string): boolean { return this.members.has(nameKey(name)); }
+  isTaken(name: string): boolean { return this.claimed.has(nameKey(name)); }
 
-  join(name: string, member: Member): boolean {
+  claim(name: string): boolean {
     const key = nameKey(name);
-    if (this.members.has(key)) return false;
-    this.toAll({ type: 'joined', name });
-    this.members.set(key, { name, member });
-    this.events.joined?.(name);
+    if (this.claimed.has(key)) return false;
+    this.claimed.add(key);
     return true;
+  }
+
+  release(name: string): void {
+    const key = nameKey(name);
+    if (!this.members.has(key)) this.claimed.delete(key);
+  }
+
+  join(name: string, member: Member, opts?: JoinOptions): void {
+    const key = nameKey(name);
+    if (this.members.has(key)) return;
+    this.claimed.add(key);
+    const at = this.announceJoin(name);
+    this.members.set(key, { name, member, presence: opts?.presence === true, tick: this.batch.tick, from: at + 1 });
+    this.list.add(name);
+    this.events.joined?.(name);
   }
 
   leave(name: string, reason: string): void {
     const key = nameKey(name);
+    this.claimed.delete(key);
     if (!this.members.delete(key)) return;
-    this.toAll({ type: 'left', name, reason });
+    this.list.removed();
+    this.announceLeave(name, reason);
     this.events.left?.(name, reason);
   }
+
+  /** Tells everyone online here, at the end of this presence tick, that `name` joined (here or, for a cluster hub,
+   *  on another server); returns the event's index in the tick. */
+  announceJoin(name: string): number {
+    const at = this.batch.add({ op: 'join', name });
+    this.presenceSoon();
+    return at;
+  }
+
+  /** Tells everyone online here, at the end of this presence tick, that `name` left. */
+  announceLeave(name: string, reason: string): void {
+    this.batch.add({ op: 'leave', name, reason });
+    this.presenceSoon();
+  }
+
+  /** The presence tick ends 1 ms per TIMING.presencePerMs people online after its first event, at most
+   *  TIMING.presenceMaxMs: a storm of joins costs one write per member per tick. */
+  private presenceSoon(): void {
+    if (this.presenceDue) return;
+    this.presenceDue = true;
+    const ms = Math.min(TIMING.presenceMaxMs, Math.floor(this.members.size / TIMING.presencePerMs));
+    this.presenceTimer = this.clock.setTimeout(() => { this.presenceTimer = null; this.flushPresence(); }, ms);
+  }
+
+  /** Tells everyone online here the joins and leaves of this tick, one write each (also before a message to all, so
+   *  that nobody reads a newcomer's message before its join). */
+  flushPresence(): void {
+    if (!this.presenceDue) return;
+    this.presenceDue = false;
+    if (this.presenceTimer !== null) { this.clock.clearTimeout(this.presenceTimer); this.presenceTimer = null; }
+    const p = this.batch.take();
+    if (!p || !this.members.size) return;
+    for (const e of this.members.values()) {
+      if (e.presence) { e.member.write(p.frames); continue; }
+      // who joined in this tick is told what came after its own join (its welcome listed the rest)
+      const start = e.tick === p.tick ? p.offsets[e.from]! : 0;
+      if (start < p.lines.length) e.member.write(start ? p.lines.subarray(start) : p.lines);
+    }
+    this.deliveries += this.members.size;
+  }
+
+  /** Everyone online here as the parts of a JSON list (see NameList.encoded): a welcome's list, encoded once. */
+  onlineFrame(head: object): Buffer[] { return this.list.frame(head); }
 
   sayAll(from: string, text: string, ts: number): void {
     if (!this.log) { this.said({ id: this.nextId++, from, text, ts }); return; }
@@ -57,7 +144,14 @@ export class Hub implements HubPort {
     });
   }
 
+  /** Delivers a kept message to all to everyone online here (a cluster hub's messages arrive this way). */
+  deliver(line: StoredLine): void { this.said(line); }
+
+  /** Who is online here under this name (case-insensitively), or undefined. */
+  memberOf(name: string): { readonly name: string; readonly member: Member } | undefined { return this.members.get(nameKey(name)); }
+
   private said(line: StoredLine): void {
+    this.flushPresence();
     if (this.historySize > 0) {
       this.recent.push(line);
       if (this.recent.length > this.historySize) this.recent.shift();
@@ -88,14 +182,20 @@ export class Hub implements HubPort {
     if (sender && sender !== target) sender.member.write(line);
   }
 
-  names(): string[] { return [...this.members.values()].map((m) => m.name); }
+  names(): string[] { return [...this.iterNames()]; }
+
+  private *iterNames(): Iterable<string> { for (const m of this.members.values()) yield m.name; }
 
   history(): ChatLine[] { return fitting(this.recent); }
 
-  historyPage(limit: number, before?: number): ChatLine[] | null {
+  /** A page of older history from the store (null: it cannot be read now); a promise when the store's page is. */
+  historyPage(limit: number, before?: number): ChatLine[] | null | Promise<ChatLine[] | null> {
     if (limit <= 0) return [];
     if (!this.log) return fitting(this.recent.filter((l) => before === undefined || l.id < before).slice(-limit));
-    try { return fitting(this.log.store.page(limit, before)); } catch { return null; }
+    try {
+      const page = this.log.store.page(limit, before);
+      return isPromise(page) ? page.then(fitting, () => null) : fitting(page);
+    } catch { return null; }
   }
 
   /** Sends one frame to everyone online. */
@@ -111,7 +211,7 @@ export class Hub implements HubPort {
  * The newest of `lines` whose `history` frame stays under LIMITS.historyFrameBytes (a copy). The exact size is only
  * computed when a bound (6 bytes a character, a JSON escape at worst) says the frame could be too big.
  */
-function fitting(lines: readonly StoredLine[]): StoredLine[] {
+export function fitting(lines: readonly StoredLine[]): StoredLine[] {
   let bound = 64;
   for (const l of lines) bound += 6 * (l.from.length + l.text.length) + 64;
   if (bound <= LIMITS.historyFrameBytes) return lines.slice();

@@ -39,7 +39,7 @@ export function formatEvent(ev: ClientEvent, opts: { autoYes?: boolean } = {}): 
     case 'error': return `! ${v(ev.code)}: ${v(ev.message)}`;
     case 'registered': return ev.changed ? `* the password of ${v(ev.name)} is changed` : `* ${v(ev.name)} is registered: from now on it connects only with its password`;
     case 'disconnected': return `* disconnected (${v(ev.reason)})`;
-    case 'reconnecting': return `* connection lost (${v(ev.reason)}); reconnecting in ${Math.round(ev.inMs / 100) / 10}s (attempt ${ev.attempt})`;
+    case 'reconnecting': return `* connection lost (${v(ev.reason)}); reconnecting to ${v(ev.host)} in ${Math.round(ev.inMs / 100) / 10}s (attempt ${ev.attempt})`;
     case 'info': return `* ${v(ev.text)}`;
     case 'trusted': return `* ${v(ev.text)}`;
     case 'help': return ev.text;
@@ -48,12 +48,15 @@ export function formatEvent(ev: ClientEvent, opts: { autoYes?: boolean } = {}): 
 
 export function runLineClient(client: ClientRuntime, input: Readable, output: Writable, json: boolean): Promise<string> {
   let connected = false;
+  /** Online now (connected and not reconnecting since). */
+  let online = false;
   let refusal: string | null = null;
   client.on('event', (ev) => {
     output.write((json ? JSON.stringify(ev.type === 'finished' ? { ...ev, text: finishedText(ev) } : ev) : formatEvent(ev, { autoYes: client.opts.yes })) + '\n');
-    if (ev.type === 'connected') connected = true;
-    // a refused nickname ends line mode: a script has no one to ask for another
-    if (ev.type === 'error' && !connected && REFUSAL_CODES.has(ev.code)) { refusal = ev.code; void client.quit(); }
+    if (ev.type === 'connected') connected = online = true;
+    if (ev.type === 'reconnecting') online = false;
+    // a refused nickname ends line mode, at the first connection or coming back: a script has no one to ask for another
+    if (ev.type === 'error' && !online && REFUSAL_CODES.has(ev.code)) { refusal = ev.code; void client.quit(); }
   });
   const rl = readline.createInterface({ input, crlfDelay: Infinity, terminal: false });
   const queued: string[] = [];

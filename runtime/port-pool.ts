@@ -27,6 +27,13 @@ export class PortPool {
     return null;
   }
 
+  /** The ports handed out, and those resting after a failed bind (for the dashboard). */
+  snapshot(now: number): { taken: number[]; benched: number[] } {
+    const benched: number[] = [];
+    for (const [p, until] of this.benchedUntil) if (until > now && !this.taken.has(p)) benched.push(p);
+    return { taken: [...this.taken], benched };
+  }
+
   release(port: number): void {
     if (!this.taken.delete(port)) return;
     this.free.push(port);

@@ -7,19 +7,19 @@ import { TIMING } from '../machines/timing.js';
 import crypto from 'node:crypto';
 import type dgram from 'node:dgram';
 import fs from 'node:fs';
-import { TLSSocket } from 'node:tls';
+import type { TLSSocket } from 'node:tls';
 import { createActor, type Actor, type InspectionEvent } from 'xstate';
 import type { Clock } from '../machines/clock.js';
+import type { ServerFrame } from '../machines/frames.js';
 import { senderMachine, type SenderIO } from '../machines/sender.machine.js';
 import type { CongestionControlName, OutgoingData } from '../machines/transport/api.js';
 import { DATA_HEADER_BYTES, type Packet } from '../machines/transport/packet-codec.js';
 import { SenderCore } from '../machines/transport/sender-core.js';
 import type { SharedPath } from '../machines/transport/shared-path.js';
 import type { OpenedFile } from './catalogue.js';
-import type { Connection } from './connection.js';
 import type { Logger } from './logger.js';
 import type { Schedulable, Scheduler } from './scheduler.js';
-import { AEAD_SEAL_NAME, aeadProtection } from './udp-crypto.js';
+import { AEAD_SEAL_NAME, AeadProtection, deriveTransferKeys, type TransferKeys } from './udp-crypto.js';
 import { crcProtection, DATA_PAYLOAD_AT, TransferEndpoint, type DatagramCounters, type DatagramProtection } from './udp-endpoint.js';
 
 /** How every transfer runs (part of the transfers host's options). */
@@ -51,11 +51,23 @@ export interface ServerTransferHost {
   /** The transfer ended (its actor is final); `outcome` is finished, stopped, cancelled or failed. */
   ended(t: ServerTransfer, outcome: string): void;
   /** The congestion state this client's downloads share, or undefined when each has its own (see shared-path.ts). */
-  sharedPath(conn: Connection, maxDatagram: number): SharedPath | undefined;
+  sharedPath(conn: TransferClient, maxDatagram: number): SharedPath | undefined;
+}
+
+/** Whom a transfer's control frames go to: the client's connection on this server, or (in a cluster) a relay to
+ *  the node the client is connected to. */
+export interface TransferClient {
+  send(frame: ServerFrame): void;
+  /** The connection's TLS session, transfer keys are derived from (null: plain, or keys given in the setup). */
+  readonly tlsSocket: TLSSocket | null;
 }
 
 export interface ServerTransferSetup {
-  conn: Connection;
+  conn: TransferClient;
+  /** The transfer id (default: the next one of this process): a cluster node serving another node's client uses
+   *  the id that node gave it, with `keys` that node derived from its client's TLS session for that id. */
+  id?: number;
+  keys?: TransferKeys;
   /** The user's name, for the log. */
   name: string;
   file: OpenedFile;
@@ -70,12 +82,15 @@ const PACKETS_PER_TURN = 64;
 
 let nextTransferId = 1;
 
-type Farewell = Parameters<Connection['send']>[0];
+/** A transfer id no other transfer of this process has (a cluster node names downloads it forwards with one). */
+export function allocateTransferId(): number { return nextTransferId++; }
+
+type Farewell = ServerFrame;
 
 export class ServerTransfer implements SenderIO, Schedulable {
-  readonly id = nextTransferId++;
+  readonly id: number;
   readonly token = crypto.randomBytes(8);
-  readonly conn: Connection;
+  readonly conn: TransferClient;
   readonly name: string;
   readonly file: OpenedFile;
   readonly port: number;
@@ -99,11 +114,13 @@ export class ServerTransfer implements SenderIO, Schedulable {
 
   constructor(private readonly host: ServerTransferHost, s: ServerTransferSetup) {
     const { opts, clock } = host;
+    this.id = s.id ?? allocateTransferId();
     // under TLS, datagrams are sealed with keys from this connection's TLS session (derived first: a session gone
-    // meanwhile throws here, before anything else is set up)
-    const tls = s.conn.socket instanceof TLSSocket ? s.conn.socket : null;
-    this.aead = tls !== null;
-    const protection: DatagramProtection = tls ? aeadProtection(tls, this.id, 'server') : crcProtection;
+    // meanwhile throws here, before anything else is set up), or with the keys the setup brings
+    const tls = s.conn.tlsSocket;
+    const keys = s.keys ?? (tls ? deriveTransferKeys(tls, this.id) : null);
+    this.aead = keys !== null;
+    const protection: DatagramProtection = keys ? new AeadProtection(keys, 'server') : crcProtection;
     this.conn = s.conn; this.name = s.name; this.file = s.file; this.sha256 = s.sha256; this.lastByte = s.lastByte;
     this.port = s.port; this.startOffset = s.startOffset;
     const now = clock.now();

@@ -2,7 +2,7 @@
 // catalogue and the transfers host. One timer drives keepalive for every session.
 import net from 'node:net';
 import tls from 'node:tls';
-import type { InspectionEvent } from 'xstate';
+import type { AnyActorRef, InspectionEvent } from 'xstate';
 import { encodeFrame } from '../machines/frame-codec.js';
 import type { ClientFrame } from '../machines/frames.js';
 import { LIMITS } from '../machines/limits.js';
@@ -10,8 +10,10 @@ import { DEFAULT_SESSION_CONFIG, type SessionConfig } from '../machines/session.
 import { TIMING } from '../machines/timing.js';
 import { Catalogue } from './catalogue.js';
 import { every, systemClock, type Clock } from './clock.js';
-import { Connection, type ConnectionHost } from './connection.js';
-import { Hub } from './hub.js';
+import { Connection, sessionParent, type ConnectionHost } from './connection.js';
+import { Hub, type HubEvents } from './hub.js';
+import { ClusterHub, type ClusterHubOptions } from './cluster/cluster-hub.js';
+import { ClusterFiles } from './cluster/cluster-files.js';
 import type { Logger } from './logger.js';
 import { Accounts } from './accounts.js';
 import type { ScryptCost } from './password-hash.js';
@@ -42,6 +44,9 @@ export interface ServerOptions {
   retention?: Retention;
   /** scrypt's cost for new password hashes (tests lower it; default DEFAULT_COST). */
   scryptCost?: ScryptCost;
+  /** One node of a cluster (--cluster, --node): names, presence and messages through NATS; the store is then the
+   *  clustered one (its history is `history` here). */
+  cluster?: Pick<ClusterHubOptions, 'nc' | 'names' | 'history' | 'node' | 'prefix' | 'timing'>;
   /** TLS 1.3 on the listener with this identity (PEM); absent: plain NDJSON (--no-tls). */
   tls?: { cert: string; key: string; fingerprint?: string };
 }
@@ -51,17 +56,21 @@ export const SERVER_DEFAULTS = {
 } as const;
 
 export class MessengerServer implements ConnectionHost {
-  readonly hub: Hub;
+  readonly hub: Hub | ClusterHub;
   readonly cfg: SessionConfig;
   readonly maxOutboxBytes: number;
   readonly catalogue: Catalogue;
   readonly transfers: TransfersHost;
+  /** In a cluster: the union of every node's files, and downloads served by the node holding the file. */
+  readonly clusterFiles: ClusterFiles | null;
   readonly inspect: ServerOptions['inspect'];
   private readonly server: net.Server;
   private readonly conns = new Set<Connection>();
   private readonly perAddress = new Map<string, number>();
   private stopTick: (() => void) | null = null;
   readonly clock: Clock;
+  /** The session actors' parent: one actor system for all of them. */
+  readonly sessionParent: AnyActorRef;
   private allClosed: (() => void) | null = null;
   private readonly log: Logger;
   private readonly keeper?: HistoryKeeper;
@@ -74,24 +83,34 @@ export class MessengerServer implements ConnectionHost {
   constructor(private readonly opts: ServerOptions) {
     this.log = opts.log;
     this.clock = opts.clock ?? systemClock;
+    this.sessionParent = sessionParent(this.clock);
     this.cfg = { ...DEFAULT_SESSION_CONFIG, ...opts.session, limits: { ...DEFAULT_SESSION_CONFIG.limits, ...opts.session?.limits } };
     this.maxOutboxBytes = opts.maxOutboxBytes;
     this.inspect = opts.inspect;
     this.keeper = opts.store ? new HistoryKeeper(opts.store, opts.retention, this.log) : undefined;
-    this.hub = new Hub(opts.historyReplay ?? LIMITS.history, {
+    const events: HubEvents = {
       joined: (name) => this.log.info({ name, online: this.hub.size }, 'joined'),
       left: (name, reason) => this.log.info({ name, reason, online: this.hub.size }, 'left'),
-    }, this.keeper?.log);
+    };
+    this.hub = opts.cluster
+      ? new ClusterHub({ ...opts.cluster, clock: this.clock, log: this.log, historySize: opts.historyReplay ?? LIMITS.history, events })
+      : new Hub(opts.historyReplay ?? LIMITS.history, events, this.keeper?.log, { clock: this.clock });
     if (opts.store) this.accounts = new Accounts(opts.store, this.keeper?.log, { now: () => this.clock.now(), cost: opts.scryptCost });
     this.catalogue = new Catalogue(opts.filesDir);
     this.transfers = new TransfersHost(this.catalogue, { inspect: opts.inspect, clock: this.clock, ...opts.transfers }, this.log);
+    this.clusterFiles = opts.cluster
+      ? new ClusterFiles({ nc: opts.cluster.nc, node: opts.cluster.node, prefix: opts.cluster.prefix, catalogue: this.catalogue, transfers: this.transfers, clock: this.clock, log: this.log, timing: opts.cluster.timing })
+      : null;
     this.secureContext = opts.tls ? tls.createSecureContext({ cert: opts.tls.cert, key: opts.tls.key, minVersion: 'TLSv1.3' }) : null;
     this.server = net.createServer({ noDelay: true }, (s) => this.accept(s));
     this.server.maxConnections = opts.maxConnections;
   }
 
   async start(): Promise<void> {
+    if (this.hub instanceof ClusterHub) await this.hub.start();
+    else await this.hub.load();
     await this.transfers.start();
+    await this.clusterFiles?.start();
     await new Promise<void>((resolve, reject) => {
       this.server.once('error', reject);
       this.server.listen({ host: this.opts.host, port: this.opts.port, backlog: 4096 }, () => { this.server.off('error', reject); resolve(); });
@@ -108,7 +127,7 @@ export class MessengerServer implements ConnectionHost {
       if (all) sinceKeepalive = 0;
       for (const c of this.conns) {
         const state = c.actor.getSnapshot().value;
-        if (all || state === 'handshake' || state === 'authenticating') c.actor.send({ type: 'tick', now });
+        if (all || state === 'handshake' || state === 'authenticating' || state === 'claiming') c.actor.send({ type: 'tick', now });
       }
     });
     this.keeper?.start();
@@ -117,6 +136,8 @@ export class MessengerServer implements ConnectionHost {
 
   get port(): number { const a = this.server.address(); return typeof a === 'object' && a ? a.port : this.opts.port; }
   get connections(): number { return this.conns.size; }
+  /** The open connections, read (never changed) by the dashboard's sampler. */
+  get sessions(): ReadonlySet<Connection> { return this.conns; }
 
   private accept(socket: net.Socket): void {
     const addr = socket.remoteAddress ?? '?';
@@ -141,7 +162,8 @@ export class MessengerServer implements ConnectionHost {
     }
     this.perAddress.set(addr, count);
     this.sniffing.add(socket);
-    socket.once('close', () => {
+    // 'close' comes once: `on`, since `once` costs a bound wrapper and its state per connection
+    socket.on('close', () => {
       this.sniffing.delete(socket);
       const n = (this.perAddress.get(addr) ?? 1) - 1;
       if (n <= 0) this.perAddress.delete(addr); else this.perAddress.set(addr, n);
@@ -173,7 +195,7 @@ export class MessengerServer implements ConnectionHost {
     const conn = new Connection(socket, this);
     this.conns.add(conn);
     this.log.info({ conn: conn.id, remote: conn.remote, tls: conn.tlsSocket ? 'TLSv1.3' : undefined }, 'connect');
-    socket.once('close', () => {
+    socket.on('close', () => {
       this.conns.delete(conn);
       if (!this.conns.size) this.allClosed?.();
     });
@@ -193,19 +215,20 @@ export class MessengerServer implements ConnectionHost {
   }
 
   listFiles(conn: Connection): void {
-    this.catalogue.list().then(
+    (this.clusterFiles ? this.clusterFiles.list() : this.catalogue.list()).then(
       (files) => conn.send({ type: 'files', files }),
       () => conn.send({ type: 'error', code: 'io-error', message: 'cannot read the shared folder', re: 'files' }),
     );
   }
 
   transfer(conn: Connection, frame: Extract<ClientFrame, { type: 'get' | 'consent' | 'stop' }>, name: string): void {
-    this.transfers.handle(conn, frame, name);
+    if (this.clusterFiles) this.clusterFiles.handle(conn, frame, name);
+    else this.transfers.handle(conn, frame, name);
   }
 
   ended(conn: Connection, name: string | null, reason: string): void {
     this.log.info({ conn: conn.id, remote: conn.remote, name, reason }, 'disconnect');
-    if (name) this.transfers.sessionEnded(conn, reason);
+    if (name) { this.transfers.sessionEnded(conn, reason); this.clusterFiles?.sessionEnded(conn, reason); }
   }
 
   /** Tells every client, closes every connection and transfer, stops listening. */
@@ -215,6 +238,7 @@ export class MessengerServer implements ConnectionHost {
     this.server.close();
     for (const s of this.sniffing) s.destroy();
     for (const c of this.conns) c.actor.send({ type: 'shutdown', reason });
+    await this.clusterFiles?.stop();
     await this.transfers.stop();
     // each client has a grace period to read its bye and close; those that do not are cut off
     if (this.conns.size) {
@@ -225,6 +249,7 @@ export class MessengerServer implements ConnectionHost {
     }
     for (const c of this.conns) c.socket.destroy();
     for (const s of this.sniffing) s.destroy();
-    this.keeper?.stop();
+    if (this.hub instanceof ClusterHub) await this.hub.stop();
+    await this.keeper?.stop();
   }
 }

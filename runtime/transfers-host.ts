@@ -13,7 +13,7 @@ import type { Connection } from './connection.js';
 import type { Logger } from './logger.js';
 import { PortPool } from './port-pool.js';
 import { Scheduler } from './scheduler.js';
-import { ServerTransfer, type ServerTransferHost, type ServerTransferSettings } from './server-transfer.js';
+import { ServerTransfer, type ServerTransferHost, type ServerTransferSettings, type TransferClient } from './server-transfer.js';
 import { bindTransferSocket, canBind } from './udp-endpoint.js';
 import { SharedPath, sharable } from '../machines/transport/shared-path.js';
 
@@ -22,6 +22,9 @@ export interface TransfersOptions extends ServerTransferSettings {
   ports: [number, number];
   /** Ports named to clients instead of the pool's own (port forwarding, the link emulator). */
   advertisePorts?: [number, number];
+  /** In a cluster: the IP address other nodes' clients send this node's datagrams to (default `host`, unless it is
+   *  a wildcard; then the address each client reached). */
+  advertiseHost?: string;
   maxPerSession: number;
   /** Every transfer timer, deadline and timestamp reads this clock (default the system clock). */
   clock?: Clock;
@@ -29,6 +32,9 @@ export interface TransfersOptions extends ServerTransferSettings {
 
 type ControlFrame = Extract<ClientFrame, { type: 'get' | 'consent' | 'stop' }>;
 
+
+/** A download ready to start: everything ServerTransfer's setup needs but the client and the name. */
+export interface PreparedDownload { file: OpenedFile; sha256: string; lastByte: number | undefined; port: number; socket: dgram.Socket; startOffset: number; resumed: boolean }
 
 export interface TransferStats { started: number; finished: number; stopped: number; cancelled: number; failed: number; spoofed: number; malformed: number }
 
@@ -39,7 +45,7 @@ export class TransfersHost implements ServerTransferHost {
   private readonly live = new Map<number, ServerTransfer>();
   private readonly pendingBySession = new Map<Connection, number>();
   /** One congestion state per client: its downloads share the window (runtime's side of shared-path.ts). */
-  private readonly paths = new Map<Connection, SharedPath>();
+  private readonly paths = new Map<TransferClient, SharedPath>();
   readonly stats: TransferStats = { started: 0, finished: 0, stopped: 0, cancelled: 0, failed: 0, spoofed: 0, malformed: 0 };
   private stopping = false;
 
@@ -63,6 +69,8 @@ export class TransfersHost implements ServerTransferHost {
   }
 
   get active(): number { return this.live.size; }
+  /** The running transfers, read (never changed) by the dashboard's sampler. */
+  get running(): IterableIterator<ServerTransfer> { return this.live.values(); }
 
   handle(conn: Connection, frame: ControlFrame, name: string): void {
     if (frame.type === 'get') { void this.request(conn, frame, name); return; }
@@ -86,8 +94,12 @@ export class TransfersHost implements ServerTransferHost {
     this.scheduler.stop();
   }
 
-  private countFor(conn: Connection): number {
-    let n = this.pendingBySession.get(conn) ?? 0;
+  /** Downloads a client has elsewhere (in a cluster: served by other nodes); they count toward maxPerSession. */
+  elsewhere: ((conn: Connection) => number) | null = null;
+
+  /** Downloads this client has, running or being set up, here or elsewhere. */
+  countFor(conn: Connection): number {
+    let n = (this.pendingBySession.get(conn) ?? 0) + (this.elsewhere?.(conn) ?? 0);
     for (const t of this.live.values()) if (t.conn === conn) n++;
     return n;
   }
@@ -104,37 +116,57 @@ export class TransfersHost implements ServerTransferHost {
       return refuse(new MessengerError('too-many-transfers', `at most ${this.opts.maxPerSession} downloads at once per client`));
     }
     this.pendingBySession.set(conn, (this.pendingBySession.get(conn) ?? 0) + 1);
+    try {
+      const p = await this.prepare(frame, () => conn.socket.destroyed);
+      let t: ServerTransfer;
+      try { t = new ServerTransfer(this, { conn, name, ...p }); } catch (e) {
+        p.socket.close();
+        this.pool.release(p.port);
+        p.file.close();
+        throw e;
+      }
+      this.live.set(t.id, t);
+      this.stats.started++;
+      t.offer(frame.ref, p.resumed);
+    } catch (e) {
+      if (e instanceof MessengerError) refuse(e);
+      else { this.log.error({ err: String(e) }, 'download setup failed'); refuse(new MessengerError('internal', 'the download could not be set up')); }
+    } finally {
+      const n = (this.pendingBySession.get(conn) ?? 1) - 1;
+      if (n <= 0) this.pendingBySession.delete(conn); else this.pendingBySession.set(conn, n);
+    }
+  }
+
+  /**
+   * What one download needs before its sender starts: the shared file opened, its hash and last byte, a pool port
+   * bound. Throws a MessengerError with nothing held (the socket closed, the port back, the file closed) when any of
+   * it fails, when the server is stopping, or when `gone()` says the requester left meanwhile. Used for this
+   * server's clients and for downloads served to another cluster node's clients.
+   */
+  async prepare(req: { file: string; offset?: number; sha256?: string }, gone: () => boolean): Promise<PreparedDownload> {
+    if (this.stopping) throw new MessengerError('server-shutdown', 'the server is shutting down');
     let file: OpenedFile | null = null;
     let port: number | null = null;
     let socket: dgram.Socket | null = null;
     try {
-      file = await this.catalogue.open(frame.file);
+      file = await this.catalogue.open(req.file);
       port = this.pool.acquire(this.clock.now());
       if (port === null) throw new MessengerError('busy', `all ${this.pool.size} transfer ports are in use; try again shortly`);
       const sha256 = await this.catalogue.sha256(file);
       const lastByte = file.size > 0 ? readByte(file.fd, file.size - 1) : undefined;
       socket = await this.bind(port);
       // the client left, or stop() ran, while this was set up: close the socket bound for it (else it stays bound)
-      if (conn.socket.destroyed || this.stopping) {
+      if (gone() || this.stopping) {
         throw this.stopping ? new MessengerError('server-shutdown', 'the server is shutting down') : new MessengerError('transfer-failed', 'the client left');
       }
-      const resumed = frame.offset !== undefined && frame.offset > 0 && frame.sha256 === sha256 && frame.offset <= file.size;
-      const startOffset = resumed ? frame.offset! : 0;
-      const t = new ServerTransfer(this, { conn, name, file, sha256, lastByte, port, socket, startOffset });
-      this.live.set(t.id, t);
-      this.stats.started++;
-      file = null; port = null; socket = null; // owned by the transfer now
-      t.offer(frame.ref, resumed);
+      const resumed = req.offset !== undefined && req.offset > 0 && req.sha256 === sha256 && req.offset <= file.size;
+      return { file, sha256, lastByte, port, socket, startOffset: resumed ? req.offset! : 0, resumed };
     } catch (e) {
       // a socket bound for a transfer that was not set up is closed (else it stays bound)
       if (socket !== null) socket.close();
       if (port !== null) this.pool.release(port);
       file?.close();
-      if (e instanceof MessengerError) refuse(e);
-      else { this.log.error({ err: String(e) }, 'download setup failed'); refuse(new MessengerError('internal', 'the download could not be set up')); }
-    } finally {
-      const n = (this.pendingBySession.get(conn) ?? 1) - 1;
-      if (n <= 0) this.pendingBySession.delete(conn); else this.pendingBySession.set(conn, n);
+      throw e;
     }
   }
 
@@ -153,7 +185,7 @@ export class TransfersHost implements ServerTransferHost {
 
   portClosed(port: number): void { this.pool.release(port); }
 
-  sharedPath(conn: Connection, maxDatagram: number): SharedPath | undefined {
+  sharedPath(conn: TransferClient, maxDatagram: number): SharedPath | undefined {
     if (!sharable(this.opts.cc)) return undefined;
     let p = this.paths.get(conn);
     if (!p) { p = new SharedPath(this.opts.cc, maxDatagram, this.clock.now()); this.paths.set(conn, p); }

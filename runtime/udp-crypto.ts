@@ -96,9 +96,14 @@ export function exporterContext(transferId: number): Buffer {
   return c;
 }
 
+/** A transfer's keying material, exported from an established TLS 1.3 session (the same on both ends of it). */
+export function transferMaterial(tls: TLSSocket, transferId: number): Buffer {
+  return tls.exportKeyingMaterial(2 * SECRET_BYTES, EXPORTER_LABEL, exporterContext(transferId));
+}
+
 /** Derives a transfer's keys from an established TLS 1.3 session (the same on both ends of it). */
 export function deriveTransferKeys(tls: TLSSocket, transferId: number): TransferKeys {
-  return transferKeysFrom(tls.exportKeyingMaterial(2 * SECRET_BYTES, EXPORTER_LABEL, exporterContext(transferId)));
+  return transferKeysFrom(transferMaterial(tls, transferId));
 }
 
 /** A bitmap of the last REPLAY_WINDOW packet numbers received (RFC 6347 section 4.1.2.6, RFC 4303 section 3.4.3). */

@@ -83,7 +83,7 @@ export class Controller {
         this.everConnected = true;
         online.me = ev.name;
         online.set(ev.online);
-        status.set({ name: ev.name, connection: 'online' });
+        status.set({ name: ev.name, connection: 'online', server: ev.server });
         messages.system(`connected to ${safe(ev.server)} as ${colorNick(ev.name, safe(ev.name))}; ${ev.online.length} online`);
         this.client?.run({ kind: 'files' }); // fills the Files list; only a list the user asked for is printed
         break;
@@ -121,8 +121,8 @@ export class Controller {
         break;
       case 'reconnecting':
         online.clear();
-        status.set({ connection: `reconnecting in ${(ev.inMs / 1000).toFixed(1)}s (attempt ${ev.attempt})` });
-        messages.system(`{yellow-fg}connection lost (${safe(ev.reason)}); reconnecting in ${(ev.inMs / 1000).toFixed(1)}s{/yellow-fg}`);
+        status.set({ connection: `reconnecting in ${(ev.inMs / 1000).toFixed(1)}s (attempt ${ev.attempt})`, server: ev.host });
+        messages.system(`{yellow-fg}connection lost (${safe(ev.reason)}); reconnecting to ${safe(ev.host)} in ${(ev.inMs / 1000).toFixed(1)}s{/yellow-fg}`);
         this.everConnected = false;
         break;
       case 'disconnected':

@@ -207,11 +207,14 @@ class ClientSet {
 
 const wid = Number(process.env.LOADGEN_WORKER ?? '0');
 const sets = new Map<string, ClientSet>();
+let setSeq = 0;
 
 async function handle(m: WorkerCmd): Promise<unknown> {
   switch (m.cmd) {
     case 'connect': {
-      const s = new ClientSet(wid, m.proto);
+      // the sender id in the marker is per set, so that the observer of a set counts only its own set's messages
+      // when several sets send at once (bench:cluster: one set per node, each closing its own window)
+      const s = new ClientSet(wid * 1000 + (setSeq++ % 1000), m.proto);
       sets.set(m.set, s);
       s.noLogin = Boolean(m.noLogin);
       s.secure = Boolean(m.secure);

@@ -60,6 +60,24 @@ export class LoadGen {
     if (failed.length) throw new Error(`${set}: ${failed.length} of ${names.length} clients did not get in: ${failed.slice(0, 3).join('; ')}`);
   }
 
+  /**
+   * A login storm: `names` spread over the first `use` workers, at most `concurrency` per worker waiting for their
+   * welcome at a time. Resolves with how many got in, the failures (a timeout among them), and the seconds until
+   * the last one got in.
+   */
+  async storm(set: string, proto: ProtoName, port: number, names: string[], use: number, concurrency: number, timeoutMs: number): Promise<{ ok: number; failed: string[]; seconds: number }> {
+    use = Math.min(use, this.workers.length);
+    this.sets.set(set, use);
+    const shares = Array.from({ length: use }, (_, w) => names.filter((_, i) => i % use === w));
+    const t0 = performance.now();
+    let last = t0;
+    const results = await Promise.all(shares.map((share, w) =>
+      this.workers[w]!.call<{ ok: number; failed: string[] }>({ cmd: 'connect', set, proto, port, names: share, concurrency, timeoutMs, noLogin: false, secure: false })
+        .then((r) => { if (!r.failed.length) last = Math.max(last, performance.now()); return r; })));
+    const failed = results.flatMap((r) => r.failed);
+    return { ok: results.reduce((s, r) => s + r.ok, 0), failed, seconds: failed.length ? NaN : (last - t0) / 1000 };
+  }
+
   private each<T>(set: string, body: WorkerCmd): Promise<T[]> {
     const use = this.sets.get(set) ?? 0;
     return Promise.all(this.workers.slice(0, use).map((w) => w.call<T>(body)));

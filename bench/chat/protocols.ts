@@ -1,6 +1,6 @@
 // The two wire protocols the chat load generator speaks: ours (NDJSON) and IRC (for ngIRCd). Everything here is
 // bytes in, bytes out; the generator counts deliveries by a marker inside the message text, the same for both.
-export type ProtoName = 'ours' | 'irc';
+export type ProtoName = 'ours' | 'ours-legacy' | 'irc';
 
 export interface Proto {
   /** What a client sends on connect: login (and, for IRC, JOIN #all). */
@@ -19,7 +19,18 @@ export interface Proto {
 }
 
 export const PROTOS: Record<ProtoName, Proto> = {
+  // as our client logs in: joins and leaves coalesced per tick (capability `presence`)
   ours: {
+    login: (name) => `{"type":"hello","v":1,"name":"${name}","caps":["presence"]}\n`,
+    ready: Buffer.from('"type":"welcome"'),
+    refused: [Buffer.from('"type":"error"')],
+    say: (text) => `{"type":"say","text":"${text}"}\n`,
+    ping: Buffer.from('"type":"ping"'),
+    pong: '{"type":"pong"}\n',
+    echoes: true,
+  },
+  // a client of before the capability: one `joined`/`left` frame per person
+  'ours-legacy': {
     login: (name) => `{"type":"hello","v":1,"name":"${name}"}\n`,
     ready: Buffer.from('"type":"welcome"'),
     refused: [Buffer.from('"type":"error"')],

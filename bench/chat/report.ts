@@ -43,6 +43,7 @@ function area(url: string, name: string): string {
   if (name === '(idle)' || name === '(program)') return name === '(idle)' ? 'idle' : 'native / V8 (program)';
   if (url.includes('/node_modules/xstate/')) return 'xstate';
   if (url.includes('/node_modules/pino')) return 'pino (logging)';
+  if (url.includes('/node_modules/@nats-io/')) return 'NATS client (@nats-io)';
   if (url.includes('/dist/runtime/')) return `runtime/${path.basename(url, '.js')}.ts`;
   if (url.includes('/dist/machines/')) return `machines/${path.basename(url, '.js')}.ts`;
   if (url.startsWith('node:') || url === '') return name.startsWith('(') ? name : 'node core (net, streams, buffers)';
@@ -87,10 +88,13 @@ export function profileMarkdown(s: ProfileSummary): string {
 }
 
 /** Replaces (or adds) the "## Chat" section, keeping any other section and any "### Analysis" written by hand in ours. */
-export function writeChatSection(docFile: string, section: string): void {
+export function writeChatSection(docFile: string, section: string): void { writeSection(docFile, 'Chat', section); }
+
+/** Replaces (or adds) the section "## <heading>", keeping any other section and any "### Analysis" written by hand in it. */
+export function writeSection(docFile: string, heading: string, section: string): void {
   let doc = fs.existsSync(docFile) ? fs.readFileSync(docFile, 'utf8') : '# Benchmarks\n';
   const lines = doc.split('\n');
-  const start = lines.findIndex((l) => /^## Chat\s*$/.test(l));
+  const start = lines.findIndex((l) => l.trimEnd() === `## ${heading}`);
   let analysis = '';
   if (start >= 0) {
     let end = lines.findIndex((l, i) => i > start && /^## /.test(l));

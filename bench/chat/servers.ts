@@ -43,7 +43,7 @@ export function ngircdVersion(bin: string): string {
   return m ? m[1]!.split('-')[0]! : 'unknown';
 }
 
-async function freePort(): Promise<number> {
+export async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const s = net.createServer();
     s.once('error', reject);
@@ -51,7 +51,7 @@ async function freePort(): Promise<number> {
   });
 }
 
-async function waitForPort(port: number, proc: ChildProcess, what: string, ms = 15000): Promise<void> {
+export async function waitForPort(port: number, proc: ChildProcess, what: string, ms = 15000): Promise<void> {
   const until = Date.now() + ms;
   for (;;) {
     if (proc.exitCode !== null) throw new Error(`${what} exited (${proc.exitCode}) before listening`);
@@ -66,7 +66,7 @@ async function waitForPort(port: number, proc: ChildProcess, what: string, ms = 
   }
 }
 
-function stopper(proc: ChildProcess): () => Promise<void> {
+export function stopper(proc: ChildProcess): () => Promise<void> {
   return () => new Promise<void>((resolve) => {
     if (proc.exitCode !== null || proc.signalCode !== null) { resolve(); return; }
     const t = setTimeout(() => proc.kill('SIGKILL'), 3000);
@@ -80,15 +80,17 @@ function stopper(proc: ChildProcess): () => Promise<void> {
  * `extraNodeArgs` (for instance --cpu-prof) go to node before the script, `serverArgs` (--no-store, --history N) after
  * it. Each server keeps its store in a fresh data folder. It runs with --no-tls: the load generator speaks plain
  * NDJSON (and IRC to ngIRCd), so the figures compare the chat core; `tls` runs it as users get it (TLS 1.3), for the
- * TLS on / off rows.
+ * TLS on / off rows. `pipeStdout`: the server's log on `proc.stdout` (the dashboard rows read its address there).
  */
-export async function startOurs(root: string, tmp: string, extraNodeArgs: string[] = [], serverArgs: string[] = [], tls = false): Promise<RunningServer> {
+export async function startOurs(root: string, tmp: string, extraNodeArgs: string[] = [], serverArgs: string[] = [], tls = false, pipeStdout = false, env: Record<string, string> = {}): Promise<RunningServer> {
   const port = await freePort();
   const files = fs.mkdtempSync(path.join(tmp, 'files-'));
   const udp = 40000 + Math.floor(Math.random() * 20000);
+  // a caller that allocates its UDP pools itself (bench:cluster, several servers at once) passes --udp-ports
+  const pool = serverArgs.includes('--udp-ports') ? [] : ['--udp-ports', `${udp}-${udp + 3}`];
   const proc = spawn(process.execPath, [...extraNodeArgs, path.join(root, 'dist/bin/messenger-server.js'),
-    '--host', '127.0.0.1', '--port', String(port), '--files', files, '--udp-ports', `${udp}-${udp + 3}`,
-    '--max-per-address', '0', '--rate', '100000', '--log-level', 'warn', ...(tls ? [] : ['--no-tls']), '--data', fs.mkdtempSync(path.join(tmp, 'data-')), ...serverArgs], { stdio: ['ignore', 'ignore', 'inherit'], cwd: tmp });
+    '--host', '127.0.0.1', '--port', String(port), '--files', files, ...pool,
+    '--max-per-address', '0', '--rate', '100000', '--log-level', 'warn', ...(tls ? [] : ['--no-tls']), '--data', fs.mkdtempSync(path.join(tmp, 'data-')), ...serverArgs], { stdio: ['ignore', pipeStdout ? 'pipe' : 'ignore', 'inherit'], cwd: tmp, env: { ...process.env, ...env } });
   await waitForPort(port, proc, 'messenger-server');
   return { kind: 'ours', port, pid: proc.pid!, proc, stop: stopper(proc) };
 }

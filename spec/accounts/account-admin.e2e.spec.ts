@@ -8,6 +8,8 @@ import { ROOT, spawnClient, spawnServer, type ChildRun } from '../helpers/proc.j
 import { nextUdpPorts } from '../helpers/ports.js';
 import { RawClient, type Frame } from '../helpers/raw.js';
 import { makeTempDir, removeDir } from '../helpers/tmp.js';
+import { deletePrefix, SHARED_NATS, uniquePrefix } from '../helpers/nats-broker.js';
+import { JetStreamStore } from '../../runtime/store/jetstream/jetstream-store.js';
 
 const SERVER_BIN = path.join(ROOT, 'bin/messenger-server.ts');
 
@@ -67,6 +69,29 @@ describe('messenger-server account: the admin command, with the server running',
     expect([removed.code, removed.out.trim()]).to.deep.equal([0, 'removed the account "dave"']);
     expect((await hello(port, 'dave')).type).to.equal('welcome');
     expect((await account(['remove', 'dave', '--data', data])).code).to.equal(1);
+  });
+
+  it('with --cluster: adds, lists and removes accounts in the clustered store that every node reads', async () => {
+    const prefix = uniquePrefix('adm');
+    const node = await JetStreamStore.open({ servers: [SHARED_NATS], prefix, retention: { maxCount: 10 } });
+    try {
+      const on = ['--cluster', SHARED_NATS, '--cluster-prefix', prefix];
+      expect((await account(['add', 'Kim', ...on], { MESSENGER_PASSWORD: 'kim pw' })).code).to.equal(0);
+      expect((await account(['add', 'kim', ...on], { MESSENGER_PASSWORD: 'x' })).out).to.contain('has an account already');
+      const deadline = Date.now() + 5000;
+      while (!node.accounts.get('kim') && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+      expect(node.accounts.get('kim')?.name, 'a running node sees it').to.equal('Kim');
+      const list = await account(['list', ...on]);
+      expect(list.out.trim().split('\t')[0]).to.equal('Kim');
+      expect((await account(['remove', 'KIM', ...on])).code).to.equal(0);
+      expect((await account(['list', '--data', data, '--cluster', SHARED_NATS])).code, '--data and --cluster together').to.equal(2);
+      const dead = await account(['list', '--cluster', 'nats://127.0.0.1:1']);
+      expect(dead.code).to.equal(1);
+      expect(dead.out).to.match(/^messenger-server: cannot reach the message broker at nats:\/\/127\.0\.0\.1:1 \(/);
+    } finally {
+      await node.close();
+      await deletePrefix(SHARED_NATS, prefix);
+    }
   });
 
   it('refuses to add without a password, and a bad name, with a clear message', async () => {

@@ -1,10 +1,12 @@
 // runtime/client-runtime.ts as the one executor of commands: what run() hands back to a view (the reply to a /who or
 // /files, the download whose question a /yes or /no answered), on a real server over real sockets; and lifecycle edges
-// not covered elsewhere (its connection is proven path by path in spec/model/client.model.spec.ts).
+// not covered elsewhere (its connection is proven path by path in spec/model/client.model.spec.ts); with several
+// servers, the keepalive and what is typed while it reconnects (the failover of real processes: multi-host.e2e.spec.ts).
 import os from 'node:os';
 import { expect } from 'chai';
 import type { ClientEvent } from '../../machines/client-events.js';
 import { ClientRuntime } from '../../runtime/client-runtime.js';
+import { nextUdpPorts } from '../helpers/ports.js';
 import { Scope } from '../helpers/scope.js';
 
 describe('client runtime: run()', () => {
@@ -63,5 +65,53 @@ describe('client runtime: lifecycle', () => {
     rt.start();
     expect(rt.state).to.equal('closed');
     expect(events.map((e) => e.type)).to.deep.equal(['disconnected']);
+  });
+});
+
+describe('client runtime: several servers', function () {
+  this.timeout(60000);
+  const scope = new Scope();
+  afterEach(() => scope.dispose());
+
+  it('the keepalive: a live server answers its pings; one that stops answering (SIGSTOP) is lost, and the client moves on', async () => {
+    const [u1, u2] = await nextUdpPorts(2);
+    const a = await scope.spawnServer(['--port', '0', '--udp-ports', `${u1}-${u2}`, '--files', scope.tempDir()]);
+    const b = await scope.server();
+    const servers = [{ host: '127.0.0.1', port: a.port }, { host: '127.0.0.1', port: b.port }];
+    const keepalive = { pingAfterMs: 300, silentMs: 1500, tickMs: 100 };
+    const c = scope.client(a.port, 'kim', { reconnect: true, servers, keepalive });
+    await c.connect(10000);
+    // three times the silence allowed: the server is quiet, but answers each ping
+    await new Promise((r) => setTimeout(r, 3 * keepalive.silentMs));
+    expect(c.ofType('reconnecting'), 'a live server is never counted lost').to.have.length(0);
+    const mark = c.mark();
+    a.run.kill('SIGSTOP'); // the socket stays open, nothing more is heard: a host gone without a FIN
+    const lost = await c.waitForType('reconnecting', () => true, { since: mark, ms: 10000 });
+    expect(lost.reason).to.match(/keepalive lost: nothing heard from 127\.0\.0\.1:\d+ for \ds/);
+    expect(lost.host).to.equal(`127.0.0.1:${b.port}`);
+    const back = await c.waitForType('connected', () => true, { since: mark, ms: 10000 });
+    expect(back.server).to.equal(`127.0.0.1:${b.port}`);
+    expect(back.name).to.equal('kim');
+  });
+
+  it('lines typed while reconnecting are refused with a clear error, never sent later; a shutdown sends it to another server', async () => {
+    const a = await scope.server(), b = await scope.server();
+    const servers = [{ host: '127.0.0.1', port: a.port }, { host: '127.0.0.1', port: b.port }];
+    const bob = await scope.online(b.port, 'bob');
+    // a long first wait, so that there is time to type
+    const c = await scope.online(a.port, 'kim', { reconnect: true, servers, timing: { backoffBaseMs: 1500, backoffJitter: 0 } });
+    const mark = c.mark();
+    await a.stop(); // a graceful shutdown (bye server-shutdown): with several servers, the client goes to another
+    await c.waitForType('reconnecting', (e) => e.host === `127.0.0.1:${b.port}`, { since: mark, ms: 5000 });
+    c.command('said while away');
+    c.command('/msg bob also while away');
+    const refused = c.ofType('error', mark);
+    expect(refused.map((e) => e.code)).to.deep.equal(['not-connected', 'not-connected']);
+    expect(refused[0]!.message).to.match(/not sent: the connection to the server is lost; reconnecting/);
+    await c.waitForType('connected', () => true, { since: mark, ms: 10000 });
+    c.command('said when back');
+    await bob.waitForType('message', (m) => m.text === 'said when back', 5000);
+    expect(bob.ofType('message').map((m) => m.text)).to.not.include.members(['said while away', 'also while away']);
+    expect(c.ofType('disconnected')).to.have.length(0);
   });
 });

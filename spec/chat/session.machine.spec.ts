@@ -7,20 +7,28 @@ import { LIMITS } from '../../machines/limits.js';
 const DEFAULT_HISTORY_PAGE = LIMITS.historyPageDefault;
 const MAX_HISTORY_PAGE = LIMITS.historyPageMax;
 import { nameKey } from '../../machines/nickname.js';
-import { DEFAULT_SESSION_CONFIG, sessionMachine, type AccountsPort, type HubPort, type Member, type SessionConfig, type SessionPort } from '../../machines/session.machine.js';
+import { DEFAULT_SESSION_CONFIG, sessionMachine, type AccountsPort, type HubPort, type Member, type SessionConfig, type SessionPort, type WelcomeHead } from '../../machines/session.machine.js';
 
 class FakeHub implements HubPort {
   readonly members = new Map<string, { name: string; member: Member }>();
   readonly calls: unknown[][] = [];
   lines: ChatLine[] = [];
-  join(name: string, member: Member): boolean {
-    this.calls.push(['join', name]);
-    if (this.members.has(nameKey(name))) return false;
-    this.members.set(nameKey(name), { name, member });
+  readonly claims = new Set<string>();
+  /** When set, claims are answered by the test (a claim in flight), not at once. */
+  hold = false;
+  claim(name: string): boolean {
+    this.calls.push(['claim', name]);
+    if (this.members.has(nameKey(name)) || this.claims.has(nameKey(name))) return false;
+    this.claims.add(nameKey(name));
     return true;
   }
-  leave(name: string, reason: string): void { this.calls.push(['leave', name, reason]); this.members.delete(nameKey(name)); }
-  isTaken(name: string): boolean { return this.members.has(nameKey(name)); }
+  release(name: string): void { this.calls.push(['release', name]); this.claims.delete(nameKey(name)); }
+  join(name: string, member: Member): void {
+    this.calls.push(['join', name]);
+    this.members.set(nameKey(name), { name, member });
+  }
+  leave(name: string, reason: string): void { this.calls.push(['leave', name, reason]); this.members.delete(nameKey(name)); this.claims.delete(nameKey(name)); }
+  isTaken(name: string): boolean { return this.members.has(nameKey(name)) || this.claims.has(nameKey(name)); }
   sayAll(from: string, text: string, ts: number): void { this.calls.push(['sayAll', from, text, ts]); }
   tell(from: string, to: string, text: string, ts: number): boolean { this.calls.push(['tell', from, to, text, ts]); return this.isTaken(to); }
   names(): string[] { return [...this.members.values()].map((m) => m.name); }
@@ -45,9 +53,17 @@ class FakePort implements SessionPort {
   readonly ends: [string | null, string][] = [];
   readonly transfers: [ClientFrame, string][] = [];
   listed = 0;
+  /** The session's actor, set once it is created: the port answers its claims with `name.claimed`. */
+  actor: { send(e: { type: 'name.claimed'; ok: boolean; now: number }): void } | null = null;
   constructor(readonly hub: FakeHub) {}
+  claim(name: string): void {
+    if (this.hub.hold) { this.hub.calls.push(['claim held', name]); return; }
+    const ok = this.hub.claim(name);
+    this.actor?.send({ type: 'name.claimed', ok, now: 0 });
+  }
   write(_line: Buffer): void {}
   send(frame: ServerFrame): void { this.sent.push(frame); }
+  welcome(head: WelcomeHead): void { this.sent.push({ ...head, online: this.hub.names() }); }
   close(reason: string): void { this.closes.push(reason); }
   listFiles(): void { this.listed++; }
   transfer(frame: Extract<ClientFrame, { type: 'get' | 'consent' | 'stop' }>, name: string): void { this.transfers.push([frame, name]); }
@@ -59,6 +75,7 @@ function setup(cfg: Partial<Omit<SessionConfig, 'limits'>> & { limits?: Partial<
   const port = new FakePort(hub);
   const full: SessionConfig = { ...DEFAULT_SESSION_CONFIG, ...cfg, limits: { ...DEFAULT_SESSION_CONFIG.limits, ...cfg.limits } };
   const actor = createActor(sessionMachine, { input: { port, cfg: full, now: 0 } });
+  port.actor = actor;
   actor.start();
   const frame = (f: ClientFrame, now = 0) => actor.send({ type: 'frame', frame: f, now });
   const state = () => String(actor.getSnapshot().value);
@@ -147,6 +164,61 @@ describe('session machine', () => {
       t.actor.send({ type: 'tick', now: 5000 });
       expect(t.state()).to.equal('chatting');
       expect(t.port.closes).to.deep.equal([]);
+    });
+  });
+
+  describe('claiming the name (atomic across a cluster, so answered later)', () => {
+    it('waits in claiming for the answer: other frames get handshake-required, a grant welcomes', () => {
+      const t = setup();
+      t.hub.hold = true;
+      t.hello('alice');
+      expect(t.state()).to.equal('claiming');
+      expect(t.hub.calls).to.deep.include(['claim held', 'alice']);
+      t.frame({ type: 'say', text: 'too early' });
+      expect(t.last()).to.include({ type: 'error', code: 'handshake-required', re: 'say' });
+      expect(t.hub.calls.some((c) => c[0] === 'sayAll')).to.equal(false);
+      t.actor.send({ type: 'name.claimed', ok: true, now: 0 });
+      expect(t.state()).to.equal('chatting');
+      expect(t.hub.calls).to.deep.include(['join', 'alice']);
+      expect(t.last()).to.include({ type: 'welcome', name: 'alice' });
+    });
+
+    it('a claim lost to another session (on any server) answers name-taken and goes back to the handshake', () => {
+      const t = setup();
+      t.hub.hold = true;
+      t.hello('alice');
+      t.actor.send({ type: 'name.claimed', ok: false, now: 0 });
+      expect(t.state()).to.equal('handshake');
+      expect(t.last()).to.include({ type: 'error', code: 'name-taken', re: 'hello' });
+      expect(t.actor.getSnapshot().context.pending).to.equal(null);
+      expect(t.hub.calls.some((c) => c[0] === 'join')).to.equal(false);
+      // and a second hello with a free name goes through
+      t.hub.hold = false;
+      t.hello('alicia');
+      expect(t.state()).to.equal('chatting');
+    });
+
+    it('the hello deadline still holds while claiming; a socket closed while claiming ends without a leave', () => {
+      const t = setup({ helloTimeoutMs: 1000 });
+      t.hub.hold = true;
+      t.hello('alice', 10);
+      t.actor.send({ type: 'tick', now: 999 });
+      expect(t.state()).to.equal('claiming');
+      t.actor.send({ type: 'tick', now: 1000 });
+      expect(t.state()).to.equal('closing');
+      expect(t.port.sent.at(-1)).to.deep.equal({ type: 'bye', reason: 'hello-timeout' });
+      t.actor.send({ type: 'socket.closed', reason: 'gone' });
+      expect(t.port.ends).to.deep.equal([[null, 'hello-timeout']]);
+      expect(t.hub.calls.some((c) => c[0] === 'leave')).to.equal(false);
+    });
+
+    it('bye while claiming closes with reason quit', () => {
+      const t = setup();
+      t.hub.hold = true;
+      t.hello('alice');
+      t.frame({ type: 'bye' });
+      expect(t.state()).to.equal('closing');
+      expect(t.port.sent.at(-1)).to.deep.equal({ type: 'bye', reason: 'quit' });
     });
   });
 

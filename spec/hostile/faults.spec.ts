@@ -50,7 +50,7 @@ describe('hostile: faults', function () {
     await alice.waitForType('finished', () => true, { ms: 15000 });
   });
 
-  it('a server killed mid-transfer and restarted on the same ports: the client reconnects with backoff, /get resumes; SHA-256 matches', async () => {
+  it('a server killed mid-transfer and restarted on the same ports: the client reconnects with backoff and resumes, asked again; SHA-256 matches', async () => {
     const content = pseudoRandomBytes(6_000_000, 3);
     const files = scope.tempDir('messenger-hostile-restart-');
     fs.writeFileSync(path.join(files, 'big.bin'), content);
@@ -67,12 +67,15 @@ describe('hostile: faults', function () {
     await alice.waitForType('reconnecting', () => true, { ms: 5000 });
     await alice.waitForType('stopped', () => true, { ms: 5000 }).catch(() => undefined);
     await scope.spawnServer(args);
-    // the download was waiting for alice's answer: it is not resumed behind her back, she is told how to resume
+    // the download was waiting for alice's answer: it resumes once she is back, from just before the halfway point,
+    // so that the question is asked again rather than skipped behind her back
     await alice.waitForType('info', (e) => /was waiting for your answer/.test(e.text), { ms: 15000 });
     await waitUntil(() => alice.ofType('connected').length === 2, 15000, 'reconnected');
-    alice.command('/get big.bin');
     const again = await alice.waitForType('download', (d) => d.resumed, { ms: 15000 });
-    expect(again.offset).to.be.at.least(asked.received);
+    expect(again.offset).to.equal(asked.received - 1);
+    const askedAgain = await alice.waitForType('consent', (q) => q.id === again.id, { ms: 15000, since: alice.items.indexOf(again) });
+    expect(askedAgain.received).to.equal(asked.received);
+    alice.command(`/yes ${again.id}`);
     const done = await alice.waitForType('finished', () => true, { ms: 15000 });
     expect(done.sha256).to.equal(sha256(content));
     expect(sha256OfFile(done.path)).to.equal(sha256(content));

@@ -1,5 +1,6 @@
 // Model-based tests of the client machine (machines/client.machine.ts).
-// Pure: every edge of the model graph (xstate/graph, with and without reconnecting) against the machine with a
+// Pure: every edge of the model graph (xstate/graph, with and without reconnecting, and with two servers given: the
+// attempts then take turns between them, the backoff doubles per round) against the machine with a
 // recording ClientPort and invariants in every state. Real: a covering subset of those paths, each against a real
 // ClientRuntime (runtime/client-runtime.ts, its own WarpClock) and a TCP server scripted by the test (the peer):
 // `socket.open` is the server accepting, `socket.closed` the server dropping the socket or refusing the connection,
@@ -14,7 +15,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { expect } from 'chai';
 import { createActor, type AnyStateMachine, type EventObject } from 'xstate';
-import { backoffMs, clientMachine, DEFAULT_CLIENT_TIMING, type ClientContext, type ClientPort, type ClientTiming } from '../../machines/client.machine.js';
+import { clientMachine, DEFAULT_CLIENT_TIMING, retryWaitMs, type ClientContext, type ClientPort, type ClientTiming } from '../../machines/client.machine.js';
 import type { ClientEvent } from '../../machines/client-events.js';
 import { ClientRuntime } from '../../runtime/client-runtime.js';
 import { WarpClock } from '../../runtime/clock.js';
@@ -28,7 +29,7 @@ import { KnownHosts } from '../../runtime/tls/known-hosts.js';
 const machine = clientMachine as AnyStateMachine;
 /** The machine's durations in these runs: the defaults, with a backoff long enough that real time never fires it
  *  between two steps (the WarpClock also runs at real speed). */
-const TIMING_IN: ClientTiming = { ...DEFAULT_CLIENT_TIMING, backoffBaseMs: 4000, maxBackoffMs: 8000 };
+const TIMING_IN: ClientTiming = { ...DEFAULT_CLIENT_TIMING, backoffBaseMs: 4000, maxBackoffMs: 8000, backoffJitter: 0 };
 
 class ModelPort implements ClientPort {
   calls: string[] = [];
@@ -73,17 +74,19 @@ function checkInvariants(s: Snap, port: ModelPort): void {
   if (s.matches('waiting')) {
     const last = port.lostArgs.at(-1)!;
     expect(last.attempt, `attempt counted ${where}`).to.equal(c.attempts);
-    expect(last.inMs, `backoff bounded ${where}`).to.be.at.most(c.timing.maxBackoffMs).and.equal(backoffMs(c.attempts - 1, c.timing));
+    expect(last.inMs, `backoff bounded ${where}`).to.be.at.most(c.timing.maxBackoffMs).and.equal(retryWaitMs(c.attempts, c.hostCount, c.timing, 0));
     expect(c.reconnect, 'only waits when reconnecting').to.equal(true);
   }
   if (s.matches('handshaking')) expect(port.calls.at(-1), `said hello ${where}`).to.equal(`send:hello:${c.name}`);
   if (s.matches('connecting')) expect(port.calls.at(-1), `opened a socket ${where}`).to.equal('open');
-  if (c.toldBye) expect(s.matches('waiting'), 'never reconnects after the server said bye').to.equal(false);
+  // a bye is final with one server; with several, a shutdown's bye sends the client to another
+  if (c.toldBye && c.hostCount === 1) expect(s.matches('waiting'), 'never reconnects after the server said bye').to.equal(false);
+  if (c.toldBye && s.matches('waiting') && c.attempts === 1) expect(c.reason, 'only a shutdown is followed by reconnecting').to.equal('server-shutdown');
 }
 
-function runPure(p: ModelPath, reconnect: boolean): void {
+function runPure(p: ModelPath, reconnect: boolean, servers: number): void {
   const port = new ModelPort();
-  const actor = createActor(machine, { input: { port, name: 'ann', reconnect, timing: TIMING_IN }, inspect: inspector('client', 'model') });
+  const actor = createActor(machine, { input: { port, name: 'ann', reconnect, timing: TIMING_IN, servers }, inspect: inspector('client', 'model') });
   actor.start();
   for (const step of p.steps) {
     actor.send(step.event);
@@ -93,34 +96,34 @@ function runPure(p: ModelPath, reconnect: boolean): void {
   actor.stop();
 }
 
-const variants = [true, false].map((reconnect) => {
-  const input = () => ({ port: new ModelPort(), name: 'ann', reconnect, timing: TIMING_IN });
+const variants = ([[true, 1], [false, 1], [true, 2]] as const).map(([reconnect, servers]) => {
+  const input = () => ({ port: new ModelPort(), name: 'ann', reconnect, timing: TIMING_IN, servers });
   const all = edgePaths({ machine, input, events: () => EVENTS, serializeState });
   const keys = (p: ModelPath) => transitionsOf(machine, input, p);
   const initial = createActor(machine, { input: input() }).getSnapshot();
   const runtime = coveringPaths(all.filter((p) => p.steps.every((s, i) => deliverable(i ? p.steps[i - 1].state : initial, s.event))), keys);
-  return { reconnect, all, covering: coveringPaths(all, keys), runtime };
+  return { reconnect, servers, label: `reconnect ${reconnect}${servers > 1 ? `, ${servers} servers` : ''}`, all, covering: coveringPaths(all, keys), runtime };
 });
 
 describe('model: client machine', function () {
   this.timeout(30000);
   for (const v of variants) {
-    describe(`pure machine, reconnect ${v.reconnect}: every edge of the model graph (${v.all.length} paths)`, () => {
+    describe(`pure machine, ${v.label}: every edge of the model graph (${v.all.length} paths)`, () => {
       it('holds its invariants on every path', () => {
         for (const p of v.all) {
-          try { runPure(p, v.reconnect); } catch (e) { (e as Error).message = `${p.name}: ${(e as Error).message}`; throw e; }
+          try { runPure(p, v.reconnect, v.servers); } catch (e) { (e as Error).message = `${p.name}: ${(e as Error).message}`; throw e; }
         }
       });
-      for (const p of v.covering) it(`pure: ${p.name}`, () => runPure(p, v.reconnect));
+      for (const p of v.covering) it(`pure: ${p.name}`, () => runPure(p, v.reconnect, v.servers));
     });
   }
 
   for (const v of variants) {
-    describe(`real ClientRuntime against a scripted TCP server, time on a WarpClock, reconnect ${v.reconnect} (${v.runtime.length} covering paths)`, () => {
+    describe(`real ClientRuntime against a scripted TCP server, time on a WarpClock, ${v.label} (${v.runtime.length} covering paths)`, () => {
       let dir = '';
       before(() => { dir = fs.mkdtempSync(path.join(os.tmpdir(), 'model-client-')); });
       after(() => fs.rmSync(dir, { recursive: true, force: true }));
-      for (const p of v.runtime) it(`real: the runtime's client goes ${p.name}`, () => runReal(p, v.reconnect, dir));
+      for (const p of v.runtime) it(`real: the runtime's client goes ${p.name}`, () => runReal(p, v.reconnect, v.servers, dir));
     });
   }
 });
@@ -195,7 +198,7 @@ function expectedEvents(calls: string[], lost: Array<{ attempt: number; inMs: nu
 const eventTag = (e: ClientEvent): string =>
   e.type === 'connected' ? `connected:${e.name}` : e.type === 'error' ? `error:${e.code}` : e.type === 'reconnecting' ? `reconnecting:${e.attempt}:${e.inMs}` : e.type;
 
-async function runReal(p: ModelPath, reconnect: boolean, dir: string): Promise<void> {
+async function runReal(p: ModelPath, reconnect: boolean, servers: number, dir: string): Promise<void> {
   const clock = new WarpClock();
   const server = new ScriptedServer();
   await server.listen();
@@ -204,12 +207,14 @@ async function runReal(p: ModelPath, reconnect: boolean, dir: string): Promise<v
   knownHosts.set(`127.0.0.1:${server.port}`, TEST_IDENTITY.fingerprint);
   const rt = new ClientRuntime({
     host: '127.0.0.1', port: server.port, name: 'ann', downloadsDir: dir, yes: false, reconnect, timing: TIMING_IN, clock, tls: { knownHosts },
+    // two servers: the same scripted one twice (the attempts take turns between the entries of the list)
+    servers: Array.from({ length: servers }, () => ({ host: '127.0.0.1', port: server.port })),
     inspect: (id) => (id === 'client' ? inspector('client', 'runtime') : undefined),
   });
   const events: ClientEvent[] = [];
   rt.on('event', (e) => events.push(e));
   const port = new ModelPort();
-  const pure = createActor(machine, { input: { port, name: 'ann', reconnect, timing: TIMING_IN } });
+  const pure = createActor(machine, { input: { port, name: 'ann', reconnect, timing: TIMING_IN, servers } });
   pure.start();
   const real = () => rt.actor.getSnapshot();
   try {
@@ -237,7 +242,7 @@ async function runReal(p: ModelPath, reconnect: boolean, dir: string): Promise<v
       else if (ev.type.startsWith('xstate.after.')) {
         const c = real().context;
         const delay = ev.type.split('.')[2];
-        clock.advance(delay === 'backoff' ? backoffMs(c.attempts - 1, c.timing) : delay === 'handshakeDeadline' ? c.timing.handshakeTimeoutMs : c.timing.closeGraceMs);
+        clock.advance(delay === 'backoff' ? c.waitMs : delay === 'handshakeDeadline' ? c.timing.handshakeTimeoutMs : c.timing.closeGraceMs);
       } else throw new Error(`no stimulus for ${ev.type}`);
       // the reason the runtime gives for a socket that closed: a refused connection says so
       pure.send(ev.type === 'socket.closed' && stimulusRefused

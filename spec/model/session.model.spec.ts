@@ -10,9 +10,10 @@
 // path sent (time passing may add keepalive pings before what it is about).
 // Accounts: the real server keeps a real SQLite store (a temporary folder per path) with the accounts carol, dave,
 // frank (whose failed logins are over the limit) and gus (whose kept messages are at the limit), all with the
-// password "right". What the runtime answers itself (`login.checked` after scrypt, `account.saved`) is held at a gate
-// until the path's step for it comes, then let through: the real answer must be the one the path says (for a
-// password check or a change, the step before sends the password that gives it). Three server configurations run:
+// password "right". What the runtime answers itself (`login.checked` after scrypt, `account.saved`, the hub's answer
+// to a name claim, `name.claimed`) is held at a gate until the path's step for it comes, then let through: the real
+// answer must be the one the path says (for a password check or a change, the step before sends the password that
+// gives it; for a claim lost to another session, a racer connection really claims the name first). Three server configurations run:
 // passwords over plain TCP allowed (most paths), not allowed, and closed registration.
 import fs from 'node:fs';
 import os from 'node:os';
@@ -21,7 +22,7 @@ import { expect } from 'chai';
 import { createActor, type Actor, type AnyActorRef, type AnyStateMachine, type EventObject } from 'xstate';
 import type { ClientFrame, ServerFrame } from '../../machines/frames.js';
 import { nameKey } from '../../machines/nickname.js';
-import { sessionMachine, type AccountsPort, type HubPort, type SessionConfig, type SessionContext, type SessionEvent, type SessionPort } from '../../machines/session.machine.js';
+import { sessionMachine, type AccountsPort, type HubPort, type SessionConfig, type SessionContext, type SessionEvent, type SessionPort, type WelcomeHead } from '../../machines/session.machine.js';
 import { TIMING } from '../../machines/timing.js';
 import { WarpClock } from '../../runtime/clock.js';
 import { makeLogger } from '../../runtime/logger.js';
@@ -68,7 +69,10 @@ class ModelPort implements SessionPort {
   leaves = 0;
   joined: string | null = null;
   readonly hub: HubPort = {
-    join: (name) => { this.joined = name; this.bob.push('joined'); return true; },
+    // the real runtime asks the hub; the answer is the path's `name.claimed` step
+    claim: () => true,
+    release: () => {},
+    join: (name) => { this.joined = name; this.bob.push('joined'); },
     leave: () => { this.leaves++; this.bob.push('left'); },
     // bob only: the session's `register` calls join() inside an assign, which xstate/graph runs while it explores,
     // so anything join() records must not feed back into a guard
@@ -79,8 +83,10 @@ class ModelPort implements SessionPort {
     history: () => [{ from: 'bob', text: 'hi', ts: 0 }],
     historyPage: () => [{ from: 'bob', text: 'hi', ts: 0 }],
   };
+  claim(): void {}
   write(): void {}
   send(f: ServerFrame): void { this.alice.push(frameTag(f as unknown as Record<string, unknown>)); }
+  welcome(head: WelcomeHead): void { this.send({ ...head, online: this.hub.names() }); }
   close(): void { this.closes++; }
   listFiles(): void { this.alice.push('files'); }
   transfer(f: Extract<ClientFrame, { type: 'get' | 'consent' | 'stop' }>): void { this.alice.push(f.type === 'get' ? 'error:no-such-file' : 'error:no-such-transfer'); }
@@ -94,7 +100,7 @@ const frame = (label: string, f: ClientFrame, now: number): LabelledEvent => ({ 
 const checked = (account: boolean, ok: boolean, now: number): LabelledEvent =>
   ({ type: 'login.checked', account, ok, now, label: `login.checked(${account ? 'account' : 'no account'}, ${ok ? 'right' : 'wrong'})` });
 /** Events the runtime makes itself: the real run lets them through its gate instead of causing them. */
-const fromRuntime = (e: EventObject) => e.type === 'login.checked' || e.type === 'account.saved';
+const fromRuntime = (e: EventObject) => e.type === 'login.checked' || e.type === 'account.saved' || e.type === 'name.claimed';
 
 function events(s: Snap): EventObject[] {
   const c = ctxOf(s);
@@ -135,6 +141,10 @@ function events(s: Snap): EventObject[] {
     if (c.pending === 'carol') list.push(checked(true, true, now), checked(true, false, now));
     else list.push(checked(false, false, now));
   }
+  if (s.matches('claiming')) {
+    list.push({ type: 'name.claimed', ok: true, now, label: 'name.claimed(granted)' });
+    list.push({ type: 'name.claimed', ok: false, now, label: 'name.claimed(taken first by another session)' });
+  }
   if (c.accountOp === 'register') list.push({ type: 'account.saved', op: 'register', outcome: 'ok', label: 'account.saved(register ok)' });
   if (c.accountOp === 'password') {
     list.push({ type: 'account.saved', op: 'password', outcome: 'ok', label: 'account.saved(password ok)' });
@@ -158,7 +168,7 @@ function checkInvariants(s: Snap, port: ModelPort): void {
   expect(c.refusedInARow, `refused in a row ${where}`).to.be.at.most(CFG.floodAfter);
   expect(c.bucket.tokens, `tokens ${where}`).to.be.within(0, CFG.limits.burst);
   if (s.matches('handshake')) expect([c.name, c.pending], `no name ${where}`).to.deep.equal([null, null]);
-  if (s.matches('authenticating')) expect([c.name, c.pending !== null], `a name being checked ${where}`).to.deep.equal([null, true]);
+  if (s.matches('authenticating') || s.matches('claiming')) expect([c.name, c.pending !== null], `a name being checked ${where}`).to.deep.equal([null, true]);
   if (s.matches('chatting')) {
     expect(c.name, `a name ${where}`).to.be.oneOf(['alice', 'carol', 'erin']);
     expect(c.account, `an account only after a login with one or a registration ${where}`).to.equal(c.name === 'carol' || (port.alice.includes('registered')));
@@ -307,7 +317,32 @@ describe('model: session machine', function () {
           accounts.verify = async (n, pw) => { await gate(); return verify(n, pw); };
           accounts.register = async (n, pw) => { await gate(); return register(n, pw); };
           accounts.change = async (n, o, pw) => { await gate(); return change(n, o, pw); };
+          const hub: HubPort = server.hub;
+          const claim = hub.claim.bind(hub);
+          hub.claim = (n) => (racing ? claim(n) : gate().then(() => claim(n)));
         };
+        /** A racer's claims go straight through: it takes alice's name while her claim waits at the gate. */
+        let racing = false;
+        /** The racer's `joined` and `left`: bob sees them, the model (which knows only alice) does not. */
+        const racerFrames = new Set<object>();
+        const race = async (name: string) => {
+          racing = true;
+          const racer = await Wire.connect(server.port, '127.0.0.1', false, false);
+          try {
+            const seen = bob.frames.length;
+            racer.send({ type: 'hello', v: 1, name, ...(REGISTERED.has(nameKey(name)) ? { password: 'right' } : {}) });
+            expect(await until(() => racer.frames.some((f) => f.type === 'welcome')), `the racer takes ${name}: ${JSON.stringify(racer.frames)}`).to.equal(true);
+            expect(await until(() => bob.frames.length > seen)).to.equal(true);
+            for (const f of bob.frames.slice(seen)) racerFrames.add(f);
+            release();
+            await until(() => alice.frames.some((f, i) => i >= aliceBefore && f.type === 'error'));
+            const before = bob.frames.length;
+            racer.send({ type: 'bye' });
+            expect(await until(() => !server.hub.isTaken(name) && bob.frames.length > before), 'the racer left').to.equal(true);
+            for (const f of bob.frames.slice(before)) racerFrames.add(f);
+          } finally { racer.destroy(); racing = false; }
+        };
+        let aliceBefore = 0;
         const release = () => { for (const r of held.splice(0)) r(); };
         const stops: Array<Promise<void>> = [];
         const sessionOf = (w: Wire): [string, Actor<typeof sessionMachine>] | undefined => {
@@ -338,7 +373,7 @@ describe('model: session machine', function () {
           await until(() => c().lastHeard >= c().lastPing);
         };
         const bobFrom = bob.frames.length;
-        const bobTags = () => bob.frames.slice(bobFrom).map(frameTag).filter((t) => t !== 'ping' && t !== 'bye');
+        const bobTags = () => bob.frames.slice(bobFrom).filter((f) => !racerFrames.has(f)).map(frameTag).filter((t) => t !== 'ping' && t !== 'bye');
 
         // alice: the user the path is about; half-open, so the server's end of the socket does not close hers
         const alice = await Wire.connect(server.port, '127.0.0.1', true, false);
@@ -373,7 +408,9 @@ describe('model: session machine', function () {
             const aliceFrom = alice.frames.length;
             const twinAlice = port.alice.length;
             const handledBefore = handled.get(aliceId) ?? 0;
+            aliceBefore = aliceFrom;
             if (ev.type === 'frame') alice.send(realFrame(ev.frame, next));
+            else if (ev.type === 'name.claimed' && !ev.ok) await race(real.getSnapshot().context.pending!);
             else if (fromRuntime(ev)) release();
             else if (ev.type === 'bad') alice.write('this is not JSON\n');
             else if (ev.type === 'socket.closed') alice.destroy();
@@ -417,6 +454,8 @@ describe('model: session machine', function () {
           await until(() => { if (!done) clock.advance(TIMING.shutdownGraceMs); return done; });
           clock.dispose();
         }
+        // the sockets' 'close' events (what ends the session) may come a few turns after the server has stopped
+        await until(() => real.getSnapshot().status === 'done', 5000);
         expect(real.getSnapshot().status, 'the session ended').to.equal('done');
       });
     }

@@ -7,14 +7,17 @@ import { expect } from 'chai';
 import { WarpClock } from '../../runtime/clock.js';
 import { HistoryKeeper, PRUNE_CHUNK } from '../../runtime/store/history-keeper.js';
 import { SqliteStore, STORE_FILE } from '../../runtime/store/sqlite/sqlite-store.js';
-import { waitUntil } from '../helpers/recorder.js';
+import { delay, waitUntil } from '../helpers/recorder.js';
 import { makeTempDir, removeDir } from '../helpers/tmp.js';
+import { JetStreamStore } from '../../runtime/store/jetstream/jetstream-store.js';
+import { PrivateNats, uniquePrefix } from '../helpers/nats-broker.js';
+import type { StoredLine } from '../../runtime/store/port.js';
 
 describe('history keeper', () => {
   let dir: string;
   let keeper: HistoryKeeper | null;
   beforeEach(() => { dir = makeTempDir('messenger-keeper-'); keeper = null; });
-  afterEach(() => { keeper?.stop(); removeDir(dir); });
+  afterEach(async () => { await keeper?.stop(); removeDir(dir); });
 
   const fill = (store: SqliteStore, n: number, ts: (i: number) => number) => {
     for (let i = 0; i < n; i += 1000) store.history.append(Array.from({ length: Math.min(1000, n - i) }, (_, k) => ({ from: 'a', text: `m${i + k}`, ts: ts(i + k) })));
@@ -65,5 +68,44 @@ describe('history keeper', () => {
     const again = SqliteStore.open(dir);
     expect(again.history.page(10).map((l) => l.text)).to.deep.equal(['kept']);
     again.close();
+  });
+
+  it('with the clustered store: refuses writes while the broker is away, takes them again when it is back; stop waits and closes', async function () {
+    this.timeout(60000);
+    const nats = await PrivateNats.start();
+    try {
+      const store = await JetStreamStore.open({ servers: [nats.url], prefix: uniquePrefix('keep'), retention: { maxCount: 1000 }, timeoutMs: 2000 });
+      keeper = new HistoryKeeper(store, { maxCount: 1000 });
+      keeper.start();
+      const results: Array<StoredLine | string> = [];
+      const say = (text: string) => keeper!.log.submit({ line: { from: 'a', text, ts: 1 }, deliver: (l) => results.push(l!), refuse: (p) => results.push(`refused: ${p}`) });
+      say('before');
+      await waitUntil(() => results.length === 1, 5000, 'kept');
+      expect(results[0]).to.deep.include({ id: 1, text: 'before' });
+      await nats.kill('SIGKILL');
+      await waitUntil(() => !keeper!.log.healthy, 10000, 'the check noticed');
+      say('during');
+      await waitUntil(() => results.length === 2, 10000, 'answered');
+      expect(results[1]).to.match(/^refused: .*message broker/);
+      await nats.restart();
+      // refused until the check finds the broker again (then the next batch is written)
+      let kept: StoredLine | null = null;
+      for (let i = 0; i < 100 && !kept; i++) {
+        const before = results.length;
+        say('after');
+        await waitUntil(() => results.length > before, 10000, 'answered');
+        const r = results.at(-1)!;
+        if (typeof r !== 'string') kept = r; else await delay(200);
+      }
+      expect(kept).to.deep.include({ id: 2, text: 'after' });
+      expect(keeper.log.healthy).to.equal(true);
+      say('at stop');
+      const stopped = keeper.stop();
+      keeper = null;
+      expect(stopped, 'a promise: the last batch and the broker take time').to.be.instanceOf(Promise);
+      await stopped;
+      expect(results.at(-1)).to.deep.include({ id: 3, text: 'at stop' });
+      expect(await store.check()).to.deep.equal({ ok: false, problem: 'the store is closed' });
+    } finally { await nats.dispose(); }
   });
 });

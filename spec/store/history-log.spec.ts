@@ -19,7 +19,7 @@ class Rec {
 class Faulty implements HistoryStore {
   full = false;
   appends: number[] = [];
-  constructor(private readonly inner: HistoryStore) {}
+  constructor(private readonly inner: SqliteStore['history']) {}
   append(lines: readonly ChatLine[]): StoredLine[] {
     if (this.full) throw new Error('cannot write to the store (SQLITE_FULL: database or disk is full)');
     this.appends.push(lines.length);
@@ -76,15 +76,78 @@ describe('history log (the hub with a store)', () => {
     expect(store.history.page(10).map((l) => l.text)).to.deep.equal(['first, to all']);
   });
 
-  it('replays at login what the store kept, also after a restart on the same store', async () => {
+  it('replays at login what the store kept (once loaded), also after a restart on the same store', async () => {
     const hub = new Hub(3, {}, log);
+    await hub.load();
     for (let i = 0; i < 5; i++) hub.sayAll('a', `m${i}`, i);
     await turn();
     expect(hub.history().map((l) => l.text)).to.deep.equal(['m2', 'm3', 'm4']);
     const again = new Hub(3, {}, new HistoryLog(store.history));
+    expect(again.history(), 'nothing before load()').to.deep.equal([]);
+    await again.load();
     expect(again.history()).to.deep.equal(hub.history());
-    expect(again.historyPage(10, again.history()[0]!.id)!.map((l) => l.text)).to.deep.equal(['m0', 'm1']);
-    expect(new Hub(0, {}, new HistoryLog(store.history)).history()).to.deep.equal([]);
+    const page = again.historyPage(10, again.history()[0]!.id);
+    expect(Array.isArray(page), 'the embedded store answers a page at once').to.equal(true);
+    expect((page as ChatLine[]).map((l) => l.text)).to.deep.equal(['m0', 'm1']);
+    const none = new Hub(0, {}, new HistoryLog(store.history));
+    await none.load();
+    expect(none.history()).to.deep.equal([]);
+  });
+
+  it('with an append that is a promise: delivers when it settles, the next batch waiting for it, in order', async () => {
+    let release: (() => void) | null = null;
+    const slow: HistoryStore = {
+      append: async (lines) => { await new Promise<void>((r) => { release = r; }); return store.history.append(lines); },
+      page: (limit, before) => Promise.resolve(store.history.page(limit, before)),
+      prune: () => 0,
+      count: () => store.history.count(),
+    };
+    const batches: number[] = [];
+    const counting: HistoryStore = { ...slow, append: (lines) => { batches.push(lines.length); return slow.append(lines); } };
+    const slowLog = new HistoryLog(counting);
+    const hub = new Hub(100, {}, slowLog);
+    const a = new Rec(); const b = new Rec();
+    hub.join('a', a); hub.join('b', b);
+    hub.sayAll('a', 'one', 1); hub.sayAll('a', 'two', 2);
+    await turn();
+    expect(batches).to.deep.equal([2]);
+    hub.sayAll('a', 'three', 3);
+    hub.tell('a', 'b', 'private four', 4);
+    hub.sayAll('a', 'five', 5);
+    await turn(); await turn();
+    expect(batches, 'the next batch waits for the one in flight').to.deep.equal([2]);
+    expect(b.frames.map((f) => f.text)).to.deep.equal([]);
+    release!();
+    await new Promise((r) => setTimeout(r, 20));
+    expect(batches).to.deep.equal([2, 2]);
+    expect(b.frames.map((f) => f.text)).to.deep.equal(['one', 'two']);
+    release!();
+    await new Promise((r) => setTimeout(r, 20));
+    expect(b.frames.map((f) => f.text)).to.deep.equal(['one', 'two', 'three', 'private four', 'five']);
+    expect((await hub.historyPage(10))!.map((l) => l.text)).to.deep.equal(['one', 'two', 'three', 'five']);
+  });
+
+  it('with an append that rejects: refuses that batch, and a flush waits for what is in flight', async () => {
+    let fail = true;
+    const flaky: HistoryStore = {
+      append: async (lines) => { await turn(); if (fail) throw new Error('cannot write to the message broker (timeout)'); return store.history.append(lines); },
+      page: (limit, before) => store.history.page(limit, before),
+      prune: () => 0,
+      count: () => store.history.count(),
+    };
+    const flakyLog = new HistoryLog(flaky, { failed: (p) => events.push(`failed: ${p}`), recovered: () => events.push('recovered') });
+    const hub = new Hub(100, {}, flakyLog);
+    const a = new Rec();
+    hub.join('a', a);
+    hub.sayAll('a', 'lost', 1);
+    await flakyLog.flush();
+    expect(a.frames.at(-1)).to.include({ type: 'error', code: 'store-unavailable', re: 'say' });
+    expect(events).to.deep.equal(['failed: cannot write to the message broker (timeout)']);
+    fail = false;
+    hub.sayAll('a', 'kept', 2);
+    await flakyLog.flush();
+    expect(a.frames.at(-1)).to.include({ type: 'message', text: 'kept' });
+    expect(events.at(-1)).to.equal('recovered');
   });
 
   it('refuses messages with store-unavailable while the store cannot be written, and chats again when it can', async () => {

@@ -64,8 +64,9 @@ async function rig(scope: TransferScope, pool: [number, number], advertise: [num
   await host.start();
   const pair = await tlsPair();
   scope.onDispose(async () => { await host.stop(); await pair.close(); });
-  // the server's side of the control connection: what TransfersHost reads of it is its socket and its send()
-  const conn = { socket: pair.server, send: (f: ServerFrame) => { pair.server.write(`${JSON.stringify(f)}\n`); } } as unknown as Connection;
+  // the server's side of the control connection: what TransfersHost reads of it is its socket, its TLS session
+  // (the transfer keys come from it) and its send()
+  const conn = { socket: pair.server, tlsSocket: pair.server, send: (f: ServerFrame) => { pair.server.write(`${JSON.stringify(f)}\n`); } } as unknown as Connection;
   onLines(pair.server, (f) => host.handle(conn, f as Extract<ClientFrame, { type: 'get' | 'consent' | 'stop' }>, 'alice'));
   const events: ClientEvent[] = [];
   let kept: ClientDownload | undefined;

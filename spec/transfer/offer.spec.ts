@@ -69,4 +69,11 @@ describe('offer check', () => {
     }
     expect(checkOffer(offer({ seal: 'aes-128-gcm' }), {}, false)).to.deep.include({ ok: false, code: 'transfer-failed' });
   });
+
+  it('takes a `host` that is an IP address literal (a cluster node serving the file), refuses anything else', () => {
+    for (const host of ['127.0.0.2', '10.1.2.3', '::1', 'fe80::1', '::ffff:10.0.0.1']) expect(checkOffer(offer({ host }), {}), host).to.deep.include({ ok: true });
+    for (const host of ['example.com', '256.1.1.1', '1.2.3', '', 'a'.repeat(50), '127.0.0.1 ', '1.2.3.4/8']) {
+      expect(checkOffer(offer({ host }), {}), host).to.deep.include({ ok: false, code: 'bad-file-name' });
+    }
+  });
 });

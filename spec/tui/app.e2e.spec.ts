@@ -355,6 +355,25 @@ describe('full-screen client (pty)', function () {
     }
   });
 
+  it('given two servers (--host A,B), moves to the other when its own goes away, and shows which', async () => {
+    const a = await startServer({}), b = await startServer({});
+    const A = `127.0.0.1:${a.server.port}`, B = `127.0.0.1:${b.server.port}`;
+    try {
+      const t = new Tui(['--host', `${A},${B}`, '--name', 'quinn'], 100, 30);
+      tui = t;
+      await t.waitFor(`${A} | nick: quinn | online`);
+      await a.stop(); // its shutdown bye: with another server to go to, the client goes there
+      await t.waitFor(`${B} | nick: quinn | reconnecting`);
+      await t.waitFor(`${B} | nick: quinn | online`, 20000);
+      await t.waitFor(new RegExp(`connected to ${B.replace(/\./g, '\\.')} as quinn`));
+    } finally {
+      await tui?.stop();
+      tui = null;
+      await a.stop().catch(() => undefined);
+      await b.stop();
+    }
+  });
+
   it('downloads a file through the halfway dialog while chat goes on',
     async () => {
       const big = await startServer({ 'a.bin': Buffer.alloc(4_000_000, 0x41), 'b.bin': Buffer.alloc(4_000_000, 0x42) });

@@ -186,7 +186,7 @@ describe('tui/transfers-model', () => {
     m.apply({ type: 'stopped', id: 1, file: 'a', received: 5, path: 'p', reason: 'answered no' }, 1);
     m.apply({ type: 'error', id: 2, code: 'transfer-failed', message: 'gone' }, 1);
     m.apply({ type: 'error', code: 'busy', message: 'no port' }, 1); // no id: not a row
-    m.apply({ type: 'reconnecting', attempt: 1, inMs: 250, reason: 'lost' }, 1);
+    m.apply({ type: 'reconnecting', attempt: 1, inMs: 250, reason: 'lost', host: '127.0.0.1:50000' }, 1);
     expect(stateLabel(m.get(1)!)).to.equal('stopped (answered no), partial kept');
     expect(stateLabel(m.get(2)!)).to.equal('failed: transfer-failed: gone');
     expect(stateLabel(m.get(3)!)).to.equal('paused (connection lost)');
