@@ -240,7 +240,12 @@ export class ClientDownload implements ReceiverIO {
       this.closeFd();
       this.actor.send(got === this.offer.sha256 ? { type: 'verified' } : { type: 'mismatch', message: `SHA-256 ${got} differs from the server's ${this.offer.sha256}` });
     };
-    fs.promises.stat(this.part).then((st) => {
+    // opened by its path, looked at and closed again off the event loop (as the whole-file hash's stream did)
+    const check = async () => {
+      const fh = await fs.promises.open(this.part, 'r');
+      try { return await fh.stat(); } finally { await fh.close(); }
+    };
+    check().then((st) => {
       if (this.closedFd) return;
       const own = fs.fstatSync(this.fd);
       if (st.ino !== own.ino || st.dev !== own.dev) throw Object.assign(new Error('the partial file was replaced'), { code: 'ESTALE' });
