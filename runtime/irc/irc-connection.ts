@@ -44,13 +44,20 @@ const MAX_LINE = 1 + LIMITS.ircMaxTagBytes + 1 + LIMITS.ircMaxBody + 1;
 
 // the hub writes the same encoded frame to every member: decode it once
 let lastLine: Buffer | null = null;
-let lastFrame: ServerFrame | null = null;
-function decodeShared(line: Buffer): ServerFrame | null {
-  if (line === lastLine) return lastFrame;
-  let frame: ServerFrame | null = null;
-  try { frame = JSON.parse(line.toString('utf8')) as ServerFrame; } catch { frame = null; }
-  lastLine = line; lastFrame = frame;
-  return frame;
+let lastFrames: ServerFrame[] = [];
+export function decodeShared(bytes: Buffer): ServerFrame[] {
+  if (bytes === lastLine) return lastFrames;
+  // one NDJSON frame, or several (the hub writes a presence tick's joins and leaves as one buffer)
+  const frames: ServerFrame[] = [];
+  let from = 0;
+  while (from < bytes.length) {
+    let nl = bytes.indexOf(10, from);
+    if (nl < 0) nl = bytes.length;
+    if (nl > from) { try { frames.push(JSON.parse(bytes.toString('utf8', from, nl)) as ServerFrame); } catch { /* not a frame: skipped */ } }
+    from = nl + 1;
+  }
+  lastLine = bytes; lastFrames = frames;
+  return frames;
 }
 
 let nextId = 1;
@@ -147,11 +154,11 @@ export class IrcConnection implements IrcPort, Member, DccPeer {
 
   // ---- Member: the hub's frames, in IRC's words
   write(line: Buffer): void {
-    const frame = decodeShared(line);
-    if (!frame) return;
+    const frames = decodeShared(line);
+    if (!frames.length) return;
     const c = this.actor.getSnapshot().context;
     const v: ChatView = { nick: c.nick ?? '*', serverTime: c.caps.includes('server-time'), echo: c.caps.includes('echo-message'), batch: false, inChannel: c.inChannel };
-    for (const l of chatLines(frame, v)) this.send(l);
+    for (const frame of frames) for (const l of chatLines(frame, v)) this.send(l);
   }
 
   // ---- IrcPort
