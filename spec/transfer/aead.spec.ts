@@ -167,7 +167,9 @@ describe('transfer/aead (datagrams sealed with keys from the TLS session)', func
     const d = r.download()!;
     const server = r.host.stats;
     // a bad copy never opens; a replay is counted as one (unless its original was lost on the way, then it is the first copy)
-    expect(server.malformed, 'at the server').to.equal(m.injected.up.bad);
+    // every forged copy is dropped; the count may miss the few forged after the transfer closed its port (the end
+    // comes at once now that the file is hashed as it arrives) or take a late packet of the ended transfer: within 5
+    expect(server.malformed, 'at the server').to.be.within(Math.max(1, m.injected.up.bad - 5), m.injected.up.bad + 5);
     expect(server.spoofed).to.be.within(1, m.injected.up.replay);
     expect(d.malformed, 'at the client').to.equal(m.injected.down.bad);
     expect(d.spoofed).to.be.within(1, m.injected.down.replay);
@@ -204,6 +206,7 @@ describe('transfer/aead (datagrams sealed with keys from the TLS session)', func
     expectIntact(end, DATA);
     expect(m.seen.down).to.be.at.least(SIZE / 1200);
     expect(m.leaked, 'datagrams holding a 16-byte window of the file').to.deep.equal([]);
-    expect(srv.server.transfers.stats.malformed).to.equal(m.injected.up.bad);
+    // (within 5, as above: forged copies that arrive after the transfer's port closed are not counted)
+    expect(srv.server.transfers.stats.malformed).to.be.within(Math.max(1, m.injected.up.bad - 5), m.injected.up.bad + 5);
   });
 });
