@@ -2,6 +2,7 @@
 // messenger-server: the chat server and file-download host.
 import fs from 'node:fs';
 import path from 'node:path';
+import v8 from 'node:v8';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { TIMING } from '../machines/timing.js';
@@ -169,6 +170,10 @@ async function main(): Promise<void> {
       process.stderr.write(`messenger-server: TLS identity: ${e.message}\n`);
       process.exit(1);
     }
+    // a server holds many small, long-lived sessions: V8's memory-saving heuristics (smaller heap growth, compaction)
+    // halve the RSS per logged-in session after a login storm (13 KB -> 7-8 KB at 5,000) for no measurable CPU
+    // (docs/BENCHMARKS.md, "Capacity per server"); set before the heap grows
+    v8.setFlagsFromString('--optimize-for-size');
     const plainLog = makeLogger({ json: Boolean(values['log-json']), level: values['log-level'] as string | undefined });
     const log = dashboard ? dashboard.tap(plainLog) : plainLog;
     if (store instanceof JetStreamStore) log.info({ cluster: clusterArgs!.servers.join(','), node: clusterArgs!.node, prefix: clusterArgs!.prefix, messages: await store.history.count() }, 'cluster store open');

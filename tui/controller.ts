@@ -31,6 +31,10 @@ export const KEYS_HELP = [
 
 type Client = Pick<ClientRuntime, 'on' | 'run' | 'rename' | 'quit' | 'name' | 'isOnline'>;
 
+/** Joins or leaves arriving together: up to this many are shown one by one; more as one line naming the first few. */
+const BURST_SHOWN = 3;
+const BURST_NAMES = 8;
+
 export class Controller {
   readonly ui: Ui;
   private client: Client | null = null;
@@ -76,6 +80,8 @@ export class Controller {
   // ---- events -> panes
   onEvent(ev: ClientEvent): void {
     const { messages, online, files, model, dialog, status } = this.ui;
+    // joins and leaves told together (a server's presence tick) are shown together, before anything after them
+    if (ev.type !== 'joined' && ev.type !== 'left') this.flushPresence();
     const now = Date.now();
     if (model.apply(ev, now)) this.scheduleDraw(ev.type === 'progress');
     switch (ev.type) {
@@ -89,11 +95,11 @@ export class Controller {
         break;
       case 'joined':
         online.add(ev.name);
-        messages.system(`${colorNick(ev.name, safe(ev.name))} joined`);
+        this.presence('joined', ev.name);
         break;
       case 'left':
         online.remove(ev.name);
-        messages.system(`${colorNick(ev.name, safe(ev.name))} left${ev.reason ? ` (${safe(ev.reason)})` : ''}`);
+        this.presence('left', ev.name, ev.reason);
         break;
       case 'message': messages.message(ev.from, ev.text, ev.ts || now, ev.to, this.me); break;
       case 'history': if (ev.older) this.olderArrived(ev.messages); else messages.history(ev.messages); break;
@@ -138,6 +144,33 @@ export class Controller {
       case 'help': messages.block(ev.text); messages.block(KEYS_HELP); break;
     }
     status.set({ transfers: model.running });
+  }
+
+  /** Joins (or leaves) that arrived in one go: a few are shown one by one, many as one line ("12 people joined"). */
+  private burst: { kind: 'joined' | 'left'; people: { name: string; reason?: string }[] } | null = null;
+
+  private presence(kind: 'joined' | 'left', name: string, reason?: string): void {
+    if (this.burst && this.burst.kind !== kind) this.flushPresence();
+    if (!this.burst) {
+      this.burst = { kind, people: [] };
+      setImmediate(() => this.flushPresence());
+    }
+    this.burst.people.push(reason ? { name, reason } : { name });
+  }
+
+  private flushPresence(): void {
+    const b = this.burst;
+    if (!b) return;
+    this.burst = null;
+    const { messages } = this.ui;
+    const nick = (n: string) => colorNick(n, safe(n));
+    if (b.people.length <= BURST_SHOWN) {
+      for (const p of b.people) messages.system(`${nick(p.name)} ${b.kind}${p.reason ? ` (${safe(p.reason)})` : ''}`);
+      return;
+    }
+    const shown = b.people.slice(0, BURST_NAMES).map((p) => nick(p.name)).join(', ');
+    const more = b.people.length > BURST_NAMES ? ` and ${b.people.length - BURST_NAMES} more` : '';
+    messages.system(`${b.people.length} people ${b.kind}: ${shown}${more}`);
   }
 
   private scheduleDraw(throttle: boolean): void {
