@@ -148,11 +148,7 @@ export class Connection implements SessionPort, LineSink {
   close(_reason: string): void {
     if (this.closing) return;
     this.closing = true;
-    this.outbox.flush();
-    this.outbox.seal();
-    this.socket.end();
-    // a peer that never reads cannot hold the socket open
-    this.host.clock.setTimeout(() => this.socket.destroy(), TIMING.sessionCloseGraceMs);
+    this.outbox.endSocket(this.host.clock, TIMING.sessionCloseGraceMs);
   }
   listFiles(): void { this.host.listFiles(this); }
   transfer(frame: Extract<ClientFrame, { type: 'get' | 'consent' | 'stop' }>, name: string): void { this.host.transfer(this, frame, name); }

@@ -3,6 +3,7 @@
 // turn. A socket whose unsent bytes pass the bound is a slow reader: it is cut off with a reason, and never stalls
 // what the others receive.
 import type { Socket } from 'node:net';
+import type { Clock } from '../machines/clock.js';
 
 const dirty = new Set<Outbox>();
 let scheduled = false;
@@ -85,4 +86,13 @@ export class Outbox {
 
   /** No more writes are accepted; what is queued still goes out on flush. */
   seal(): void { this.closed = true; }
+
+  /** Flushes what is queued, takes nothing more, and ends the socket; a peer that never reads cannot hold it open
+   *  past `graceMs` (the socket is destroyed then). */
+  endSocket(clock: Pick<Clock, 'setTimeout'>, graceMs: number): void {
+    this.flush();
+    this.seal();
+    this.socket.end();
+    clock.setTimeout(() => this.socket.destroy(), graceMs);
+  }
 }

@@ -197,10 +197,7 @@ export class IrcConnection implements IrcPort, Member, DccPeer {
   close(): void {
     if (this.closing) return;
     this.closing = true;
-    this.outbox.flush();
-    this.outbox.seal();
-    this.socket.end();
-    this.host.clock.setTimeout(() => this.socket.destroy(), TIMING.sessionCloseGraceMs);
+    this.outbox.endSocket(this.host.clock, TIMING.sessionCloseGraceMs);
   }
 
   ended(name: string | null, reason: string): void { this.host.ended(this, name, reason); }
