@@ -73,6 +73,8 @@ export class ClientDownload implements ReceiverIO {
   /** The connection was lost while the halfway question waited: the partial is kept to just before that point, so
    *  that the download, resumed from any server, is asked the question again instead of skipping it. */
   private lostAsked = false;
+  /** Lost because the client itself is closing (/quit, end of input): nothing resumes, so nothing says it will. */
+  private closingClient = false;
   /** The user said no or stopped it: a connection lost meanwhile does not resume it. */
   private declined = false;
 
@@ -178,8 +180,9 @@ export class ClientDownload implements ReceiverIO {
   }
 
   /** The control connection is gone (or the client is closing): the download ends, interrupted. */
-  connectionLost(reason: string): void {
+  connectionLost(reason: string, closing = false): void {
     this.lostAsked = this.questionPending;
+    this.closingClient = closing;
     this.actor.send({ type: 'lost', reason });
   }
 
@@ -305,7 +308,7 @@ export class ClientDownload implements ReceiverIO {
     // a download lost while running, or while its question waited, is asked for again once connected (the question
     // is then asked again: its partial ends just before it); one the user said no to or stopped is not
     const interrupted = this.actor.getSnapshot().matches('interrupted') && !this.declined;
-    if (interrupted && this.lostAsked) {
+    if (interrupted && this.lostAsked && !this.closingClient) {
       this.host.link.emit({ type: 'info', text: `download ${this.id} (${this.file}) was waiting for your answer when the connection was lost: it resumes once connected, and the question is asked again` });
     }
     this.host.ended(this, interrupted);

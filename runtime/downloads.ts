@@ -188,7 +188,7 @@ export class Downloads implements ClientDownloadHost {
 
   shutdown(): void {
     this.closed = true;
-    for (const d of this.list()) d.connectionLost('client closing');
+    for (const d of this.list()) d.connectionLost('client closing', true);
     this.interrupted.clear();
     this.checkIdle();
   }
