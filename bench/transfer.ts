@@ -265,6 +265,9 @@ async function kernelSection(): Promise<void> {
     { key: 'vs4', label: 'ours + 4 TCP', ours: 1, tcp: 4 },
     { key: 'x4', label: '4 of ours', ours: 4, tcp: 0 },
     { key: 'x16', label: '16 of ours', ours: 16, tcp: 0 },
+    // what TCP itself does among its own flows on the same queue: the reference for the two rows above
+    { key: 'tcp-x4', label: '4 TCP CUBIC', ours: 0, tcp: 4 },
+    { key: 'tcp-x16', label: '16 TCP CUBIC', ours: 0, tcp: 16 },
     ...CCS.filter((c) => c !== DEFAULT_CC).flatMap((cc) => [
       { key: `${cc}-alone`, label: `ours (${cc}) alone`, ours: 1, tcp: 0, cc },
       { key: `${cc}-vs1`, label: `ours (${cc}) + 1 TCP`, ours: 1, tcp: 1, cc },
@@ -279,7 +282,7 @@ async function kernelSection(): Promise<void> {
           try {
             const res = await kernelMix(bed, { ours: sc.ours, tcp: sc.tcp, seconds: S, cc: sc.cc, dir: env.dir, log: env.log });
             runs.push(res);
-            env.log(`  kernel ${rate} ${sc.label} run ${r + 1}: shares ${res.shares.map((x) => fmt(x)).join(' ')} jain ${fmt(res.jainOverall, 3)} (windows median ${fmt(res.jainMedian, 3)}) link ${pct(res.linkUse)} drops ${res.drops} over ${fmt(res.overlap, 1)} s`);
+            env.log(`  kernel ${rate} ${sc.label} run ${r + 1}: shares ${res.shares.map((x) => fmt(x)).join(' ')} jain ${fmt(res.jainOverall, 3)} (windows median ${fmt(res.jainMedian, 3)}) link ${pct(res.linkUse)} wire ${pct(res.wireUse)} drops ${res.drops} over ${fmt(res.overlap, 1)} s`);
           } catch (e) { env.log(`  kernel ${rate} ${sc.label}: ${(e as Error).message}`); }
         }
         data[`${rate}-${sc.key}`] = runs;
@@ -287,14 +290,14 @@ async function kernelSection(): Promise<void> {
         const ourShares = runs.flatMap((x) => x.shares.slice(0, sc.ours));
         const tcpShares = runs.flatMap((x) => x.shares.slice(sc.ours));
         const range = (xs: number[]) => (xs.length ? `${fmt(Math.min(...xs))}-${fmt(Math.max(...xs))}` : '');
-        rows.push(`| ${rate} | ${sc.label} | ${range(ourShares)} | ${range(tcpShares)} | ${sc.ours + sc.tcp > 1 ? fmt(m((x) => x.jainOverall), 3) : ''} | ${sc.ours + sc.tcp > 1 ? fmt(m((x) => x.jainMedian), 3) : ''} | ${pct(m((x) => x.linkUse))} | ${fmt(m((x) => x.drops), 0)} | ${runs.length} |`);
+        rows.push(`| ${rate} | ${sc.label} | ${range(ourShares)} | ${range(tcpShares)} | ${sc.ours + sc.tcp > 1 ? fmt(m((x) => x.jainOverall), 3) : ''} | ${sc.ours + sc.tcp > 1 ? fmt(m((x) => x.jainMedian), 3) : ''} | ${pct(m((x) => x.linkUse))} | ${pct(m((x) => x.wireUse))} | ${fmt(m((x) => x.drops), 0)} | ${runs.length} |`);
       }
     } finally { bed.destroy(); }
   }
   results.kernel = data;
   md.push(`### Kernel bottleneck: tbf in a router namespace, 50 ms queue, TCP CUBIC (median of ${cfg.kernRuns}, about ${S} s each)`, '',
-    'Each flow\'s mean rate over the interval in which all ran, as a multiple of its fair share of the link (link rate / flows; goodput, so headers keep a lone flow under 1: 0.96 at most for TCP\'s 1448 of 1514 bytes, 0.93 for our 1200-byte chunks under AES-GCM); Jain\'s index of those mean rates, and the median of it over 1 s windows; the bottleneck\'s use (goodput / link rate) and drops.', '',
-    '| link | flows | ours: share | TCP: share | Jain (means) | Jain (1 s median) | link use | drops | runs |', '|---|---|---:|---:|---:|---:|---:|---:|---:|', ...rows, '');
+    'Each flow\'s mean rate over the interval in which all ran, as a multiple of its fair share of the link (link rate / flows; goodput, so headers keep a lone flow under 1: 0.96 at most for TCP\'s 1448 of 1514 bytes, 0.93 for our 1200-byte chunks under AES-GCM); Jain\'s index of those mean rates, and the median of it over 1 s windows; the bottleneck\'s use (goodput / link rate); the wire use (bytes the tbf sent, headers included, from the first request to the end, over the link rate: the tbf\'s own count of how full the link was, slow start included) and drops.', '',
+    '| link | flows | ours: share | TCP: share | Jain (means) | Jain (1 s median) | link use | wire use | drops | runs |', '|---|---|---:|---:|---:|---:|---:|---:|---:|---:|', ...rows, '');
 }
 
 // ------------------------------------------------------------------------------------------------ main

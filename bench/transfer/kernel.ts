@@ -26,6 +26,9 @@ export interface MixResult {
   windows: number;
   /** Sum of the rates over the link's rate (goodput, so a bit under 1 at best: headers). */
   linkUse: number;
+  /** Bytes the bottleneck sent (whole frames, headers included) from the first /get (or the start of a TCP-only
+   *  run) to the end, over what the link can carry in that time: how full the link was, the tbf's own count. */
+  wireUse: number;
   /** The bottleneck's drops during the run. */
   drops: number;
   ended: Array<Record<string, unknown> | undefined>;
@@ -91,6 +94,7 @@ export async function kernelMix(bed: Bed, o: MixOptions): Promise<MixResult> {
       await Promise.all(tcpClients.map((c) => c.waitFor((m) => m.type === 'progress' && Number(m.received) > 0, 10_000)));
     }
     const t0 = performance.now();
+    const sent0 = bed.qdiscStats().sentBytes;
     for (const c of clients) c.write(`/get ${name}`);
     let tEnd: number;
     if (o.ours > 0) {
@@ -101,6 +105,7 @@ export async function kernelMix(bed: Bed, o: MixOptions): Promise<MixResult> {
       await new Promise((r) => setTimeout(r, o.seconds * 1000));
       tEnd = performance.now();
     }
+    const wireUse = (bed.qdiscStats().sentBytes - sent0) / (bed.rateBytes * (performance.now() - t0) / 1000);
     const flows: KernelFlow[] = [];
     for (const c of clients) {
       const s: Array<[number, number]> = [[0, 0]];
@@ -122,7 +127,7 @@ export async function kernelMix(bed: Bed, o: MixOptions): Promise<MixResult> {
       for (const l of server.lines) if (l.msg.msg === 'transfer ended') ended.push(l.msg);
     }
     const res = measure(flows, tEnd - t0, bed.rateBytes, o.skipMs ?? 0);
-    return { ...res, flows, drops: bed.qdiscStats().dropped - drops0, ended };
+    return { ...res, flows, wireUse, drops: bed.qdiscStats().dropped - drops0, ended };
   } finally {
     await Promise.all(procs.reverse().map((p) => p.kill()));
     for (const d of dirs) fs.rmSync(d, { recursive: true, force: true });
@@ -130,7 +135,7 @@ export async function kernelMix(bed: Bed, o: MixOptions): Promise<MixResult> {
 }
 
 /** Rates over the interval in which every flow ran: from the last flow's first byte (+ skip) to `endMs`. */
-export function measure(flows: KernelFlow[], endMs: number, linkBytes: number, skipMs: number): Omit<MixResult, 'flows' | 'drops' | 'ended'> {
+export function measure(flows: KernelFlow[], endMs: number, linkBytes: number, skipMs: number): Omit<MixResult, 'flows' | 'drops' | 'wireUse' | 'ended'> {
   const starts = flows.map((f) => f.samples.find(([, b]) => b > 0)?.[0] ?? Infinity);
   const start = Math.max(...starts) + skipMs;
   const end = Math.min(endMs, ...flows.map((f) => f.samples[f.samples.length - 1]?.[0] ?? 0));

@@ -72,6 +72,15 @@ describe('transport/end-to-end (simulated network)', () => {
     expect(goodput(size, 0, r.completedAt!) / (10 * MBIT)).to.be.above(0.75);
   });
 
+  // the default controller: random-loss tolerance and the bandwidth floor (a plain CUBIC keeps 25-30% at 2%)
+  for (const [loss, floor] of [[0.02, 0.9], [0.05, 0.85]] as const) {
+    it(`cubic keeps > ${floor * 100}% of the link at ${loss * 100}% random loss, in steady state`, () => {
+      const size = 6_000_000;
+      const r = transfer({ size, cc: 'cubic', seed: 2, forward: { ...LINK, queueBytes: 25 * 1294, lossRate: loss }, reverse: ACK_PATH });
+      expect(goodput(size / 2, r.halfAt!, r.completedAt!) / (10 * MBIT)).to.be.above(floor);
+    });
+  }
+
   it('reaches > 1 GB/s on a loopback-like path with 60 KB datagrams and a 1 ms timer', () => {
     for (const cc of CCS) {
       const size = 200_000_000;

@@ -14,11 +14,20 @@
 // bottleneck drops only when its queue is full, so congestion losses always come with the queue; random loss on an
 // idle path does not, and CUBIC's 30% cut for it would leave a 2%-loss path a quarter used (Mathis). The lost bytes
 // are retransmitted either way; only the window's reaction differs.
+//
+// Bandwidth floor (after TCP Westwood+): a congestion event never cuts the window below what the path holds without
+// a queue at the rate this flow was delivering (the largest delivery-rate sample of the last two rounds times the
+// path's minimum RTT). That cut still empties the queue the loss came from, which is all a reduction is for; on a
+// path whose buffer is shallow against its RTT (under ~40% of it) CUBIC's 30% would also empty the pipe and leave the
+// link idle while the curve climbs back, and a random loss that happens to meet a few ms of queue costs no more than
+// the queue. Where the buffer is deep (a 50 ms drop-tail queue on a sub-ms path) 0.7 * cwnd is far above the floor,
+// and the reduction is CUBIC's own, so sharing with TCP CUBIC is unchanged.
 import type { CongestionControlName } from '../api.js';
 import type { RttEstimator } from '../rtt.js';
 import type { AckEvent, CongestionController, CongestionEvent } from './controller.js';
 import { HyStartPlusPlus } from './hystart.js';
 import { RoundRtt, rttThreshold } from './round-rtt.js';
+import { WindowedMax } from './windowed-max.js';
 import { RecoveryPeriod, INITIAL_WINDOW_DATAGRAMS, MINIMUM_WINDOW_DATAGRAMS } from './window-rules.js';
 
 /** RFC 9438 §5: the cubic scaling constant, in datagrams per second cubed. */
@@ -34,12 +43,16 @@ export const RANDOM_LOSS_CEILING = 0.15;
 /** Pacing gain over cwnd/srtt: doubling per round in slow start needs 2 (Linux uses 2, then 1.2). */
 export const SLOW_START_PACING_GAIN = 2;
 export const AVOIDANCE_PACING_GAIN = 1.25;
+/** Rounds over which the largest delivery-rate sample is kept for the bandwidth floor. */
+export const FLOOR_RATE_ROUNDS = 2;
 
 export interface CubicOptions {
   /** Leave slow start by HyStart++ (default true). */
   hystart?: boolean;
   /** Ignore losses that come without a queue (default true). */
   tolerateRandomLoss?: boolean;
+  /** Never cut below delivery rate x min RTT on a congestion event (default true). */
+  bandwidthFloor?: boolean;
 }
 
 export class Cubic implements CongestionController {
@@ -54,6 +67,8 @@ export class Cubic implements CongestionController {
   private readonly rounds = new RoundRtt();
   private readonly hystart: HyStartPlusPlus | null;
   private readonly tolerate: boolean;
+  /** Largest delivery rate (bytes/s) of the last FLOOR_RATE_ROUNDS rounds, or null when the floor is off. */
+  private readonly deliveryRate: WindowedMax | null;
   private pathMinRtt = Infinity;
   private pathSrtt = Infinity;
   /** Congestion events ignored as random loss, and counted as congestion (for stats and tests). */
@@ -64,6 +79,7 @@ export class Cubic implements CongestionController {
     this.cwnd = INITIAL_WINDOW_DATAGRAMS * maxDatagram;
     this.hystart = opts.hystart === false ? null : new HyStartPlusPlus();
     this.tolerate = opts.tolerateRandomLoss !== false;
+    this.deliveryRate = opts.bandwidthFloor === false ? null : new WindowedMax(FLOOR_RATE_ROUNDS);
   }
 
   get recovering(): boolean { return this.recovery.active; }
@@ -82,12 +98,28 @@ export class Cubic implements CongestionController {
     this.pathMinRtt = ev.rtt.minRtt;
     this.pathSrtt = ev.rtt.hasSample ? ev.rtt.smoothed : Infinity;
     const roundBegan = this.rounds.onAck(ev.acked, ev.rttSample, now);
+    this.sampleRate(ev);
     if (ev.appLimited) return;
     let acked = 0;
     for (const p of ev.acked) if (!this.recovery.sentBefore(p.sentAt)) acked += p.bytes;
     if (acked === 0) return;
     if (this.inSlowStart) { this.slowStart(acked, roundBegan); return; }
     this.congestionAvoidance(acked, ev.rtt.smoothed, now);
+  }
+
+  /** Keeps the delivery rate for the floor: samples from app-limited sending are lower bounds and those over an
+   *  interval shorter than the path's RTT come from ACK compression, so neither is kept. */
+  private sampleRate(ev: AckEvent): void {
+    if (!this.deliveryRate) return;
+    const r = ev.rate;
+    if (r && !r.isAppLimited && r.interval >= ev.rtt.minRtt) this.deliveryRate.update(this.rounds.count, r.deliveryRate);
+    else this.deliveryRate.expire(this.rounds.count);
+  }
+
+  /** Bytes the path holds at this flow's delivery rate with no queue (0 when unknown or the floor is off). */
+  get bandwidthFloor(): number {
+    if (!this.deliveryRate || !Number.isFinite(this.pathMinRtt)) return 0;
+    return (this.deliveryRate.best * this.pathMinRtt) / 1000;
   }
 
   private slowStart(acked: number, roundBegan: boolean): void {
@@ -156,7 +188,7 @@ export class Cubic implements CongestionController {
     this.hystart?.end();
     // Fast convergence (§4.7): a flow losing below its previous maximum releases bandwidth to newer flows.
     this.wMax = this.cwnd < this.wMax ? (this.cwnd * (1 + CUBIC_BETA)) / 2 : this.cwnd;
-    this.ssthresh = Math.max(this.cwnd * CUBIC_BETA, this.minWindow);
+    this.ssthresh = Math.max(this.cwnd * CUBIC_BETA, Math.min(this.bandwidthFloor, this.cwnd), this.minWindow);
     this.cwnd = this.ssthresh;
     this.epochStart = null;
   }

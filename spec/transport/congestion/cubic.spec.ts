@@ -87,6 +87,47 @@ describe('transport/congestion/cubic', () => {
     });
   });
 
+  describe('bandwidth floor', () => {
+    const rttAt = (min: number, latest: number) => { const r = new RttEstimator(); r.update(min, 0); r.update(latest, 0); return r; };
+    /** A delivery-rate sample of `bytesPerSec` over `intervalMs`. */
+    const rate = (bytesPerSec: number, intervalMs: number, isAppLimited = false) =>
+      ({ deliveryRate: bytesPerSec, delivered: (bytesPerSec * intervalMs) / 1000, priorDelivered: 0, interval: intervalMs, isAppLimited });
+    /** A window of 40 MSS grown at a 30 ms floor, then a round with 10 ms of queue, delivering at `bps`. */
+    function queued(bps: number, opts: { appLimited?: boolean; intervalMs?: number; floor?: boolean } = {}): Cubic {
+      const cc = new Cubic(MSS, { hystart: false, bandwidthFloor: opts.floor });
+      cc.onAck(ackOf(30, MSS, 1, { rtt: rttAt(30, 30) }), 31);
+      cc.onAck(ackOf(1, MSS, 32, { rtt: rttAt(30, 40), rate: rate(bps, opts.intervalMs ?? 40, opts.appLimited) }), 72);
+      cc.onCongestionEvent(lossOf(60), 73);
+      return cc;
+    }
+
+    it('cuts no lower than delivery rate x min RTT when the queue is shallow against the RTT', () => {
+      // 1.2 MB/s x 30 ms = 36 MSS: above 0.7 x 41 MSS, so the cut only drains the queue
+      const cc = queued(1_200_000);
+      expect(cc.window()).to.equal(36 * MSS);
+      expect(cc.bandwidthFloor).to.equal(36 * MSS);
+    });
+
+    it('is CUBIC\'s own 0.7 when the floor is lower (a deep queue: TCP fairness unchanged)', () => {
+      const cc = queued(400_000); // 12 MSS
+      expect(cc.window()).to.equal(41 * MSS * CUBIC_BETA);
+    });
+
+    it('never raises the window, whatever the rate says', () => {
+      const cc = queued(10_000_000); // 300 MSS
+      expect(cc.window()).to.equal(41 * MSS);
+    });
+
+    it('ignores app-limited samples and samples shorter than the RTT (ACK compression)', () => {
+      expect(queued(1_200_000, { appLimited: true }).window()).to.equal(41 * MSS * CUBIC_BETA);
+      expect(queued(1_200_000, { intervalMs: 5 }).window()).to.equal(41 * MSS * CUBIC_BETA);
+    });
+
+    it('can be turned off', () => {
+      expect(queued(1_200_000, { floor: false }).window()).to.equal(41 * MSS * CUBIC_BETA);
+    });
+  });
+
   describe('HyStart++', () => {
     /** One round of `n` packets acknowledged one by one with RTT `rttMs`, sent at `sentAt`, acked at `at`. */
     function round(cc: Cubic, n: number, sentAt: number, at: number, minRtt: number, rttMs: number): void {
