@@ -13,7 +13,7 @@ const RATE = 20 * MBIT;
 const BED = { delayMs: 0.1, bandwidthBps: RATE, queueBytes: RATE * 0.05 };
 const BIG = 1e9;
 const ours = (startAt = 0): FlowSpec => ({ cc: DEFAULT_CC, size: BIG, startAt });
-const tcpLike = (startAt = 0): FlowSpec => ({ cc: 'cubic', size: BIG, startAt, controller: (m) => new Cubic(m, { hystart: false, tolerateRandomLoss: false }) });
+const tcpLike = (startAt = 0): FlowSpec => ({ cc: 'cubic', size: BIG, startAt, controller: (m) => new Cubic(m, { hystart: false, tolerateRandomLoss: false, bandwidthFloor: false }) });
 
 function shares(flows: FlowSpec[], from = 5000, to = 20000): { shares: number[]; jain: number } {
   const r = runFlows(flows, { forward: BED, ackDelayMs: 0.1, untilMs: to });
@@ -40,6 +40,12 @@ describe('transport/shared bottleneck (simulated, virtual time)', function () {
     const r = shares([ours(0), ours(300), ours(600), ours(900)]);
     for (const s of r.shares) expect(s).to.be.within(0.7, 1.3);
     expect(r.jain).to.be.at.least(0.95);
+  });
+
+  it('sixteen downloads started into a queue the first ones fill share it (latecomers never see the empty path)', () => {
+    const r = shares(Array.from({ length: 16 }, (_, i) => ours(i * 7)), 4000, 12_000);
+    expect(r.jain).to.be.at.least(0.95);
+    for (const s of r.shares) expect(s).to.be.within(0.5, 1.6);
   });
 
   it('keeps at least 75% of a 10 Mbit/s, 30 ms path with 2% random loss (a TCP-like CUBIC keeps far less)', () => {

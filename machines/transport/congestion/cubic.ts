@@ -10,7 +10,8 @@
 //
 // Random-loss tolerance: a loss counts as congestion only when it comes with a queue, that is when the smoothed RTT
 // or the newest round's minimum RTT is above the path's minimum by the HyStart++ threshold (4-16 ms), or when more
-// than RANDOM_LOSS_CEILING of the last two rounds' bytes were lost (a policer that drops without queueing). A drop-tail
+// than RANDOM_LOSS_CEILING (4%) of the bytes of about the last eight rounds were lost (a policer that drops without
+// queueing, or a flow that joined a full queue and took it for the path's floor). A drop-tail
 // bottleneck drops only when its queue is full, so congestion losses always come with the queue; random loss on an
 // idle path does not, and CUBIC's 30% cut for it would leave a 2%-loss path a quarter used (Mathis). The lost bytes
 // are retransmitted either way; only the window's reaction differs.
@@ -21,7 +22,13 @@
 // path whose buffer is shallow against its RTT (under ~40% of it) CUBIC's 30% would also empty the pipe and leave the
 // link idle while the curve climbs back, and a random loss that happens to meet a few ms of queue costs no more than
 // the queue. Where the buffer is deep (a 50 ms drop-tail queue on a sub-ms path) 0.7 * cwnd is far above the floor,
-// and the reduction is CUBIC's own, so sharing with TCP CUBIC is unchanged.
+// and the reduction is CUBIC's own, so sharing with TCP CUBIC is unchanged. Above the loss ceiling there is no floor.
+//
+// Both additions read the path's minimum RTT, which a flow that starts into a queue others keep full never sees: to
+// it the queue is the floor, its losses look random and its floor is its whole window. 16 flows on a 20 Mbit/s,
+// 50 ms queue (virtual time) took shares from 0.39 to 1.98 (Jain 0.79) that way; the loss ceiling over an eight-round
+// average catches them (Jain 0.955; a TCP-like CUBIC 0.99), at the price of random loss above 4% being treated as
+// congestion (5% loss: 91% of the link with a two-round 15% ceiling, 22-36% now).
 import type { CongestionControlName } from '../api.js';
 import type { RttEstimator } from '../rtt.js';
 import type { AckEvent, CongestionController, CongestionEvent } from './controller.js';
@@ -38,8 +45,11 @@ export const CUBIC_BETA = 0.7;
 export const CUBIC_ALPHA = (3 * (1 - CUBIC_BETA)) / (1 + CUBIC_BETA);
 /** RFC 9438 §4.4: the target never exceeds 1.5 * cwnd, bounding per-RTT growth. */
 const MAX_TARGET_RATIO = 1.5;
-/** Above this share of lost bytes (two rounds) a loss is congestion even without a queue (a policer, a dying link). */
-export const RANDOM_LOSS_CEILING = 0.15;
+/** Above this share of lost bytes (averaged over about eight rounds) every loss is congestion, queue or not, and the
+ *  cut is CUBIC's own, with no bandwidth floor: a policer, a dying link, or a path whose minimum RTT this flow never
+ *  saw (one that joined a queue already full: its "floor" is the queue, so neither test above can see it). BBRv3 draws
+ *  the same line at 2% per round. */
+export const RANDOM_LOSS_CEILING = 0.04;
 /** Pacing gain over cwnd/srtt: doubling per round in slow start needs 2 (Linux uses 2, then 1.2). */
 export const SLOW_START_PACING_GAIN = 2;
 export const AVOIDANCE_PACING_GAIN = 1.25;
@@ -158,10 +168,13 @@ export class Cubic implements CongestionController {
     return CUBIC_C * this.maxDatagram * (t - this.k) ** 3 + this.wMax;
   }
 
+  /** Losses above RANDOM_LOSS_CEILING on average: congestion whatever the RTT says. */
+  private get heavyLoss(): boolean { return this.rounds.lossAverage > RANDOM_LOSS_CEILING; }
+
   /** Whether a loss now is congestion: a queue stands (or loss is heavy), or tolerance is off. */
   private congestive(): boolean {
     if (!this.tolerate) return true;
-    if (this.rounds.lossRate > RANDOM_LOSS_CEILING) return true;
+    if (this.heavyLoss) return true;
     // The queue as the smoothed RTT sees it, or as the newest round's minimum does, whichever is larger: a bursty
     // sender (a starved process catching up) can see rounds whose minimum finds the queue drained between bursts
     // that overflow it, and took such congestion losses for random ones (800 drops in 17 s at 100 Mbit/s).
@@ -188,7 +201,8 @@ export class Cubic implements CongestionController {
     this.hystart?.end();
     // Fast convergence (§4.7): a flow losing below its previous maximum releases bandwidth to newer flows.
     this.wMax = this.cwnd < this.wMax ? (this.cwnd * (1 + CUBIC_BETA)) / 2 : this.cwnd;
-    this.ssthresh = Math.max(this.cwnd * CUBIC_BETA, Math.min(this.bandwidthFloor, this.cwnd), this.minWindow);
+    const floor = this.heavyLoss ? 0 : Math.min(this.bandwidthFloor, this.cwnd);
+    this.ssthresh = Math.max(this.cwnd * CUBIC_BETA, floor, this.minWindow);
     this.cwnd = this.ssthresh;
     this.epochStart = null;
   }

@@ -16,7 +16,12 @@ export function rttThreshold(minRtt: number): number {
   return Math.min(MAX_RTT_THRESH_MS, Math.max(MIN_RTT_THRESH_MS, minRtt / MIN_RTT_DIVISOR));
 }
 
+/** Weight of the newest round in the loss average (about the last eight rounds). */
+export const LOSS_AVERAGE_GAIN = 1 / 8;
+
 export class RoundRtt {
+  /** Share of bytes lost per round, averaged over about the last 1 / LOSS_AVERAGE_GAIN rounds. */
+  lossAverage = 0;
   /** Rounds completed. */
   count = 0;
   /** The current round began when packets sent after this time are acknowledged. */
@@ -27,8 +32,6 @@ export class RoundRtt {
   samples = 0;
   ackedBytes = 0;
   lostBytes = 0;
-  lastAckedBytes = 0;
-  lastLostBytes = 0;
 
   /** Processes an ACK; returns true when it began a new round (before its own sample was counted in it). */
   onAck(acked: readonly AckedPacketInfo[], rttSample: number | null, now: number): boolean {
@@ -40,8 +43,8 @@ export class RoundRtt {
       this.lastMin = this.currentMin;
       this.currentMin = Infinity;
       this.samples = 0;
-      this.lastAckedBytes = this.ackedBytes;
-      this.lastLostBytes = this.lostBytes;
+      const total = this.ackedBytes + this.lostBytes;
+      if (total > 0) this.lossAverage += (this.lostBytes / total - this.lossAverage) * LOSS_AVERAGE_GAIN;
       this.ackedBytes = 0;
       this.lostBytes = 0;
       began = true;
@@ -56,10 +59,4 @@ export class RoundRtt {
   /** The newest round's minimum RTT: this round's once it has a sample, else the last round's (Infinity before any). */
   get recentMin(): number { return this.samples > 0 ? this.currentMin : this.lastMin; }
 
-  /** Share of the bytes of this round and the last one that were declared lost. */
-  get lossRate(): number {
-    const lost = this.lostBytes + this.lastLostBytes;
-    const total = lost + this.ackedBytes + this.lastAckedBytes;
-    return total > 0 ? lost / total : 0;
-  }
 }

@@ -17,7 +17,7 @@ function run(cc: Cubic, from: number, to: number, rttMs: number): number {
 }
 
 /** RFC 9438 alone: every loss is congestion, slow start ends by loss. */
-const plain = () => new Cubic(MSS, { hystart: false, tolerateRandomLoss: false });
+const plain = () => new Cubic(MSS, { hystart: false, tolerateRandomLoss: false, bandwidthFloor: false });
 
 describe('transport/congestion/cubic', () => {
   it('reduces by beta = 0.7 on a congestion event', () => {
@@ -72,11 +72,26 @@ describe('transport/congestion/cubic', () => {
       expect(cc.congestionLosses).to.equal(1);
     });
 
-    it(`counts heavy loss (over ${RANDOM_LOSS_CEILING * 100}% of two rounds' bytes) as congestion even without a queue`, () => {
+    it(`counts heavy loss (over ${RANDOM_LOSS_CEILING * 100}% of the bytes, averaged over rounds) as congestion even without a queue, with CUBIC's own cut`, () => {
       const cc = new Cubic(MSS);
-      cc.onAck(ackOf(90, MSS, 1, { rtt: rttAt(30, 30) }), 31);
-      cc.onCongestionEvent({ largestLostSentAt: 20, lostBytes: 40 * MSS, persistent: false, bytesInFlight: 0 }, 40);
-      expect(cc.window()).to.equal(100 * MSS * CUBIC_BETA);
+      const rtt = rttAt(30, 30);
+      // rounds of 20 packets at the RTT's floor, each losing 2 (10%), each delivering at a rate whose floor is 90 MSS
+      const rate = { deliveryRate: 3_000_000, delivered: 90_000, priorDelivered: 0, interval: 30, isAppLimited: false };
+      let t = 0;
+      let ignored = 0;
+      for (let r = 0; r < 12; r++) {
+        cc.onAck(ackOf(20, MSS, t + 1, { rtt, rate }), t + 31);
+        if (cc.randomLosses > ignored) ignored = cc.randomLosses;
+        const before = cc.window();
+        cc.onCongestionEvent({ largestLostSentAt: t + 2, lostBytes: 2 * MSS, persistent: false, bytesInFlight: 0 }, t + 32);
+        if (cc.congestionLosses > 0) {
+          expect(cc.window()).to.equal(before * CUBIC_BETA); // no bandwidth floor under heavy loss
+          break;
+        }
+        t += 31;
+      }
+      expect(ignored, 'the first losses, below the average, are taken as random').to.be.above(0);
+      expect(cc.congestionLosses, 'then the average passes the ceiling').to.equal(1);
     });
 
     it('collapses on persistent congestion whatever the RTT', () => {
