@@ -1,4 +1,5 @@
-// The transfer benchmark (npm run bench, or node --import tsx bench/transfer.ts [--quick] [--only a,b] [--runs N]).
+// The transfer benchmark (npm run bench, or node --import tsx bench/transfer.ts [--quick] [--only a,b] [--runs N]
+// [--rates 20mbit,100mbit] [--rows tcp-alone,ours-alone,...: kernel rows by key] [--cc cubic,bbr]).
 // Runs the built bins (npm run build first) as child processes and measures, in one run on this machine:
 //   loopback   one big download: our goodput against a plain Node TCP stream (and udx-native), CPU s/MB per end
 //   emulated   10 Mbit/s, 30 ms RTT, 25-packet queue, 0-10% random loss on the data direction: goodput / link rate
@@ -23,7 +24,7 @@ import { bedAvailable, createBed } from './netns/bed.js';
 import { DEFAULT_CC } from '../machines/transport/api.js';
 
 const { values } = parseArgs({
-  options: { quick: { type: 'boolean' }, only: { type: 'string' }, runs: { type: 'string' }, cc: { type: 'string' }, rates: { type: 'string' } },
+  options: { quick: { type: 'boolean' }, only: { type: 'string' }, runs: { type: 'string' }, cc: { type: 'string' }, rates: { type: 'string' }, rows: { type: 'string' } },
   strict: true,
 });
 const quick = Boolean(values.quick);
@@ -258,7 +259,7 @@ async function kernelSection(): Promise<void> {
   const rows: string[] = [];
   const data: Record<string, MixResult[]> = {};
   const S = cfg.kernSeconds;
-  const scenarios: Array<{ key: string; label: string; ours: number; tcp: number; cc?: string }> = [
+  const scenarios: Array<{ key: string; label: string; ours: number; udx?: number; tcp: number; cc?: string }> = [
     { key: 'tcp-alone', label: 'TCP CUBIC alone', ours: 0, tcp: 1 },
     { key: 'ours-alone', label: `ours (${DEFAULT_CC}) alone`, ours: 1, tcp: 0 },
     { key: 'vs1', label: 'ours + 1 TCP', ours: 1, tcp: 1 },
@@ -272,7 +273,12 @@ async function kernelSection(): Promise<void> {
       { key: `${cc}-alone`, label: `ours (${cc}) alone`, ours: 1, tcp: 0, cc },
       { key: `${cc}-vs1`, label: `ours (${cc}) + 1 TCP`, ours: 1, tcp: 1, cc },
     ]),
+    // udx-native (libudx, its own BBR-like controller; defaults: nothing to tune from its JS API), in the "ours" column
+    { key: 'udx-alone', label: 'udx-native alone', ours: 0, udx: 1, tcp: 0 },
+    { key: 'udx-vs1', label: 'udx-native + 1 TCP', ours: 0, udx: 1, tcp: 1 },
   ];
+  const wanted = values.rows ? new Set(values.rows.split(',')) : null;
+  if (wanted) scenarios.splice(0, scenarios.length, ...scenarios.filter((sc) => wanted.has(sc.key)));
   for (const rate of KERNEL_RATES) {
     const bed = createBed({ rate, queueMs: 50 });
     try {
@@ -280,17 +286,18 @@ async function kernelSection(): Promise<void> {
         const runs: MixResult[] = [];
         for (let r = 0; r < cfg.kernRuns; r++) {
           try {
-            const res = await kernelMix(bed, { ours: sc.ours, tcp: sc.tcp, seconds: S, cc: sc.cc, dir: env.dir, log: env.log });
+            const res = await kernelMix(bed, { ours: sc.ours, udx: sc.udx, tcp: sc.tcp, seconds: S, cc: sc.cc, dir: env.dir, log: env.log });
             runs.push(res);
             env.log(`  kernel ${rate} ${sc.label} run ${r + 1}: shares ${res.shares.map((x) => fmt(x)).join(' ')} jain ${fmt(res.jainOverall, 3)} (windows median ${fmt(res.jainMedian, 3)}) link ${pct(res.linkUse)} wire ${pct(res.wireUse)} drops ${res.drops} over ${fmt(res.overlap, 1)} s`);
           } catch (e) { env.log(`  kernel ${rate} ${sc.label}: ${(e as Error).message}`); }
         }
         data[`${rate}-${sc.key}`] = runs;
         const m = (f: (x: MixResult) => number) => median(runs.map(f));
-        const ourShares = runs.flatMap((x) => x.shares.slice(0, sc.ours));
-        const tcpShares = runs.flatMap((x) => x.shares.slice(sc.ours));
+        const mine = sc.ours + (sc.udx ?? 0);
+        const ourShares = runs.flatMap((x) => x.shares.slice(0, mine));
+        const tcpShares = runs.flatMap((x) => x.shares.slice(mine));
         const range = (xs: number[]) => (xs.length ? `${fmt(Math.min(...xs))}-${fmt(Math.max(...xs))}` : '');
-        rows.push(`| ${rate} | ${sc.label} | ${range(ourShares)} | ${range(tcpShares)} | ${sc.ours + sc.tcp > 1 ? fmt(m((x) => x.jainOverall), 3) : ''} | ${sc.ours + sc.tcp > 1 ? fmt(m((x) => x.jainMedian), 3) : ''} | ${pct(m((x) => x.linkUse))} | ${pct(m((x) => x.wireUse))} | ${fmt(m((x) => x.drops), 0)} | ${runs.length} |`);
+        rows.push(`| ${rate} | ${sc.label} | ${range(ourShares)} | ${range(tcpShares)} | ${mine + sc.tcp > 1 ? fmt(m((x) => x.jainOverall), 3) : ''} | ${mine + sc.tcp > 1 ? fmt(m((x) => x.jainMedian), 3) : ''} | ${pct(m((x) => x.linkUse))} | ${pct(m((x) => x.wireUse))} | ${fmt(m((x) => x.drops), 0)} | ${runs.length} |`);
       }
     } finally { bed.destroy(); }
   }

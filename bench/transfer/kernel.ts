@@ -6,12 +6,17 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { Bed } from '../netns/bed.js';
 import { type JsonChild, makeFile, startClient, startPeer, startServer } from './procs.js';
+
+/** A peer process to start later (at the moment the measurement begins). */
+function startPeerLater(script: string, args: string[], wrap: (a: string[]) => string[]): () => JsonChild {
+  return () => startPeer(script, args, wrap);
+}
 import { bytesAt, jain, median } from './stats.js';
 
 const TCP_PORT = 7000;
 const UDP_POOL: [number, number] = [7100, 7163];
 
-export interface KernelFlow { kind: 'ours' | 'tcp'; samples: Array<[number, number]> }
+export interface KernelFlow { kind: 'ours' | 'udx' | 'tcp'; samples: Array<[number, number]> }
 
 export interface MixResult {
   flows: KernelFlow[];
@@ -36,6 +41,8 @@ export interface MixResult {
 
 export interface MixOptions {
   ours: number;
+  /** udx-native downloads (libudx's own congestion control), each its own client process. */
+  udx?: number;
   tcp: number;
   /** Seconds the run lasts (our flows get files of their fair share times this). */
   seconds: number;
@@ -50,15 +57,17 @@ export interface MixOptions {
 
 const waitEnd = (c: JsonChild, ms: number) => c.waitFor((m) => m.type === 'finished' || m.type === 'error' || m.type === 'stopped', ms);
 
-/** Runs `ours` downloads of ours and `tcp` TCP streams at once through the bed; TCP streams start first. */
+/** Runs `ours` downloads of ours, `udx` of udx-native and `tcp` TCP streams at once through the bed; TCP streams
+ *  start first. Flows in the result: ours, then udx, then TCP. */
 export async function kernelMix(bed: Bed, o: MixOptions): Promise<MixResult> {
-  const n = o.ours + o.tcp;
+  const udxN = o.udx ?? 0;
+  const n = o.ours + udxN + o.tcp;
   const fair = bed.rateBytes / n;
   const files = path.join(o.dir, 'kfiles');
   fs.mkdirSync(files, { recursive: true });
   const size = Math.max(1 << 20, Math.round(fair * o.seconds));
   const name = `k-${size}.bin`;
-  if (o.ours > 0 && !fs.existsSync(path.join(files, name))) makeFile(path.join(files, name), size);
+  if (o.ours + udxN > 0 && !fs.existsSync(path.join(files, name))) makeFile(path.join(files, name), size);
   const procs: JsonChild[] = [];
   const dirs: string[] = [];
   const drops0 = bed.qdiscStats().dropped;
@@ -79,6 +88,16 @@ export async function kernelMix(bed: Bed, o: MixOptions): Promise<MixResult> {
       procs.push(c);
       clients.push(c);
     }
+    const udxClients: Array<() => JsonChild> = [];
+    if (udxN > 0) {
+      const udxServer = startPeer('udx-peer.mjs', ['server', path.join(files, name), '0', bed.serverAddr], (a) => bed.exec('server', a));
+      procs.push(udxServer);
+      const port = Number((await udxServer.waitFor((m) => m.type === 'listening', 10_000)).msg.port);
+      for (let i = 0; i < udxN; i++) {
+        // started below, with our /get: its hello is its request
+        udxClients.push(startPeerLater('udx-peer.mjs', ['client', String(port), '-', '1', 'nodisk', bed.serverAddr], (a) => bed.exec('client', a)));
+      }
+    }
     const tcpClients: JsonChild[] = [];
     let tcpServer: JsonChild | null = null;
     if (o.tcp > 0) {
@@ -96,11 +115,15 @@ export async function kernelMix(bed: Bed, o: MixOptions): Promise<MixResult> {
     const t0 = performance.now();
     const sent0 = bed.qdiscStats().sentBytes;
     for (const c of clients) c.write(`/get ${name}`);
+    const udxProcs = udxClients.map((start) => start());
+    procs.push(...udxProcs);
     let tEnd: number;
-    if (o.ours > 0) {
+    if (o.ours + udxN > 0) {
       const ends = await Promise.all(clients.map((c) => waitEnd(c, 60_000 + o.seconds * 4000)));
       for (const e of ends) if (e.msg.type !== 'finished') throw new Error(`download failed: ${JSON.stringify(e.msg)}`);
-      tEnd = Math.min(...ends.map((e) => e.at));
+      const udxEnds = await Promise.all(udxProcs.map((c) => c.waitFor((m) => m.type === 'done' || m.type === 'error', 60_000 + o.seconds * 4000)));
+      for (const e of udxEnds) if (e.msg.type !== 'done' || e.msg.bytes !== size) throw new Error(`udx download failed: ${JSON.stringify(e.msg)}`);
+      tEnd = Math.min(...ends.map((e) => e.at), ...udxEnds.map((e) => e.at));
     } else {
       await new Promise((r) => setTimeout(r, o.seconds * 1000));
       tEnd = performance.now();
@@ -115,6 +138,14 @@ export async function kernelMix(bed: Bed, o: MixOptions): Promise<MixResult> {
         if (l.msg.type === 'finished') s.push([l.at - t0, Number(l.msg.size)]);
       }
       flows.push({ kind: 'ours', samples: s });
+    }
+    for (const c of udxProcs) {
+      const s: Array<[number, number]> = [[0, 0]];
+      for (const l of c.lines) {
+        if (l.msg.type === 'progress') s.push([l.at - t0, Number(l.msg.received)]);
+        if (l.msg.type === 'done') s.push([l.at - t0, Number(l.msg.bytes)]);
+      }
+      flows.push({ kind: 'udx', samples: s });
     }
     for (const c of tcpClients) {
       const s: Array<[number, number]> = [];

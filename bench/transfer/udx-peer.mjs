@@ -1,14 +1,16 @@
 // A udx-native peer (libudx: reliable streams over UDP with its own congestion control), for comparison.
-//   server FILE [PORT]            one UDP socket; each client's hello (its stream id) gets a stream that sends FILE
-//   client PORT OUTDIR N [nodisk] N downloads at once, each on its own socket, to 127.0.0.1:PORT (the server, or
-//                                 the link emulator in front of it); writes each to OUTDIR (unless nodisk), hashes it,
-//                                 prints progress every 100 ms, then a summary with its CPU seconds.
+//   server FILE [PORT] [HOST]            one UDP socket; each client's hello (its stream id) gets a stream that
+//                                        sends FILE
+//   client PORT OUTDIR N [nodisk] [HOST] N downloads at once, each on its own socket, to HOST:PORT (default
+//                                        127.0.0.1: the server, or the link emulator in front of it); writes each
+//                                        to OUTDIR (unless nodisk, or OUTDIR '-'), hashes it, prints progress every
+//                                        100 ms, then a summary with its CPU seconds.
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import UDX from 'udx-native';
 
-const [mode, a, b, c, d] = process.argv.slice(2);
+const [mode, a, b, c, d, e] = process.argv.slice(2);
 const out = (o) => process.stdout.write(JSON.stringify(o) + '\n');
 const cpu = () => { const u = process.cpuUsage(); return (u.user + u.system) / 1e6; };
 const udx = new UDX();
@@ -16,7 +18,7 @@ const SERVER_ID_OFFSET = 1_000_000;
 
 if (mode === 'server') {
   const socket = udx.createSocket();
-  socket.bind(Number(b ?? 0), '127.0.0.1');
+  socket.bind(Number(b ?? 0), c ?? '127.0.0.1');
   const seen = new Set();
   let c0 = null;
   let active = 0;
@@ -37,22 +39,23 @@ if (mode === 'server') {
 } else {
   const port = Number(a);
   const n = Number(c ?? 1);
-  const nodisk = d === 'nodisk';
+  const nodisk = d === 'nodisk' || b === '-';
+  const host = e ?? '127.0.0.1';
   const c0 = cpu();
   const t0 = performance.now();
   let left = n;
   const base = 1 + Math.floor(Math.random() * 100_000);
   for (let i = 0; i < n; i++) {
     const socket = udx.createSocket();
-    socket.bind(0, '127.0.0.1');
+    socket.bind(0, host === '127.0.0.1' ? '127.0.0.1' : '0.0.0.0');
     const id = base + i;
     const stream = udx.createStream(id);
-    stream.connect(socket, id + SERVER_ID_OFFSET, port, '127.0.0.1');
+    stream.connect(socket, id + SERVER_ID_OFFSET, port, host);
     const hash = crypto.createHash('sha256');
     const ws = nodisk ? null : fs.createWriteStream(path.join(b, `udx-${i}.bin`));
     let received = 0;
     // the hello may be lost on an impaired link: repeat it until data flows
-    const hello = () => { if (received === 0) socket.trySend(Buffer.from(String(id)), port, '127.0.0.1'); };
+    const hello = () => { if (received === 0) socket.trySend(Buffer.from(String(id)), port, host); };
     hello();
     const helloTimer = setInterval(hello, 200);
     const tick = setInterval(() => out({ type: 'progress', i, received, t: performance.now() - t0 }), 100);
