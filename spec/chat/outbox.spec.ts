@@ -1,6 +1,6 @@
 // runtime/outbox.ts: bounded, batched writes per socket. Against a fake socket that records writes.
 import { expect } from 'chai';
-import type { Socket } from 'node:net';
+import net, { type Socket } from 'node:net';
 import { Outbox } from '../../runtime/outbox.js';
 
 class FakeSocket {
@@ -10,7 +10,8 @@ class FakeSocket {
   destroyed = false;
   write(b: Buffer): boolean { this.writes.push(b); return true; }
   cork(): void { this.corks++; }
-  uncork(): void {}
+  uncorks = 0;
+  uncork(): void { this.uncorks++; }
 }
 
 const turn = () => new Promise<void>((r) => setImmediate(r));
@@ -71,5 +72,37 @@ describe('outbox', () => {
     s.destroyed = true;
     await turn();
     expect(s.writes).to.deep.equal([]);
+  });
+
+  it('writes a large queue as its own buffers, corked (no copy of a welcome\'s 100 KB name list), in order', async () => {
+    const s = new FakeSocket();
+    const box = new Outbox(s as unknown as Socket, 1 << 20, () => {});
+    const big = Buffer.alloc(40_000, 0x61);
+    box.write(line('head')); box.write(big); box.write(line('tail'));
+    await turn();
+    expect(s.writes).to.have.length(3);
+    expect(s.writes[1]).to.equal(big); // the same buffer, not a copy
+    expect([s.corks, s.uncorks]).to.deep.equal([1, 1]);
+  });
+
+  it('delivers a large gathered queue intact over a real socket', async () => {
+    const server = net.createServer();
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const port = (server.address() as net.AddressInfo).port;
+    const got = new Promise<Buffer>((resolve) => server.once('connection', (c) => {
+      const parts: Buffer[] = [];
+      c.on('data', (d: Buffer) => parts.push(d)).on('end', () => resolve(Buffer.concat(parts)));
+    }));
+    const sock = net.connect(port, '127.0.0.1');
+    await new Promise<void>((r) => sock.once('connect', () => r()));
+    const box = new Outbox(sock, 1 << 20, () => {});
+    const big = Buffer.alloc(100_000);
+    for (let i = 0; i < big.length; i++) big[i] = (i * 7) & 0xff;
+    box.write(line('head')); box.write(big.subarray(0, 50_000)); box.write(big.subarray(50_000)); box.write(line('tail'));
+    await turn();
+    sock.end();
+    const bytes = await got;
+    server.close();
+    expect(bytes.equals(Buffer.concat([line('head'), big, line('tail')]))).to.equal(true);
   });
 });
