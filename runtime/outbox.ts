@@ -79,7 +79,8 @@ export class Outbox {
     const q = this.queue;
     const n = this.queued;
     this.queue = []; this.queued = 0;
-    if (!q.length || this.socket.destroyed) return;
+    // a peer that hung up (its FIN ended our side too) takes nothing more: a write would only build an error
+    if (!q.length || this.socket.destroyed || this.socket.writableEnded) return;
     // one contiguous write: cheaper than a corked writev of many small buffers (the copy is a few hundred bytes);
     // large queues go out as they are
     if (q.length === 1) this.socket.write(q[0]!);
