@@ -2,13 +2,13 @@
 // messenger-server: the chat server and file-download host.
 import fs from 'node:fs';
 import path from 'node:path';
-import v8 from 'node:v8';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { TIMING } from '../machines/timing.js';
 import { DEFAULT_LIMITS, LIMITS } from '../machines/limits.js';
 import { DEFAULT_CC, type CongestionControlName } from '../machines/transport/api.js';
 import { accountCommand, ACCOUNT_USAGE } from '../runtime/account-admin.js';
+import { heapMode } from '../runtime/heap-mode.js';
 import { CliError, parseBytes, parseFraction, parseMs, parsePort, parsePortRange } from '../runtime/cli-args.js';
 import { systemClock } from '../runtime/clock.js';
 import { DashboardSetup, parseDashboardAddress } from '../runtime/dashboard/index.js';
@@ -172,8 +172,9 @@ async function main(): Promise<void> {
     }
     // a server holds many small, long-lived sessions: V8's memory-saving heuristics (smaller heap growth, compaction)
     // halve the RSS per logged-in session after a login storm (13 KB -> 7-8 KB at 5,000) for no measurable CPU
-    // (docs/BENCHMARKS.md, "Capacity per server"); set before the heap grows
-    v8.setFlagsFromString('--optimize-for-size');
+    // (docs/BENCHMARKS.md, "Capacity per server"); set before the heap grows, and lifted while downloads run
+    // (runtime/heap-mode.ts: per-datagram crypto buffers make it cost a full GC every ~15 MB sent)
+    heapMode.optimizeForSize();
     const plainLog = makeLogger({ json: Boolean(values['log-json']), level: values['log-level'] as string | undefined });
     const log = dashboard ? dashboard.tap(plainLog) : plainLog;
     if (store instanceof JetStreamStore) log.info({ cluster: clusterArgs!.servers.join(','), node: clusterArgs!.node, prefix: clusterArgs!.prefix, messages: await store.history.count() }, 'cluster store open');

@@ -10,7 +10,7 @@ import type { ClientFrame, TransferServerFrame } from '../machines/frames.js';
 import type { OfferFrame } from '../machines/offer.js';
 import { receiverMachine, type ReceiverIO } from '../machines/receiver.machine.js';
 import type { Packet } from '../machines/transport/packet-codec.js';
-import { ReceiverCore } from '../machines/transport/receiver-core.js';
+import { ReceiverCore, receiveWindowFor } from '../machines/transport/receiver-core.js';
 import { dropPartialMeta, partialDir, partPath, placeFinished, readPartial, writePartial } from './download-files.js';
 import { CATCH_UP_BYTES_PER_TURN, DownloadSink } from './download-sink.js';
 import { aeadProtection } from './udp-crypto.js';
@@ -125,7 +125,11 @@ export class ClientDownload implements ReceiverIO {
     this.actor.subscribe({ complete: () => this.cleanup(), error: () => this.cleanup() });
     host.link.emit({ type: 'download', id: this.id, file: this.file, size: this.size, offset: resume ? offer.offset : 0, path: this.part, resumed: resume });
     // connect: the kernel then drops datagrams from anywhere but the server's port
-    this.endpoint.connect(offer.port, server, () => this.actor.start());
+    this.endpoint.connect(offer.port, server, () => {
+      // the credit never exceeds what the socket's receive buffer holds (the kernel may have granted less than asked)
+      try { this.core.limitWindow(receiveWindowFor(socket.getRecvBufferSize())); } catch { /* size unknown: keep the window */ }
+      this.actor.start();
+    });
   }
 
   get awaitingConsent(): boolean { return this.actor.getSnapshot().matches('awaitingConsent'); }
@@ -193,7 +197,7 @@ export class ClientDownload implements ReceiverIO {
 
   // ---- ReceiverIO
   sendHello(): void {
-    this.endpoint.sendHello(this.core.contiguous, this.host.opts.window);
+    this.endpoint.sendHello(this.core.contiguous, this.core.windowBytes);
   }
   sendConsent(answer: 'yes' | 'no'): void {
     this.questionPending = false;

@@ -17,6 +17,7 @@ import { DATA_HEADER_BYTES, type Packet } from '../machines/transport/packet-cod
 import { SenderCore } from '../machines/transport/sender-core.js';
 import type { SharedPath } from '../machines/transport/shared-path.js';
 import type { OpenedFile } from './catalogue.js';
+import { heapMode } from './heap-mode.js';
 import type { Logger } from './logger.js';
 import type { Schedulable, Scheduler } from './scheduler.js';
 import { AEAD_SEAL_NAME, AeadProtection, deriveTransferKeys, type TransferKeys } from './udp-crypto.js';
@@ -108,6 +109,8 @@ export class ServerTransfer implements SenderIO, Schedulable {
   /** When the client's last ACK arrived (the sender's silent-client deadline reads it on each tick). */
   private heardAt: number | undefined;
   private done = false;
+  /** Counted in heapMode's running downloads (until finish). */
+  private heapCounted = false;
   private pathClosed = false;
   /** The last word to the client (stopped, error): sent once the port is back in the pool. */
   private farewell: Farewell | null = null;
@@ -150,6 +153,8 @@ export class ServerTransfer implements SenderIO, Schedulable {
     this.actor.subscribe({ complete: () => this.finish(), error: (e) => { host.log.error({ err: String(e), id: this.id }, 'sender actor crashed'); this.finish(); } });
     this.actor.start();
     host.scheduler.add(this);
+    // V8's size policy is lifted while any download runs (runtime/heap-mode.ts); finish() gives it back
+    if (!this.done) { heapMode.transferStarted(); this.heapCounted = true; }
   }
 
   offer(ref: string | undefined, resumed: boolean): void {
@@ -250,6 +255,7 @@ export class ServerTransfer implements SenderIO, Schedulable {
       acked: out?.acked, seconds: Number(secs.toFixed(3)), retransmits: s.retransmits, lost: s.lostPackets, srttMs: Number(s.srtt.toFixed(2)), minRttMs: Number(s.minRtt.toFixed(2)), cwnd: s.cwnd, pacingMBps: Math.round(s.pacingRate / 1e6), cc: s.cc, packets: s.packetsSent,
     }, 'transfer ended');
     this.core.detach();
+    if (this.heapCounted) { this.heapCounted = false; heapMode.transferEnded(); }
     this.host.ended(this, out?.outcome ?? 'failed');
     this.file.close();
     this.releasePort(() => { if (this.farewell) this.conn.send(this.farewell); });

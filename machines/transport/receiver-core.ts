@@ -13,7 +13,7 @@ export { MAX_ACK_DELAY_MS };
 
 export class ReceiverCore implements ReceiverCoreApi {
   private readonly size: number;
-  private readonly window: number;
+  private window: number;
   /** File byte ranges held. */
   private readonly bytes = new RangeSet();
   /** Packet numbers received (the newest MAX_ACK_RANGES ranges are kept). */
@@ -40,6 +40,17 @@ export class ReceiverCore implements ReceiverCoreApi {
   get packetsReceived(): number { return this.packets; }
   /** The credit the next ACK will grant (bytes with offset + len <= credit may be sent). */
   get credit(): number { return Math.min(this.size, this.contiguous + this.window); }
+  /** The credit granted beyond the contiguous prefix (bytes). */
+  get windowBytes(): number { return this.window; }
+  /**
+   * Never grants more than `max` bytes beyond the contiguous prefix from the next ACK on: the runtime gives the room
+   * its socket's receive buffer really has (receiveWindowFor), so that the sender never has more in flight than the
+   * buffer can hold while the reader is busy (the buffer's overflow is loss the network never caused).
+   */
+  limitWindow(max: number): void {
+    if (!(max > 0)) throw new RangeError('a window limit is a positive number of bytes');
+    this.window = Math.min(this.window, max);
+  }
   /** Received byte ranges, ascending (for resume bookkeeping and tests). */
   byteRanges(): IterableIterator<readonly [number, number]> { return this.bytes.ascending(); }
 
@@ -92,4 +103,17 @@ export class ReceiverCore implements ReceiverCoreApi {
       contiguous: this.contiguous,
     };
   }
+}
+
+/** The least window receiveWindowFor gives: a small receive buffer (the kernel's default maximum is 208 KiB) does not
+ *  throttle a long path to buffer / RTT; on such a host a fast local sender may overflow it, as before. */
+export const MIN_BUFFER_WINDOW = 1 << 20;
+
+/**
+ * The flow-control window a receive buffer can back: Linux reports (getsockopt SO_RCVBUF) twice the size asked for,
+ * the other half being its allowance for each datagram's bookkeeping (a 60 KB datagram is charged about 64 KB), so
+ * half the reported size is what it holds in payload; at least MIN_BUFFER_WINDOW.
+ */
+export function receiveWindowFor(reportedBufferBytes: number): number {
+  return Math.max(MIN_BUFFER_WINDOW, Math.floor(reportedBufferBytes / 2));
 }

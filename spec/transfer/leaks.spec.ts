@@ -4,6 +4,7 @@ import { expect } from 'chai';
 import fs from 'node:fs';
 import { content, expectIntact, finishedFiles, get, poolFull, TransferScope, waitEnding, waitUntil } from './harness.js';
 import { nextUdpPorts } from '../helpers/ports.js';
+import { heapMode } from '../../runtime/heap-mode.js';
 
 const WATCHED = ['UDPWRAP', 'TCPWRAP', 'TCPSocketWrap', 'TCPServerWrap', 'FSReqCallback', 'FSReqPromise', 'Timeout', 'Immediate', 'FileHandle'];
 
@@ -75,6 +76,7 @@ describe('transfer/leaks', function () {
     expect(after.fds, 'open file descriptors').to.equal(baseline.fds);
     expect(srv.server.transfers.active).to.equal(0);
     expect(srv.server.transfers.scheduler.size).to.equal(0);
+    expect(heapMode.transfers, 'downloads counted as running by the heap mode').to.equal(0);
     expect(srv.server.transfers.stats).to.include({ finished: 211, stopped: 10, failed: 0, cancelled: 0 });
     expect(c.rt.downloads.pending).to.equal(0);
     expect(finishedFiles(c.rt.opts.downloadsDir)).to.have.length(201);

@@ -1,10 +1,26 @@
 import { expect } from 'chai';
 import { MAX_ACK_RANGES } from '../../machines/transport/packet-codec.js';
-import { MAX_ACK_DELAY_MS, ReceiverCore } from '../../machines/transport/receiver-core.js';
+import { MAX_ACK_DELAY_MS, MIN_BUFFER_WINDOW, ReceiverCore, receiveWindowFor } from '../../machines/transport/receiver-core.js';
 
 const make = (size = 10_000, startOffset = 0, window = 3000) => new ReceiverCore({ size, startOffset, window, now: 0 });
 
 describe('transport/receiver-core', () => {
+  it('grants no more credit than a window limit (the receive buffer\'s room), and a limit never widens it', () => {
+    const r = make(10_000, 0, 3000);
+    r.limitWindow(1000);
+    expect(r.windowBytes).to.equal(1000);
+    r.onData(0, 0, 100, 0);
+    expect(r.makeAck(0).maxData).to.equal(1100);
+    r.limitWindow(5000);
+    expect(r.windowBytes).to.equal(1000);
+    expect(() => r.limitWindow(0)).to.throw(RangeError);
+  });
+
+  it('backs a window with half the receive buffer the kernel reports, never less than MIN_BUFFER_WINDOW', () => {
+    expect(receiveWindowFor(8 << 20)).to.equal(4 << 20); // 4 MiB asked for, 8 MiB reported
+    expect(receiveWindowFor(2 * 212_992)).to.equal(MIN_BUFFER_WINDOW); // the kernel's default maximum
+  });
+
   it('acks every second in-order packet, else after the max ack delay', () => {
     const r = make();
     r.onData(0, 0, 100, 1);
