@@ -68,8 +68,13 @@ function openChecked(file: string): Db {
   }
 }
 
+/** Rows written by one INSERT statement at most: a batch of a turn goes in a few statements, not one per message
+ *  (each statement run is a call into SQLite with its own bookkeeping; 3 x 32 parameters stay far below its limit). */
+const ROWS_PER_INSERT = 32;
+
 class SqliteHistory implements HistoryStore {
-  private insert!: Database.Statement<[string, string, number]>;
+  /** INSERT statements of 1..ROWS_PER_INSERT rows, prepared when first needed (index: rows - 1). */
+  private inserts: Database.Statement<unknown[]>[] = [];
   private before!: Database.Statement<[number, number], Row>;
   private appendAll!: (lines: readonly ChatLine[]) => StoredLine[];
 
@@ -77,10 +82,30 @@ class SqliteHistory implements HistoryStore {
 
   bind(db: Db): void {
     this.db = db;
-    this.insert = db.prepare('INSERT INTO messages (sender, text, ts) VALUES (?, ?, ?)');
+    this.inserts = [];
     this.before = db.prepare('SELECT id, sender, text, ts FROM messages WHERE id < ? ORDER BY id DESC LIMIT ?');
-    this.appendAll = db.transaction((lines: readonly ChatLine[]) =>
-      lines.map((l) => ({ id: Number(this.insert.run(l.from, l.text, l.ts).lastInsertRowid), from: l.from, text: l.text, ts: l.ts })));
+    this.appendAll = db.transaction((lines: readonly ChatLine[]) => {
+      const out: StoredLine[] = new Array(lines.length);
+      for (let i = 0; i < lines.length; i += ROWS_PER_INSERT) {
+        const k = Math.min(ROWS_PER_INSERT, lines.length - i);
+        const args: unknown[] = new Array(3 * k);
+        for (let j = 0; j < k; j++) {
+          const l = lines[i + j]!;
+          args[3 * j] = l.from; args[3 * j + 1] = l.text; args[3 * j + 2] = l.ts;
+        }
+        // one statement inserts its rows one after another under the write lock: their ids are consecutive
+        const last = Number(this.insert(k).run(args).lastInsertRowid);
+        for (let j = 0; j < k; j++) {
+          const l = lines[i + j]!;
+          out[i + j] = { id: last - k + 1 + j, from: l.from, text: l.text, ts: l.ts };
+        }
+      }
+      return out;
+    });
+  }
+
+  private insert(rows: number): Database.Statement<unknown[]> {
+    return (this.inserts[rows - 1] ??= this.db.prepare(`INSERT INTO messages (sender, text, ts) VALUES ${Array(rows).fill('(?, ?, ?)').join(', ')}`));
   }
 
   append(lines: readonly ChatLine[]): StoredLine[] {
