@@ -96,8 +96,9 @@ export class Outbox {
     }
     this.queue.push(line); this.queued += line.length;
     if (this.queued >= EARLY_FLUSH_BYTES) { dirty.delete(this); this.flush(); return; }
-    dirty.add(this);
-    schedule();
+    // a queue that was empty joins this turn's flush; one that already waits is in it (a broadcast at N receivers
+    // writes N queues per message: the set and the scheduling are touched once per queue per turn, not per message)
+    if (this.queue.length === 1) { dirty.add(this); schedule(); }
   }
 
   flush(): void {
