@@ -42,6 +42,8 @@ function sameBuffers(a: readonly Buffer[], b: readonly Buffer[]): boolean {
 
 function flushAll(): void {
   scheduled = false;
+  waitingForTimer = false;
+  flushes++;
   lastFlushAt = performance.now();
   lastFlushSockets = dirty.size;
   sharing = true;
@@ -63,11 +65,27 @@ function joined(q: Buffer[], n: number): Buffer {
   return b;
 }
 
+/** Flushes done so far: a scheduled flush that finds a later one already done has nothing left to do. */
+let flushes = 0;
+/** The scheduled flush waits for the busy timer (see BUSY_SOCKETS), not for the end of the turn. */
+let waitingForTimer = false;
+
 function schedule(): void {
   if (scheduled) return;
   scheduled = true;
-  if (lastFlushSockets >= BUSY_SOCKETS && performance.now() - lastFlushAt < 1) setTimeout(flushAll, 1);
-  else setImmediate(flushAll);
+  const at = flushes;
+  waitingForTimer = lastFlushSockets >= BUSY_SOCKETS && performance.now() - lastFlushAt < 1;
+  if (waitingForTimer) setTimeout(() => { if (flushes === at) flushAll(); }, 1);
+  else setImmediate(() => { if (flushes === at) flushAll(); });
+}
+
+/**
+ * Writes the queues of this turn now, unless a busy room's flush waits for its timer. For the end of a batch of
+ * deliveries that itself ran at the end of the turn (the store's): its lines go out in this turn, not after the next
+ * turn's reads.
+ */
+export function flushOutboxesNow(): void {
+  if (scheduled && !waitingForTimer) flushAll();
 }
 
 export class Outbox {
