@@ -241,6 +241,15 @@ export const sessionMachine = setup({
     noteHeard: assign({ lastHeard: ({ context, event }) => ('now' in event ? event.now : context.lastHeard) }),
     countRefused: assign({ refusedInARow: ({ context }) => context.refusedInARow + 1 }),
     clearRefused: assign({ refusedInARow: 0 }),
+    // the hot path's bookkeeping in one assign (each assign copies the context and clones the snapshot): a frame taken
+    // spends a token, notes when the client was last heard, and clears the refusals in a row
+    acceptFrame: assign(({ context, event }) => ('now' in event
+      ? { bucket: spend(context.bucket, context.cfg.limits, event.now), lastHeard: event.now, refusedInARow: 0 }
+      : { refusedInARow: 0 })),
+    // a frame answered with a refusal after the rate check: it spends a token and counts as heard
+    chargeFrame: assign(({ context, event }) => ('now' in event
+      ? { bucket: spend(context.bucket, context.cfg.limits, event.now), lastHeard: event.now }
+      : {})),
     claimName: ({ context }) => { if (context.pending) context.port.claim(context.pending); },
     // the name was claimed for this session (name.claimed), so it goes online under it
     joinHub: ({ context }) => { if (context.name) context.port.hub.join(context.name, context.port, { presence: context.presence }); },
@@ -480,24 +489,24 @@ export const sessionMachine = setup({
           // chatty client must still be able to answer its halfway question
           { guard: 'isTransferControl', actions: ['noteHeard', 'clearRefused', 'forwardTransfer'] },
           { guard: not('withinRate'), actions: ['noteHeard', 'refuseRate', 'countRefused'] },
-          { guard: 'isSay', actions: ['spendToken', 'noteHeard', 'clearRefused', 'sayAll'] },
-          { guard: and(['isTell', 'recipientOnline']), actions: ['spendToken', 'noteHeard', 'clearRefused', 'tell'] },
-          { guard: and(['isTell', 'recipientRegistered', 'recipientMailboxFull']), actions: ['spendToken', 'noteHeard', 'refuseMailboxFull'] },
-          { guard: and(['isTell', 'recipientRegistered']), actions: ['spendToken', 'noteHeard', 'clearRefused', 'keepForLater'] },
-          { guard: 'isTell', actions: ['spendToken', 'noteHeard', 'refuseUnknownUser'] },
-          { guard: and(['isRegister', not('passwordAllowed')]), actions: ['spendToken', 'noteHeard', 'refusePasswordInsecure'] },
-          { guard: and(['isPasswordChange', not('passwordAllowed')]), actions: ['spendToken', 'noteHeard', 'refusePasswordInsecure'] },
-          { guard: 'newPasswordEmpty', actions: ['spendToken', 'noteHeard', 'refuseEmptyPassword'] },
-          { guard: and(['isRegister', 'hasAccount']), actions: ['spendToken', 'noteHeard', 'refuseAlreadyRegistered'] },
-          { guard: and(['isPasswordChange', not('hasAccount')]), actions: ['spendToken', 'noteHeard', 'refuseNotRegistered'] },
-          { guard: 'accountBusy', actions: ['spendToken', 'noteHeard', 'refuseAccountBusy'] },
-          { guard: 'isRegister', actions: ['spendToken', 'noteHeard', 'clearRefused', 'setAccountOp', 'startRegister'] },
-          { guard: 'isPasswordChange', actions: ['spendToken', 'noteHeard', 'clearRefused', 'setAccountOp', 'startChange'] },
-          { guard: 'isWho', actions: ['spendToken', 'noteHeard', 'clearRefused', 'sendOnline'] },
-          { guard: 'isFiles', actions: ['spendToken', 'noteHeard', 'clearRefused', 'listFiles'] },
-          { guard: 'isHistory', actions: ['spendToken', 'noteHeard', 'clearRefused', 'sendHistoryPage'] },
-          { guard: 'isPing', actions: ['spendToken', 'noteHeard', 'answerPing'] },
-          { guard: 'isHello', actions: ['spendToken', 'noteHeard', 'refuseSecondHello'] },
+          { guard: 'isSay', actions: ['acceptFrame', 'sayAll'] },
+          { guard: and(['isTell', 'recipientOnline']), actions: ['acceptFrame', 'tell'] },
+          { guard: and(['isTell', 'recipientRegistered', 'recipientMailboxFull']), actions: ['chargeFrame', 'refuseMailboxFull'] },
+          { guard: and(['isTell', 'recipientRegistered']), actions: ['acceptFrame', 'keepForLater'] },
+          { guard: 'isTell', actions: ['chargeFrame', 'refuseUnknownUser'] },
+          { guard: and(['isRegister', not('passwordAllowed')]), actions: ['chargeFrame', 'refusePasswordInsecure'] },
+          { guard: and(['isPasswordChange', not('passwordAllowed')]), actions: ['chargeFrame', 'refusePasswordInsecure'] },
+          { guard: 'newPasswordEmpty', actions: ['chargeFrame', 'refuseEmptyPassword'] },
+          { guard: and(['isRegister', 'hasAccount']), actions: ['chargeFrame', 'refuseAlreadyRegistered'] },
+          { guard: and(['isPasswordChange', not('hasAccount')]), actions: ['chargeFrame', 'refuseNotRegistered'] },
+          { guard: 'accountBusy', actions: ['chargeFrame', 'refuseAccountBusy'] },
+          { guard: 'isRegister', actions: ['acceptFrame', 'setAccountOp', 'startRegister'] },
+          { guard: 'isPasswordChange', actions: ['acceptFrame', 'setAccountOp', 'startChange'] },
+          { guard: 'isWho', actions: ['acceptFrame', 'sendOnline'] },
+          { guard: 'isFiles', actions: ['acceptFrame', 'listFiles'] },
+          { guard: 'isHistory', actions: ['acceptFrame', 'sendHistoryPage'] },
+          { guard: 'isPing', actions: ['chargeFrame', 'answerPing'] },
+          { guard: 'isHello', actions: ['chargeFrame', 'refuseSecondHello'] },
         ],
         bad: [
           { guard: 'isFlooding', target: 'closing', actions: 'setFlood' },

@@ -13,7 +13,9 @@ export function refill(b: Bucket, cfg: BucketConfig, now: number): Bucket {
 }
 
 export function hasToken(b: Bucket, cfg: BucketConfig, now: number, cost = 1): boolean {
-  return refill(b, cfg, now).tokens >= cost;
+  // the refilled count without the refilled bucket (checked for every frame: no allocation)
+  const tokens = now <= b.at ? b.tokens : Math.min(cfg.burst, b.tokens + ((now - b.at) / 1000) * cfg.ratePerSec);
+  return tokens >= cost;
 }
 
 /** The bucket after spending `cost` tokens at `now` (never below zero). */

@@ -10,7 +10,7 @@ import type { ChatLine, ServerFrame } from '../machines/frames.js';
 import { LIMITS } from '../machines/limits.js';
 import { nameKey } from '../machines/nickname.js';
 import type { HubPort, JoinOptions, Member } from '../machines/session.machine.js';
-import type { HistoryLog } from './store/history-log.js';
+import type { HistoryLog, Submission } from './store/history-log.js';
 import { isPromise, type StoredLine } from './store/port.js';
 
 export interface HubEvents {
@@ -137,11 +137,7 @@ export class Hub implements HubPort {
 
   sayAll(from: string, text: string, ts: number): void {
     if (!this.log) { this.said({ id: this.nextId++, from, text, ts }); return; }
-    this.log.submit({
-      line: { from, text, ts },
-      deliver: (stored) => this.said(stored!),
-      refuse: (problem) => this.refuse(from, 'say', problem),
-    });
+    this.log.submit(new SayAll(this, { from, text, ts }));
   }
 
   /** Delivers a kept message to all to everyone online here (a cluster hub's messages arrive this way). */
@@ -150,7 +146,8 @@ export class Hub implements HubPort {
   /** Who is online here under this name (case-insensitively), or undefined. */
   memberOf(name: string): { readonly name: string; readonly member: Member } | undefined { return this.members.get(nameKey(name)); }
 
-  private said(line: StoredLine): void {
+  /** @internal A message to all kept in the store (SayAll): delivered to everyone online here. */
+  said(line: StoredLine): void {
     this.flushPresence();
     if (this.historySize > 0) {
       this.recent.push(line);
@@ -159,7 +156,8 @@ export class Hub implements HubPort {
     this.toAll({ type: 'message', from: line.from, text: line.text, ts: line.ts });
   }
 
-  private refuse(from: string, re: string, problem: string): void {
+  /** @internal A message the store could not keep: the sender is told (SayAll). */
+  refuse(from: string, re: string, problem: string): void {
     const sender = this.members.get(nameKey(from));
     sender?.member.write(encodeFrame({ type: 'error', code: 'store-unavailable', message: `not sent: the server cannot keep messages now (${problem})`, re }));
   }
@@ -205,6 +203,13 @@ export class Hub implements HubPort {
     for (const m of this.members.values()) m.member.write(line);
     this.deliveries += this.members.size;
   }
+}
+
+/** A message to all waiting for the store: one object per message, no closures (this is the hot path of a room). */
+class SayAll implements Submission {
+  constructor(private readonly hub: Hub, readonly line: ChatLine) {}
+  deliver(stored: StoredLine | null): void { this.hub.said(stored!); }
+  refuse(problem: string): void { this.hub.refuse(this.line.from, 'say', problem); }
 }
 
 /**

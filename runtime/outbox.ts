@@ -14,6 +14,8 @@ const EARLY_FLUSH_BYTES = 64 * 1024;
 /** A queue of several buffers this large is written as they are (one corked writev) rather than copied into one: a
  *  welcome's name list at 10,000 online is ~100 KB, and concatenating it cost every login a copy and an allocation. */
 const GATHER_BYTES = 16 * 1024;
+/** ...made of buffers of at least this size on average (a queue of many short lines is joined instead). */
+const GATHER_MIN_AVERAGE = 1024;
 /** The queue of one turn may hold this many times the outbox bound before the reader is cut off (a memory cap). */
 const HARD_CAP_FACTOR = 2;
 /** Under load (a flush that touched this many sockets less than a millisecond ago) the next flush waits ~1 ms, so
@@ -30,19 +32,72 @@ function countTurn(): void {
   setImmediate(() => { turn++; turnTicking = false; });
 }
 
+/** While flushAll runs: the last queue joined and its bytes. A broadcast puts the same buffers, in the same order,
+ *  in every receiver's queue, so the next socket with an equal queue is written the same joined buffer: one join
+ *  (one allocation, one copy) per turn for a room instead of one per receiver. */
+let sharing = false;
+let joinedQueue: Buffer[] | null = null;
+let joinedBytes: Buffer | null = null;
+
+function sameBuffers(a: readonly Buffer[], b: readonly Buffer[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
 function flushAll(): void {
   scheduled = false;
+  waitingForTimer = false;
+  flushes++;
   lastFlushAt = performance.now();
   lastFlushSockets = dirty.size;
-  for (const box of dirty) box.flush();
+  sharing = true;
+  try {
+    for (const box of dirty) box.flush();
+  } finally {
+    sharing = false; joinedQueue = null; joinedBytes = null;
+  }
   dirty.clear();
 }
+
+/** Whether a queue goes out as its own buffers (one corked writev) rather than joined: a few large buffers, such as a
+ *  welcome's name list at thousands online (~100 KB at 10,000), which joining would copy once more per login; many
+ *  small lines are joined (and the join shared, below). */
+function gathers(q: Buffer[], n: number): boolean {
+  return q.length > 1 && n >= GATHER_BYTES && n >= GATHER_MIN_AVERAGE * q.length;
+}
+
+/** The queue as one contiguous buffer: cheaper to write than a corked writev of many small ones (the copy is a few
+ *  hundred bytes a line), and shared with the sockets of the same flush that queued the same lines. */
+function joined(q: Buffer[], n: number): Buffer {
+  if (q.length === 1) return q[0]!;
+  if (sharing && joinedQueue !== null && sameBuffers(q, joinedQueue)) return joinedBytes!;
+  const b = Buffer.concat(q, n);
+  if (sharing) { joinedQueue = q; joinedBytes = b; }
+  return b;
+}
+
+/** Flushes done so far: a scheduled flush that finds a later one already done has nothing left to do. */
+let flushes = 0;
+/** The scheduled flush waits for the busy timer (see BUSY_SOCKETS), not for the end of the turn. */
+let waitingForTimer = false;
 
 function schedule(): void {
   if (scheduled) return;
   scheduled = true;
-  if (lastFlushSockets >= BUSY_SOCKETS && performance.now() - lastFlushAt < 1) setTimeout(flushAll, 1);
-  else setImmediate(flushAll);
+  const at = flushes;
+  waitingForTimer = lastFlushSockets >= BUSY_SOCKETS && performance.now() - lastFlushAt < 1;
+  if (waitingForTimer) setTimeout(() => { if (flushes === at) flushAll(); }, 1);
+  else setImmediate(() => { if (flushes === at) flushAll(); });
+}
+
+/**
+ * Writes the queues of this turn now, unless a busy room's flush waits for its timer. For the end of a batch of
+ * deliveries that itself ran at the end of the turn (the store's): its lines go out in this turn, not after the next
+ * turn's reads.
+ */
+export function flushOutboxesNow(): void {
+  if (scheduled && !waitingForTimer) flushAll();
 }
 
 export class Outbox {
@@ -71,8 +126,9 @@ export class Outbox {
     }
     this.queue.push(line); this.queued += line.length;
     if (this.queued >= EARLY_FLUSH_BYTES) { dirty.delete(this); this.flush(); return; }
-    dirty.add(this);
-    schedule();
+    // a queue that was empty joins this turn's flush; one that already waits is in it (a broadcast at N receivers
+    // writes N queues per message: the set and the scheduling are touched once per queue per turn, not per message)
+    if (this.queue.length === 1) { dirty.add(this); schedule(); }
   }
 
   flush(): void {
@@ -81,11 +137,8 @@ export class Outbox {
     this.queue = []; this.queued = 0;
     // a peer that hung up (its FIN ended our side too) takes nothing more: a write would only build an error
     if (!q.length || this.socket.destroyed || this.socket.writableEnded) return;
-    // one contiguous write: cheaper than a corked writev of many small buffers (the copy is a few hundred bytes);
-    // large queues go out as they are
-    if (q.length === 1) this.socket.write(q[0]!);
-    else if (n >= GATHER_BYTES) { this.socket.cork(); for (const b of q) this.socket.write(b); this.socket.uncork(); }
-    else this.socket.write(Buffer.concat(q, n));
+    if (gathers(q, n)) { this.socket.cork(); for (const b of q) this.socket.write(b); this.socket.uncork(); }
+    else this.socket.write(joined(q, n));
     if (this.sentTurn !== turn) { this.sentTurn = turn; this.sentThisTurn = 0; }
     this.sentThisTurn += n;
     countTurn();

@@ -18,6 +18,7 @@ import type { Logger } from './logger.js';
 import { Accounts } from './accounts.js';
 import type { ScryptCost } from './password-hash.js';
 import { HistoryKeeper } from './store/history-keeper.js';
+import { flushOutboxesNow } from './outbox.js';
 import type { Retention, Store } from './store/port.js';
 import { sniffTls } from './tls/sniff.js';
 import { TransfersHost, type TransfersOptions } from './transfers-host.js';
@@ -87,7 +88,9 @@ export class MessengerServer implements ConnectionHost {
     this.cfg = { ...DEFAULT_SESSION_CONFIG, ...opts.session, limits: { ...DEFAULT_SESSION_CONFIG.limits, ...opts.session?.limits } };
     this.maxOutboxBytes = opts.maxOutboxBytes;
     this.inspect = opts.inspect;
-    this.keeper = opts.store ? new HistoryKeeper(opts.store, opts.retention, this.log) : undefined;
+    // the store's batch is written at the end of the turn, and what it delivers is written to the sockets right
+    // after it, in the same turn (one write per socket per turn still)
+    this.keeper = opts.store ? new HistoryKeeper(opts.store, opts.retention, this.log, undefined, (fn) => { setImmediate(() => { fn(); flushOutboxesNow(); }); }) : undefined;
     const events: HubEvents = {
       joined: (name) => this.log.info({ name, online: this.hub.size }, 'joined'),
       left: (name, reason) => this.log.info({ name, reason, online: this.hub.size }, 'left'),

@@ -5,7 +5,7 @@
 import { TIMING } from '../../machines/timing.js';
 import { every, systemClock, type Clock } from '../clock.js';
 import type { Logger } from '../logger.js';
-import { HistoryLog } from './history-log.js';
+import { HistoryLog, type Defer } from './history-log.js';
 import { DEFAULT_RETENTION, isPromise, settle, type Awaitable, type Retention, type Store, type StoreHealth } from './port.js';
 
 /** Messages deleted at most in one step of the retention. */
@@ -23,11 +23,13 @@ export class HistoryKeeper {
     private readonly retention: Retention = DEFAULT_RETENTION,
     private readonly logger?: Logger,
     private readonly clock: Clock = systemClock,
+    /** When the history log writes its batch (HistoryLog's `defer`; the end of the turn when absent). */
+    defer?: Defer,
   ) {
     this.log = new HistoryLog(store.history, {
       failed: (problem) => this.logger?.error({ err: problem }, 'store: cannot keep messages; new messages are refused (store-unavailable)'),
       recovered: () => this.logger?.warn('store: writable again; messages are accepted'),
-    });
+    }, defer);
   }
 
   start(): void {

@@ -1,7 +1,7 @@
 // runtime/outbox.ts: bounded, batched writes per socket. Against a fake socket that records writes.
 import { expect } from 'chai';
 import net, { type Socket } from 'node:net';
-import { Outbox } from '../../runtime/outbox.js';
+import { flushOutboxesNow, Outbox } from '../../runtime/outbox.js';
 
 class FakeSocket {
   writes: Buffer[] = [];
@@ -27,6 +27,33 @@ describe('outbox', () => {
     await turn();
     expect(s.writes.map(String)).to.deep.equal(['a\nb\nc\n']);
     expect(box.backlog).to.equal(0);
+  });
+
+  it('receivers queued the same lines in one turn are written one joined buffer; a different queue gets its own', async () => {
+    const [s1, s2, s3] = [new FakeSocket(), new FakeSocket(), new FakeSocket()];
+    const none = () => { throw new Error('no overflow expected'); };
+    const [b1, b2, b3] = [s1, s2, s3].map((s) => new Outbox(s as unknown as Socket, 1000, none));
+    const a = line('a'), b = line('b'), c = line('c');
+    for (const box of [b1!, b2!, b3!]) { box.write(a); box.write(b); }
+    b3!.write(c);
+    await turn();
+    expect(s1.writes.map(String)).to.deep.equal(['a\nb\n']);
+    expect(s2.writes[0]).to.equal(s1.writes[0]);
+    expect(s3.writes.map(String)).to.deep.equal(['a\nb\nc\n']);
+  });
+
+  it('flushOutboxesNow writes what this turn queued at once; the flush it replaced writes nothing more', async () => {
+    const s = new FakeSocket();
+    const box = new Outbox(s as unknown as Socket, 1000, () => { throw new Error('no overflow expected'); });
+    box.write(line('a')); box.write(line('b'));
+    flushOutboxesNow();
+    expect(s.writes.map(String)).to.deep.equal(['a\nb\n']);
+    box.write(line('c'));
+    await turn();
+    expect(s.writes.map(String)).to.deep.equal(['a\nb\n', 'c\n']);
+    flushOutboxesNow();
+    await turn();
+    expect(s.writes.map(String)).to.deep.equal(['a\nb\n', 'c\n']);
   });
 
   it('calls onOverflow once when the socket still holds more than the bound from earlier turns, then drops everything', async () => {

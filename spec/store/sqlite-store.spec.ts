@@ -41,6 +41,17 @@ describe('SQLite store', () => {
     expect(s.history.count()).to.equal(3);
   });
 
+  it('a batch longer than one INSERT statement returns the ids the store gave each line, in order, after a retention', () => {
+    const s = openStore();
+    s.history.append(Array.from({ length: 40 }, (_, i) => line(i)));
+    s.history.prune({ maxCount: 5 }, 0, 1000);
+    const stored = s.history.append(Array.from({ length: 75 }, (_, i) => line(100 + i)));
+    const read = s.history.page(75);
+    expect(stored).to.deep.equal(read);
+    expect(stored.map((l) => l.text)).to.deep.equal(Array.from({ length: 75 }, (_, i) => `m${100 + i}`));
+    expect(stored[0]!.id).to.equal(41);
+  });
+
   it('keeps what was appended across a reopen, oldest first, and pages back by id', () => {
     const s = openStore();
     s.history.append(Array.from({ length: 10 }, (_, i) => line(i)));
