@@ -41,7 +41,9 @@ if (args.help) {
   --storm-only   only the login storms (memory per logged-in session, storm CPU, last welcome); implies --no-write
   --storm A,B    the sizes of the login storms (default 1000,10000)
   --receivers A,B  the room sizes of the throughput and latency rows (default 10,50,200)
-  (env BENCH_OURS_ROOT=DIR measures the build in DIR/dist instead of this one, for before/after comparisons)
+  (env BENCH_OURS_ROOT=DIR measures the build in DIR/dist instead of this one, for before/after comparisons;
+   BENCH_SERVER_ARGS='--no-store ...' adds arguments to every server of ours; BENCH_NODE_ARGS adds node flags to
+   the storm's server)
 `);
   process.exit(0);
 }
@@ -154,7 +156,9 @@ async function main(): Promise<void> {
   const gen = new LoadGen(Math.max(CFG.loadWorkers, CFG.idleWorkers));
   const servers: RunningServer[] = [];
   const start = async (k: ServerKind, extra: string[] = [], serverArgs: string[] = [], tls = false, pipeStdout = false, env: Record<string, string> = {}) => {
-    const s = k === 'ours' ? await startOurs(process.env.BENCH_OURS_ROOT ?? ROOT, tmp, extra, serverArgs, tls, pipeStdout, env) : await startNgircd(ng!, tmp);
+    // BENCH_SERVER_ARGS: extra messenger-server arguments for every server of ours (for instance --no-store)
+    const more = (process.env.BENCH_SERVER_ARGS ?? '').split(' ').filter(Boolean);
+    const s = k === 'ours' ? await startOurs(process.env.BENCH_OURS_ROOT ?? ROOT, tmp, extra, [...serverArgs, ...more], tls, pipeStdout, env) : await startNgircd(ng!, tmp);
     servers.push(s);
     return s;
   };
