@@ -6,6 +6,7 @@ import path from 'node:path';
 import Database from 'better-sqlite3';
 import type { ChatLine } from '../../../machines/frames.js';
 import { StoreError, type AccountStore, type HistoryStore, type OfflineStore, type Retention, type Store, type StoreHealth, type StoredAccount, type StoredLine } from '../port.js';
+import { Checkpointer } from './checkpointer.js';
 import { MIGRATIONS, SCHEMA_VERSION } from './migrations.js';
 
 export const STORE_FILE = 'messenger.db';
@@ -125,9 +126,15 @@ class SqliteHistory implements HistoryStore {
     return (this.inserts[rows - 1] ??= this.db.prepare(`INSERT INTO messages (sender, text, ts) VALUES ${Array(rows).fill('(?, ?, ?)').join(', ')}`));
   }
 
+  /** Called after each commit of a batch (the store's background checkpoint). */
+  committed: () => void = () => {};
+
   append(lines: readonly ChatLine[]): StoredLine[] {
     if (!lines.length) return [];
-    try { return this.appendAll(lines); } catch (e) { throw new StoreError('write', `cannot write to the store (${describe(e)})`); }
+    let stored: StoredLine[];
+    try { stored = this.appendAll(lines); } catch (e) { throw new StoreError('write', `cannot write to the store (${describe(e)})`); }
+    this.committed();
+    return stored;
   }
 
   page(limit: number, before?: number): StoredLine[] {
@@ -155,6 +162,7 @@ class SqliteHistory implements HistoryStore {
       deleted += stmt(this.db, 'DELETE FROM messages WHERE id IN (SELECT id FROM messages ORDER BY id LIMIT ?) AND ts < ?')
         .run(chunk - deleted, now - rule.maxAgeMs).changes;
     }
+    if (deleted > 0) this.committed();
     return deleted;
   }
 
@@ -242,9 +250,13 @@ export class SqliteStore implements Store {
   readonly offline: SqliteOffline;
   private ino: number;
   private closed = false;
+  /** The WAL checkpoint in a worker thread, started by the first batch of history written (checkpointer.ts). */
+  private checkpointer: Checkpointer | null = null;
+  private checkpointerFailed = false;
 
   private constructor(private db: Db, readonly file: string) {
     this.history = new SqliteHistory(db);
+    this.history.committed = () => this.committed();
     this.accounts = new SqliteAccounts(db);
     this.offline = new SqliteOffline(db);
     this.ino = fs.statSync(file).ino;
@@ -265,6 +277,20 @@ export class SqliteStore implements Store {
     return new SqliteStore(openChecked(file), file);
   }
 
+  private committed(): void {
+    if (this.closed || this.checkpointerFailed) return;
+    if (!this.checkpointer) {
+      // no worker (a thread could not be started): the connection checkpoints for itself, as SQLite does by default
+      try { this.checkpointer = new Checkpointer(this.db, this.file); } catch { this.checkpointerFailed = true; return; }
+    }
+    this.checkpointer.committed();
+  }
+
+  /** Checkpoints the background worker finished, and why it stopped being used (null while it is): for tests. */
+  get checkpoints(): { done: number; failure: string | null } {
+    return { done: this.checkpointer?.done ?? 0, failure: this.checkpointer?.failure ?? null };
+  }
+
   check(): StoreHealth {
     if (this.closed) return { ok: false, problem: 'the store is closed' };
     let ino: number | null = null;
@@ -281,6 +307,7 @@ export class SqliteStore implements Store {
       this.history.bind(db);
       this.accounts.bind(db);
       this.offline.bind(db);
+      this.checkpointer?.reopen(db, this.file);
       this.ino = fs.statSync(this.file).ino;
       return { ok: true, note: `the store file ${this.file} was removed while the server ran: written back from the open database` };
     } catch (e) {
@@ -292,6 +319,7 @@ export class SqliteStore implements Store {
   close(): void {
     if (this.closed) return;
     this.closed = true;
+    this.checkpointer?.close();
     try { this.db.pragma('wal_checkpoint(TRUNCATE)'); } catch { /* closing still checkpoints what it can */ }
     this.db.close();
   }
