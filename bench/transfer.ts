@@ -204,6 +204,7 @@ async function emulated(): Promise<void> {
 
 async function fairnessSection(): Promise<void> {
   const rows: string[] = [];
+  const failed: Record<string, number> = {};
   const data: Record<string, unknown> = {};
   for (const n of [4, 16]) {
     const size = Math.round(cfg.fairSize(n));
@@ -216,13 +217,16 @@ async function fairnessSection(): Promise<void> {
         await ourDownload(server, client, name, size, dlDir).catch(() => null); // warm the SHA-256 cache, outside the link
         for (let r = 0; r < cfg.fairRuns; r++) {
           const link = await startLink(env, env.ports.pool, FAIR_DOWN, UP, 1 + r);
-          try { runs.push(await ourFairness(env, server, name, size, n)); } finally { await link.close(); }
+          // a download that fails is reported and counted, not the end of the section
+          try { runs.push(await ourFairness(env, server, name, size, n)); }
+          catch (e) { failed[`${cc}-${n}`] = (failed[`${cc}-${n}`] ?? 0) + 1; env.log(`  fairness ${cc} x${n} run ${r + 1}: ${(e as Error).message}`); continue; }
+          finally { await link.close(); }
           const f = runs[runs.length - 1]!;
           env.log(`  fairness ${cc} x${n} run ${r + 1}: jain median ${fmt(f.jainMedian, 3)} min ${fmt(f.jainMin, 3)} overall ${fmt(f.jainOverall, 3)} windows ${f.windows} aggregate ${pct(f.aggregate / FAIR_RATE)}`);
         }
       });
       data[`${cc}-${n}`] = runs;
-      rows.push(fairRow(`${cc}`, n, runs));
+      rows.push(fairRow(`${cc}`, n, runs) + (failed[`${cc}-${n}`] ? ` (${failed[`${cc}-${n}`]} run(s) failed: a download gave up)` : ''));
     }
     // udx-native: n streams at once (one process, one socket each) through the same kind of bottleneck
     const runs: Array<ReturnType<typeof fairness>> = [];
