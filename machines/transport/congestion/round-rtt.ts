@@ -10,10 +10,11 @@ export const MIN_RTT_THRESH_MS = 4;
 export const MAX_RTT_THRESH_MS = 16;
 export const MIN_RTT_DIVISOR = 8;
 
-/** The queueing delay (ms above the path's floor) that counts as a queue, for a path whose minimum RTT is `minRtt`. */
-export function rttThreshold(minRtt: number): number {
-  if (!Number.isFinite(minRtt)) return MIN_RTT_THRESH_MS;
-  return Math.min(MAX_RTT_THRESH_MS, Math.max(MIN_RTT_THRESH_MS, minRtt / MIN_RTT_DIVISOR));
+/** The queueing delay (ms above the path's floor) that counts as a queue, for a path whose minimum RTT is `minRtt`;
+ *  `floorMs` is the least it may be (RFC 9406's 4 ms unless the caller says otherwise). */
+export function rttThreshold(minRtt: number, floorMs = MIN_RTT_THRESH_MS): number {
+  if (!Number.isFinite(minRtt)) return floorMs;
+  return Math.min(MAX_RTT_THRESH_MS, Math.max(floorMs, minRtt / MIN_RTT_DIVISOR));
 }
 
 /** Weight of the newest round in the loss average (about the last eight rounds). */

@@ -172,6 +172,19 @@ describe('transport/congestion/cubic', () => {
       expect(cc.inSlowStart).to.equal(false);
     });
 
+    it('on a sub-millisecond path, 1.5 ms of queue is enough to leave slow start; 0.5 ms of jitter is not', () => {
+      const rise = (ms: number) => {
+        const cc = new Cubic(MSS);
+        round(cc, 10, 0, 1, 0.2, 0.2);
+        round(cc, 20, 1, 2, 0.2, 0.2);
+        const w = cc.window();
+        round(cc, 40, 2, 3, 0.2, 0.2 + ms);
+        return cc.window() - w;
+      };
+      expect(rise(0.5)).to.equal(40 * MSS); // slow start: every ACKed byte grows the window
+      expect(rise(1.5)).to.be.below(20 * MSS); // conservative slow start after the 8th sample
+    });
+
     it('goes back to slow start when the RTT falls below the CSS baseline (jitter, not a queue)', () => {
       const cc = new Cubic(MSS);
       round(cc, 10, 0, 10, 10, 10);
