@@ -33,8 +33,11 @@ export interface SoakOptions {
 /** One heap reading after full GC: `sessions` measured sessions ended so far, `bytes` of V8 heap in use (code aside). */
 export interface HeapSample { sessions: number; bytes: number }
 
-/** The retained-heap bound the soak enforces: a session may leave at most this many bytes behind (1 KB is caught). */
-export const MAX_RETAINED_BYTES_PER_SESSION = 512;
+/** The retained-heap bound the soak enforces: a session may leave at most this many bytes behind (1 KB is caught: a
+ *  leak of 1,024 bytes a session measures 1,730-1,750). Five runs of the 400-cycle slice without a leak measured -216,
+ *  -199, -194, +335 and +524 bytes (the slope of five settled-heap readings over 400 sessions: 0.2 MB of heap is
+ *  within V8's own drift), so 512 was inside the noise. */
+export const MAX_RETAINED_BYTES_PER_SESSION = 768;
 export interface SoakResult {
   cycles: number; downloads: number; messages: number; failures: string[]; seconds: number;
   heapBeforeMB: number; heapAfterMB: number; rssAfterMB: number;
