@@ -18,27 +18,21 @@ export interface Proto {
   echoes: boolean;
 }
 
+/** Our protocol as our client speaks it: joins and leaves coalesced per tick (capability `presence`). */
+const OURS: Proto = {
+  login: (name) => `{"type":"hello","v":1,"name":"${name}","caps":["presence"]}\n`,
+  ready: Buffer.from('"type":"welcome"'),
+  refused: [Buffer.from('"type":"error"')],
+  say: (text) => `{"type":"say","text":"${text}"}\n`,
+  ping: Buffer.from('"type":"ping"'),
+  pong: '{"type":"pong"}\n',
+  echoes: true,
+};
+
 export const PROTOS: Record<ProtoName, Proto> = {
-  // as our client logs in: joins and leaves coalesced per tick (capability `presence`)
-  ours: {
-    login: (name) => `{"type":"hello","v":1,"name":"${name}","caps":["presence"]}\n`,
-    ready: Buffer.from('"type":"welcome"'),
-    refused: [Buffer.from('"type":"error"')],
-    say: (text) => `{"type":"say","text":"${text}"}\n`,
-    ping: Buffer.from('"type":"ping"'),
-    pong: '{"type":"pong"}\n',
-    echoes: true,
-  },
+  ours: OURS,
   // a client of before the capability: one `joined`/`left` frame per person
-  'ours-legacy': {
-    login: (name) => `{"type":"hello","v":1,"name":"${name}"}\n`,
-    ready: Buffer.from('"type":"welcome"'),
-    refused: [Buffer.from('"type":"error"')],
-    say: (text) => `{"type":"say","text":"${text}"}\n`,
-    ping: Buffer.from('"type":"ping"'),
-    pong: '{"type":"pong"}\n',
-    echoes: true,
-  },
+  'ours-legacy': { ...OURS, login: (name) => `{"type":"hello","v":1,"name":"${name}"}\n` },
   irc: {
     login: (name) => `NICK ${name}\r\nUSER ${name} 0 * :${name}\r\nJOIN #all\r\n`,
     ready: Buffer.from(' 366 '),
